@@ -1,0 +1,1 @@
+"""edustat: the Kazakhstan TVET education-statistics pipeline (Dagster code location + package)."""

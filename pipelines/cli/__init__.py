@@ -1,0 +1,1 @@
+"""The `edustat` command line."""

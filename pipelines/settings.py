@@ -1,0 +1,69 @@
+"""Where things live. Runtime data sits under EDUSTAT_HOME (default ./var), with fixed names."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+REFERENCE_DIR = REPO_ROOT / "sources" / "reference"
+
+
+@dataclass(frozen=True)
+class Home:
+    """The runtime folder layout. Every path the pipeline writes is named here, once."""
+
+    root: Path
+
+    @classmethod
+    def from_env(cls) -> Home:
+        return cls(Path(os.environ.get("EDUSTAT_HOME", REPO_ROOT / "var")).resolve())
+
+    @property
+    def landing(self) -> Path:
+        return self.root / "landing"
+
+    def nobd_round(self, round_id: str) -> Path:
+        return self.landing / "nobd" / round_id
+
+    def passports_year(self, year: int | str) -> Path:
+        return self.landing / "passports" / str(year)
+
+    def worldskills_year(self, year: int | str) -> Path:
+        return self.landing / "worldskills" / str(year)
+
+    @property
+    def warehouse(self) -> Path:
+        return self.root / "warehouse.duckdb"
+
+    @property
+    def published(self) -> Path:
+        return self.root / "published"
+
+    @property
+    def reports(self) -> Path:
+        return self.root / "reports"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.root / "dagster"
+
+    @property
+    def logs(self) -> Path:
+        return self.root / "logs"
+
+    @property
+    def bench(self) -> Path:
+        return self.root / "bench"
+
+    @property
+    def pseudonym_key_file(self) -> Path:
+        return self.root / "pseudonym.key"
+
+    def ensure(self) -> Home:
+        for p in (self.landing, self.published, self.reports, self.dagster_home, self.logs):
+            p.mkdir(parents=True, exist_ok=True)
+        return self
