@@ -178,7 +178,10 @@ def common() -> dict[str, Any]:
 
 def boolean_spellings() -> dict[str, bool]:
     c = common()["boolean"]
-    return {**{normalise_label(s): True for s in c[True]}, **{normalise_label(s): False for s in c[False]}}
+    return {
+        **{normalise_label(s): True for s in c[True]},
+        **{normalise_label(s): False for s in c[False]},
+    }
 
 
 def contract_path(source: str) -> Path:
