@@ -1,0 +1,238 @@
+"""Reference data (sources/reference/*.csv): one loader for the generator, the ingest and tests.
+
+Every column is read as text first (codes such as `01120100` or region `10` keep their leading
+digits), then the date and integer columns listed in `_TYPES` are cast. Empty cells become null.
+The files are small, so each is read once per process and cached; callers must not mutate the
+returned dicts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import cache
+from pathlib import Path
+
+import polars as pl
+
+from pipelines.contracts import normalise_label
+from pipelines.settings import REFERENCE_DIR
+
+# The files every consumer may ask for, by stem.
+FILES = (
+    "regions",
+    "region_aliases",
+    "calendar",
+    "extensions",
+    "indicator_targets",
+    "specialties",
+    "qualifications",
+)
+
+# Non-text columns per file; anything not listed stays a string.
+_TYPES: dict[str, dict[str, pl.DataType]] = {
+    "regions": {"valid_from": pl.Date(), "valid_to": pl.Date()},
+    "region_aliases": {"valid_from": pl.Date(), "valid_to": pl.Date()},
+    "calendar": {
+        "reference_date": pl.Date(),
+        "window_opens": pl.Date(),
+        "due_date": pl.Date(),
+        "grace_days": pl.Int64(),
+    },
+    "extensions": {"extra_days": pl.Int64(), "granted_on": pl.Date()},
+    "indicator_targets": {"year": pl.Int64(), "target_pct": pl.Float64()},
+}
+
+
+def reference_path(name: str, directory: Path | None = None) -> Path:
+    if name not in FILES:
+        raise KeyError(f"unknown reference file {name!r}; known: {', '.join(FILES)}")
+    return (directory or REFERENCE_DIR) / f"{name}.csv"
+
+
+@cache
+def load(name: str, directory: Path | None = None) -> pl.DataFrame:
+    """One reference CSV as a polars DataFrame with typed date/integer columns."""
+    path = reference_path(name, directory)
+    if not path.exists():
+        raise FileNotFoundError(f"reference file missing: {path}")
+    df = pl.read_csv(path, infer_schema=False, empty_string_is_null=True)
+    casts = [_cast(col, dtype) for col, dtype in _TYPES.get(name, {}).items() if col in df.columns]
+    return df.with_columns(casts) if casts else df
+
+
+def _cast(col: str, dtype: pl.DataType) -> pl.Expr:
+    if dtype == pl.Date():
+        return pl.col(col).str.strptime(pl.Date(), "%Y-%m-%d")
+    return pl.col(col).cast(dtype)
+
+
+# --- typed views used by Python code (generator, truth, tests) -------------------------------
+
+
+@dataclass(frozen=True)
+class Region:
+    code: str
+    name_kk: str
+    name_ru: str
+    name_en: str
+    kind: str
+    parent_code: str | None
+    valid_from: date | None
+    valid_to: date | None
+
+    def exists_on(self, day: date) -> bool:
+        """Half-open validity [valid_from, valid_to)."""
+        after_start = self.valid_from is None or self.valid_from <= day
+        before_end = self.valid_to is None or day < self.valid_to
+        return after_start and before_end
+
+
+@dataclass(frozen=True)
+class Round:
+    round_id: str
+    academic_year: str
+    season: str
+    reference_date: date
+    window_opens: date
+    due_date: date
+    grace_days: int
+
+    @property
+    def year(self) -> int:
+        """The passport / CIS year whose academic year holds this round (2025-spring -> 2024)."""
+        return int(self.academic_year[:4])
+
+    def deadline(self, extra_days: int = 0) -> datetime:
+        """Last on-time moment: due date + grace + extensions, at 23:59:59."""
+        last_day = self.due_date + timedelta(days=self.grace_days + extra_days)
+        return datetime.combine(last_day, time(23, 59, 59))
+
+
+@dataclass(frozen=True)
+class Extension:
+    round_id: str
+    scope: str  # region | college
+    region_code: str | None
+    college_bin: str | None
+    extra_days: int
+
+
+@cache
+def regions() -> dict[str, Region]:
+    return {
+        r["region_code"]: Region(
+            code=r["region_code"],
+            name_kk=r["name_kk"],
+            name_ru=r["name_ru"],
+            name_en=r["name_en"],
+            kind=r["kind"],
+            parent_code=r["parent_code"],
+            valid_from=r["valid_from"],
+            valid_to=r["valid_to"],
+        )
+        for r in load("regions").iter_rows(named=True)
+    }
+
+
+def region_on(code: str, day: date) -> str:
+    """The region `code` belonged to on `day`: a region not created yet -> its parent."""
+    region = regions()[code]
+    while not region.exists_on(day) and region.parent_code:
+        region = regions()[region.parent_code]
+    return region.code
+
+
+@cache
+def alias_lookup() -> dict[str, str]:
+    """Normalised region spelling -> KATO region code (matching ignores the alias dates)."""
+    rows = load("region_aliases").iter_rows(named=True)
+    return {r["alias_normalised"]: r["region_code"] for r in rows}
+
+
+def resolve_region(spelling: object) -> str | None:
+    """KATO code for a region as written in a file, or None when the spelling is unknown."""
+    if spelling is None:
+        return None
+    return alias_lookup().get(normalise_label(spelling))
+
+
+@cache
+def aliases_by_region() -> dict[str, list[str]]:
+    """Region code -> every alias as written in the table (table order)."""
+    out: dict[str, list[str]] = {}
+    for r in load("region_aliases").iter_rows(named=True):
+        out.setdefault(r["region_code"], []).append(r["alias"])
+    return out
+
+
+@cache
+def calendar() -> dict[str, Round]:
+    return {
+        r["round_id"]: Round(
+            round_id=r["round_id"],
+            academic_year=r["academic_year"],
+            season=r["season"],
+            reference_date=r["reference_date"],
+            window_opens=r["window_opens"],
+            due_date=r["due_date"],
+            grace_days=int(r["grace_days"]),
+        )
+        for r in load("calendar").sort("reference_date").iter_rows(named=True)
+    }
+
+
+def rounds_of_years(first_year: int, last_year: int) -> list[Round]:
+    """Both rounds of academic years first_year-(first_year+1) … last_year-(last_year+1)."""
+    wanted = {f"{y}-{y + 1}" for y in range(first_year, last_year + 1)}
+    return [r for r in calendar().values() if r.academic_year in wanted]
+
+
+def previous_round(round_id: str) -> Round | None:
+    """The calendar round immediately before `round_id` (None for the first one)."""
+    ids = list(calendar())
+    i = ids.index(round_id)
+    return calendar()[ids[i - 1]] if i > 0 else None
+
+
+@cache
+def extensions() -> tuple[Extension, ...]:
+    return tuple(
+        Extension(
+            round_id=r["round_id"],
+            scope=r["scope"],
+            region_code=r["region_code"],
+            college_bin=r["college_bin"],
+            extra_days=int(r["extra_days"]),
+        )
+        for r in load("extensions").iter_rows(named=True)
+    )
+
+
+def extension_days(round_id: str, region_code: str | None, college_bin: str | None) -> int:
+    """Extra days granted to this college in this round: region and college scopes add up."""
+    total = 0
+    for e in extensions():
+        if e.round_id != round_id:
+            continue
+        if (e.scope == "region" and e.region_code == region_code) or (
+            e.scope == "college" and e.college_bin == college_bin
+        ):
+            total += e.extra_days
+    return total
+
+
+@cache
+def specialties() -> dict[str, dict[str, str]]:
+    """specialty_code -> row (name_kk, name_ru, name_en, sector, provenance)."""
+    return {r["specialty_code"]: r for r in load("specialties").iter_rows(named=True)}
+
+
+@cache
+def qualifications() -> dict[str, dict[str, str]]:
+    """qualification_code -> row (specialty_code, names, level, …)."""
+    return {r["qualification_code"]: r for r in load("qualifications").iter_rows(named=True)}
+
+
+def qualifications_of(specialty_code: str) -> list[str]:
+    return sorted(q for q, r in qualifications().items() if r["specialty_code"] == specialty_code)
