@@ -1,0 +1,132 @@
+"""Render a `Document` as an XLSX workbook: one sheet per table, header row frozen."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
+
+from pipelines.reports.tables import Cell, Document, Kind, Table
+
+# Excel number formats per cell kind. Rates are stored as fractions so that Excel users can
+# compute with them; changes of a rate are in percentage points, hence a plain signed number.
+NUMBER_FORMATS: dict[Kind, str] = {
+    "text": "@",
+    "bin": "@",
+    "int": "0",
+    "delta": "+0;-0;0",
+    "pct": "0.0%",
+    "pp": "+0.0;-0.0;0.0",
+    "date": "yyyy-mm-dd",
+    "datetime": "yyyy-mm-dd hh:mm",
+}
+MIN_WIDTH = 6
+MAX_WIDTH = 70
+# A fixed creation time when the warehouse has none: the file must not depend on the clock.
+EPOCH = datetime(2000, 1, 1)
+
+
+class _Formats:
+    def __init__(self, book: Workbook) -> None:
+        base = {"font_name": "DejaVu Sans", "font_size": 10, "valign": "top"}
+        self.header = book.add_format(
+            {**base, "bold": True, "bg_color": "#DCE6F1", "border": 1, "text_wrap": True}
+        )
+        self.note = book.add_format({**base, "italic": True, "font_color": "#555555"})
+        self.cells = {
+            kind: book.add_format({**base, "num_format": fmt, "text_wrap": kind == "text"})
+            for kind, fmt in NUMBER_FORMATS.items()
+        }
+        self.total_cells = {
+            kind: book.add_format(
+                {**base, "num_format": fmt, "bold": True, "bg_color": "#F2F2F2", "top": 1}
+            )
+            for kind, fmt in NUMBER_FORMATS.items()
+        }
+
+
+def _shown_length(cell: Cell) -> int:
+    """Roughly how many characters Excel shows for a cell, to size its column."""
+    value = cell.value
+    if value is None:
+        return 0
+    if cell.kind in ("pct", "pp"):
+        return 7
+    if cell.kind == "datetime":
+        return 16
+    if cell.kind == "date":
+        return 10
+    return max((len(line) for line in str(value).splitlines()), default=0)
+
+
+def _width(table: Table, col: int) -> float:
+    content = max((_shown_length(row[col]) for row in table.rows), default=0)
+    header = max(len(word) for word in table.header[col].split())  # headers wrap at spaces
+    hint = table.widths[col] if col < len(table.widths) else None
+    wanted = max(content, header, MIN_WIDTH) + 2
+    return float(min(wanted, hint or MAX_WIDTH, MAX_WIDTH))
+
+
+def _write_cell(sheet: Worksheet, row: int, col: int, cell: Cell, fmt: Format) -> None:
+    value = cell.value
+    if value is None:
+        sheet.write_blank(row, col, None, fmt)
+    elif cell.kind in ("text", "bin"):
+        # Always a string: a BIN keeps its leading zeros, and an offending value such as
+        # "=1+1" or a URL stays inert text.
+        sheet.write_string(row, col, str(value), fmt)
+    elif isinstance(value, datetime):
+        sheet.write_datetime(row, col, value.replace(tzinfo=None), fmt)
+    elif isinstance(value, date):
+        sheet.write_datetime(row, col, datetime(value.year, value.month, value.day), fmt)
+    else:
+        sheet.write_number(row, col, value, fmt)
+
+
+def _write_table(book: Workbook, formats: _Formats, table: Table) -> None:
+    sheet = book.add_worksheet(table.title[:31])
+    for col, title in enumerate(table.header):
+        sheet.write_string(0, col, title, formats.header)
+        sheet.set_column(col, col, _width(table, col))
+    sheet.freeze_panes(1, 0)
+    for r, row in enumerate(table.rows, start=1):
+        is_total = table.total_row and r == len(table.rows)
+        cell_formats = formats.total_cells if is_total else formats.cells
+        for col, cell in enumerate(row):
+            _write_cell(sheet, r, col, cell, cell_formats[cell.kind])
+    # A filter on the college lists (not on a total row, which a filter would sort away).
+    if len(table.rows) > 1 and not table.total_row and table.key != "summary":
+        sheet.autofilter(0, 0, len(table.rows), len(table.header) - 1)
+    next_row = len(table.rows) + 2
+    if not table.rows and table.empty_note:
+        sheet.write_string(1, 0, table.empty_note, formats.note)
+        next_row = 3
+    for offset, note in enumerate(table.notes):
+        sheet.write_string(next_row + offset, 0, note, formats.note)
+
+
+def write_workbook(doc: Document, path: Path) -> None:
+    book = xlsxwriter.Workbook(
+        str(path),
+        {
+            # Never turn cell text into formulas, links or numbers: values come from submissions.
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
+    )
+    book.set_properties(
+        {
+            "title": f"{doc.title}: {doc.subtitle}",
+            "author": "edustat",
+            "created": (doc.data_as_of or EPOCH).replace(tzinfo=None),
+        }
+    )
+    formats = _Formats(book)
+    for table in doc.tables:
+        _write_table(book, formats, table)
+    book.close()
