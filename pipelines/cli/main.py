@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "pipelines.cli.demo_data",
     "pipelines.cli.run",
     "pipelines.cli.contracts",
+    "pipelines.cli.reports",
     "pipelines.cli.sql",
 )
 
