@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "pipelines.cli.contracts",
     "pipelines.cli.reports",
     "pipelines.cli.sql",
+    "pipelines.cli.ui",
 )
 
 for _name in COMMAND_MODULES:
