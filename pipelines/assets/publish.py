@@ -11,7 +11,7 @@ Wiring, in pipelines/definitions.py:
     defs = Definitions(assets=[*assets, build_published_snapshot_asset(assets)], ...)
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: Dagster checks the `context` annotation at runtime.
 
 import time
 from collections.abc import Iterable
@@ -65,7 +65,7 @@ def upstream_keys(upstream: Iterable[Upstream | object]) -> list[AssetKey]:
 
 def _build_time(context: AssetExecutionContext) -> datetime:
     """The run's start time names the snapshot (build time), not the moment publishing began."""
-    record = context.instance.get_run_record_by_id(context.run_id)
+    record = context.instance.get_run_record_by_id(context.run.run_id)
     if record is not None and record.start_time:
         return datetime.fromtimestamp(record.start_time, tz=UTC)
     return datetime.now(UTC)
@@ -115,7 +115,7 @@ def build_published_snapshot_asset(
         result = publish_snapshot(
             home,
             build_time=_build_time(context),
-            run_id=context.run_id,
+            run_id=context.run.run_id,
             dbt_project_dir=dbt_project_dir,
             docs=docs,
             log=context.log,

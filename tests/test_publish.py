@@ -1,0 +1,296 @@
+"""Publishing on a small stand-in warehouse: layout, atomic swap, rotation, failure paths, and the
+Dagster wiring (the asset runs only when everything upstream succeeded).
+
+The same properties on the real pipeline are in test_publish_pipeline.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import textwrap
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+from dagster import AssetCheckResult, AssetKey, asset, asset_check, materialize
+
+from pipelines.publish import snapshot as snap
+from pipelines.publish.snapshot import (
+    CURRENT,
+    DB_FILE,
+    FAIL_AT_ENV,
+    KEEP_ENV,
+    PublishInjectedFailure,
+    current_dir,
+    list_snapshots,
+    publish_snapshot,
+)
+from pipelines.settings import REPO_ROOT, Home
+
+T0 = datetime(2024, 6, 1, 10, 15, 0, tzinfo=UTC)
+
+
+def make_warehouse(home: Home, rows: int = 100) -> None:
+    """A few schemas like the real one: raw tables, a staging view, marts tables and a view."""
+    home.ensure()
+    with duckdb.connect(str(home.warehouse)) as con:
+        for schema in ("raw", "staging", "marts"):
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+        con.execute(
+            "CREATE OR REPLACE TABLE raw.nobd_header AS SELECT i AS id, 'r' || (i % 17) AS region "
+            f"FROM range({rows}) t(i)"
+        )
+        con.execute("CREATE OR REPLACE VIEW staging.stg_header AS SELECT * FROM raw.nobd_header")
+        con.execute(
+            "CREATE OR REPLACE TABLE marts.indicator_values AS SELECT 'dual_training_share' AS "
+            "indicator_id, '2023-autumn' AS period, i::DOUBLE / 10 AS value "
+            f"FROM range({rows}) t(i)"
+        )
+        con.execute("CREATE OR REPLACE VIEW marts.v_national AS FROM marts.indicator_values")
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Home:
+    monkeypatch.setenv("EDUSTAT_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv(FAIL_AT_ENV, raising=False)
+    monkeypatch.delenv(KEEP_ENV, raising=False)
+    h = Home.from_env()
+    make_warehouse(h)
+    return h
+
+
+def test_layout_pointer_and_read_only_copy(home: Home) -> None:
+    res = publish_snapshot(home, build_time=T0, run_id="run-1", docs=False)
+
+    assert res.name == "20240601T101500Z"
+    link = home.published / CURRENT
+    assert link.is_symlink() and os.readlink(link) == res.name  # relative: the folder can move
+    assert current_dir(home) == res.path
+
+    files = sorted(p.relative_to(res.path).as_posix() for p in res.path.rglob("*") if p.is_file())
+    assert files == [
+        "parquet/indicator_values.parquet",
+        "parquet/v_national.parquet",
+        "snapshot.json",
+        DB_FILE,
+    ]
+    # Immutable: every file 0444; no WAL left beside the DuckDB file (read-only openers need that).
+    for f in files:
+        assert stat.S_IMODE((res.path / f).stat().st_mode) == 0o444, f
+    assert not (res.path / f"{DB_FILE}.wal").exists()
+
+    meta = json.loads((res.path / "snapshot.json").read_text())
+    assert meta["run_id"] == "run-1"
+    assert meta["storage_compatibility_version"] == "v1.5.0"
+    assert meta["tables"] == {"marts.indicator_values": 100, "raw.nobd_header": 100}
+
+    with duckdb.connect(str(res.path / DB_FILE), read_only=True) as con:
+        # Views came along as views and still resolve in the copy.
+        assert con.sql("SELECT count(*) FROM staging.stg_header").fetchall() == [(100,)]
+        assert con.sql("SELECT count(*) FROM marts.v_national").fetchall() == [(100,)]
+    pq = res.path / "parquet" / "indicator_values.parquet"
+    assert duckdb.sql(f"SELECT count(*) FROM '{pq}'").fetchall() == [(100,)]
+
+
+def test_rotation_keeps_the_newest_n(home: Home, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(KEEP_ENV, "2")
+    names = [
+        publish_snapshot(home, build_time=T0 + timedelta(hours=i), docs=False).name
+        for i in range(4)
+    ]
+    assert list_snapshots(home) == names[-2:]
+    assert os.readlink(home.published / CURRENT) == names[-1]
+
+
+def test_two_builds_in_one_second_get_distinct_folders(home: Home) -> None:
+    a = publish_snapshot(home, build_time=T0, docs=False)
+    b = publish_snapshot(home, build_time=T0, docs=False)
+    assert (a.name, b.name) == ("20240601T101500Z", "20240601T101500Z_1")
+    assert list_snapshots(home)[-1] == b.name == os.readlink(home.published / CURRENT)
+
+
+@pytest.mark.parametrize("stage", ["copy", "parquet", "docs", "swap"])
+def test_failure_at_any_stage_leaves_current_untouched(
+    home: Home, monkeypatch: pytest.MonkeyPatch, stage: str
+) -> None:
+    first = publish_snapshot(home, build_time=T0, docs=False)
+    before = sorted(p.name for p in home.published.iterdir())
+
+    # The warehouse changes, then the next publish dies half-way.
+    make_warehouse(home, rows=7)
+    monkeypatch.setenv(FAIL_AT_ENV, stage)
+    with pytest.raises(PublishInjectedFailure):
+        publish_snapshot(home, build_time=T0 + timedelta(hours=1), docs=False)
+
+    assert os.readlink(home.published / CURRENT) == first.name
+    assert sorted(p.name for p in home.published.iterdir()) == before  # no partial folder left
+    with duckdb.connect(str(current_dir(home) / DB_FILE), read_only=True) as con:
+        assert con.sql("SELECT count(*) FROM marts.indicator_values").fetchall() == [(100,)]
+
+
+def test_keep_env_must_be_a_number(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(KEEP_ENV, "lots")
+    with pytest.raises(ValueError, match=KEEP_ENV):
+        snap.keep_count()
+    monkeypatch.setenv(KEEP_ENV, "0")
+    assert snap.keep_count() == 1  # never delete the one `current` points at
+
+
+# ---- dbt docs beside the copy (stand-in dbt project: independent of the real models) ----------
+
+STANDIN_DBT = {
+    "dbt_project.yml": """
+        name: standin
+        profile: standin
+        version: "1.0"
+        models:
+          standin:
+            +schema: marts
+            +materialized: table
+    """,
+    "macros/generate_schema_name.sql": """
+        {% macro generate_schema_name(custom_schema_name, node) -%}
+        {{ custom_schema_name or target.schema }}
+        {%- endmacro %}
+    """,
+    "models/indicator_values.sql": "select 1 as indicator_id",
+    "models/schema.yml": """
+        version: 2
+        models:
+          - name: indicator_values
+            description: Indicator values per period and level.
+    """,
+}
+
+
+def test_dbt_docs_describe_the_snapshot(home: Home, tmp_path: Path) -> None:
+    project = tmp_path / "dbt"
+    for rel, text in STANDIN_DBT.items():
+        (project / rel).parent.mkdir(parents=True, exist_ok=True)
+        (project / rel).write_text(textwrap.dedent(text).strip() + "\n")
+    res = publish_snapshot(home, build_time=T0, dbt_project_dir=project)
+
+    docs = res.path / "docs"
+    assert {"index.html", "manifest.json", "catalog.json", "static_index.html"} <= {
+        p.name for p in docs.iterdir()
+    }
+    catalog = json.loads((docs / "catalog.json").read_text())
+    node = catalog["nodes"]["model.standin.indicator_values"]
+    # The catalog was read from the snapshot itself: it sees the snapshot's 100 rows.
+    assert node["metadata"]["schema"] == "marts"
+    assert node["stats"]["has_stats"]["value"] in (True, False)
+    manifest = json.loads((docs / "manifest.json").read_text())
+    assert "Indicator values" in manifest["nodes"]["model.standin.indicator_values"]["description"]
+    # Documenting opened the copy read-only: it is still a clean v1.5.0 file with no WAL.
+    assert not (res.path / f"{DB_FILE}.wal").exists()
+
+
+# ---- Dagster: the asset runs last and only after everything upstream succeeded ---------------
+
+
+def _standin_defs(home: Home, fail: str | None):  # type: ignore[no-untyped-def]
+    from pipelines.assets.publish import build_published_snapshot_asset
+
+    @asset(group_name="warehouse")
+    def indicator_values() -> None:
+        if fail == "asset":
+            raise RuntimeError("injected upstream failure")
+        make_warehouse(home, rows=42)
+
+    @asset_check(asset=indicator_values, blocking=True)
+    def indicator_values_complete() -> AssetCheckResult:
+        return AssetCheckResult(passed=fail != "check")
+
+    publish = build_published_snapshot_asset([indicator_values], docs=False)
+    return [indicator_values, publish], [indicator_values_complete]
+
+
+@pytest.mark.parametrize("fail", ["asset", "check"])
+def test_failed_build_does_not_publish(home: Home, fail: str) -> None:
+    first = publish_snapshot(home, build_time=T0, docs=False)
+    assets, checks = _standin_defs(home, fail)
+    result = materialize([*assets, *checks], raise_on_error=False)
+
+    assert not result.success
+    assert AssetKey("published_snapshot") not in {
+        m.asset_key for m in result.asset_materializations_for_node("published_snapshot")
+    }
+    assert os.readlink(home.published / CURRENT) == first.name
+    assert list_snapshots(home) == [first.name]
+
+
+def test_successful_build_publishes(home: Home) -> None:
+    from pipelines.assets.publish import ASSET_NAME, GROUP
+
+    assets, checks = _standin_defs(home, None)
+    publish = assets[-1]
+    assert publish.group_names_by_key[publish.key] == GROUP and publish.key.path == [ASSET_NAME]
+    result = materialize([*assets, *checks])
+
+    assert result.success
+    meta = result.asset_materializations_for_node(ASSET_NAME)[0].metadata
+    assert meta["tables"].value == 2
+    with duckdb.connect(str(current_dir(home) / DB_FILE), read_only=True) as con:
+        assert con.sql("SELECT count(*) FROM marts.indicator_values").fetchall() == [(42,)]
+
+
+# ---- a DuckDB 1.x client opens the published copy ---------------------------------------------
+
+DUCKDB1_VENV = REPO_ROOT / ".venv-duckdb1"
+
+
+def duckdb1_python() -> Path:
+    """A cached venv with the newest duckdb<2 (gitignored), made with uv from the project venv."""
+    py = DUCKDB1_VENV / "bin" / "python"
+    if py.exists():
+        return py
+    uv = REPO_ROOT / ".venv" / "bin" / "uv"
+    if not uv.exists():
+        pytest.skip("uv is not in .venv/bin (run `make install`)")
+    subprocess.run([str(uv), "venv", "-q", str(DUCKDB1_VENV)], check=True, timeout=120)
+    proc = subprocess.run(
+        [str(uv), "pip", "install", "-q", "--python", str(py), "duckdb<2"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if proc.returncode != 0:
+        import shutil
+
+        shutil.rmtree(DUCKDB1_VENV, ignore_errors=True)
+        err = proc.stderr.lower()
+        if any(s in err for s in ("connect", "network", "dns", "resolve", "timed out")):
+            pytest.skip(f"package registry unreachable, cannot install duckdb<2: {proc.stderr}")
+        raise RuntimeError(proc.stderr)
+    return py
+
+
+def query_with_duckdb1(db: Path, sql: str) -> tuple[str, list[list[object]]]:
+    code = (
+        "import duckdb, json, sys\n"
+        "con = duckdb.connect(sys.argv[1], read_only=True)\n"
+        "rows = con.sql(sys.argv[2]).fetchall()\n"
+        "print(json.dumps([duckdb.__version__, rows], default=str))\n"
+    )
+    out = subprocess.run(
+        [str(duckdb1_python()), "-c", code, str(db), sql],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
+    version, rows = json.loads(out)
+    return version, rows
+
+
+def test_duckdb1_client_opens_the_copy(home: Home) -> None:
+    res = publish_snapshot(home, build_time=T0, docs=False)
+    version, rows = query_with_duckdb1(
+        res.path / DB_FILE, "SELECT count(*) FROM marts.v_national WHERE value >= 5"
+    )
+    assert version.startswith("1.")
+    assert rows == [[50]]
