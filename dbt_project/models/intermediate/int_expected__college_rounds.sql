@@ -1,0 +1,38 @@
+-- Colleges expected to submit in each round (docs/ARCHITECTURE.md, "Register"): the passport
+-- of the round's academic year, open at the round's reference date. Region, settlement type and
+-- ownership are the passport's: a college counts under the region of that passport.
+with
+
+register as (
+    select * from {{ ref('int_passports__register') }}
+),
+
+rounds as (
+    select * from {{ ref('stg_ref__calendar') }}
+),
+
+submissions as (
+    select * from {{ ref('int_nobd__accepted_submissions') }}
+)
+
+select
+    r.round_id,
+    r.academic_year,
+    r.season,
+    r.reference_date,
+    p.college_bin,
+    p.passport_year,
+    p.region_code,
+    p.settlement_type,
+    p.ownership,
+    s.file_id as accepted_file_id,
+    s.signed_at as accepted_signed_at,
+    s.file_id is not null as has_accepted_submission
+from register as p
+inner join rounds as r
+    on r.academic_year = p.academic_year
+left join submissions as s
+    on s.college_bin = p.college_bin
+    and s.round_id = r.round_id
+where p.opened_on <= r.reference_date
+    and (p.closed_on is null or p.closed_on > r.reference_date)

@@ -1,0 +1,43 @@
+{#- The indicator registry (indicators.yml) as a table, for SQL users and the docs. -#}
+{%- set registry = indicator_registry() -%}
+{%- set lit = sql_literal -%}
+{%- for ind in registry.indicators %}
+{{ 'union all' if not loop.first }}
+select
+    {{ lit(ind.id) }} as indicator_id,
+    {{ lit(ind.names.kk) }} as name_kk,
+    {{ lit(ind.names.ru) }} as name_ru,
+    {{ lit(ind.names.en) }} as name_en,
+    {{ lit(ind.description | trim) }} as description,
+    {{ lit(ind.grain) }} as grain,
+    {{ lit(registry.grains[ind.grain].period_column) }} as period_column,
+    {{ lit(ind.numerator.description) }} as numerator_description,
+    {{ lit(ind.numerator.sql) }} as numerator_sql,
+    {{ lit(ind.denominator.description) }} as denominator_description,
+    {{ lit(ind.denominator.sql) }} as denominator_sql,
+    {{ lit(ind.contributing.description | trim) }} as contributing_description,
+    cast({{ indicator_threshold(registry, ind) }} as double) as coverage_threshold,
+    {{ lit(ind.get('disaggregations', []) | join(', ')) }} as disaggregations,
+    {{ lit(ind.source.kk) }} as source_kk,
+    {{ lit(ind.source.ru) }} as source_ru,
+    {{ lit(ind.source.en) }} as source_en,
+    {{ lit(ind.get('legal_basis') | trim if ind.get('legal_basis') else none) }} as legal_basis,
+    {{ lit(ind.get('targets', {}).get('indicator_id')) }} as targets_indicator_id,
+    {{ lit((ind.international or {}).get('framework')) }} as international_framework,
+    {{ lit((ind.international or {}).get('indicator')) }} as international_indicator,
+    {{ lit(((ind.international or {}).get('name') or '') | trim or none) }} as international_name
+{%- else %}
+-- The registry is read at execution time; at parse time it is empty.
+select
+    null::varchar as indicator_id, null::varchar as name_kk, null::varchar as name_ru,
+    null::varchar as name_en, null::varchar as description, null::varchar as grain,
+    null::varchar as period_column, null::varchar as numerator_description,
+    null::varchar as numerator_sql, null::varchar as denominator_description,
+    null::varchar as denominator_sql, null::varchar as contributing_description,
+    null::double as coverage_threshold, null::varchar as disaggregations,
+    null::varchar as source_kk, null::varchar as source_ru, null::varchar as source_en,
+    null::varchar as legal_basis, null::varchar as targets_indicator_id,
+    null::varchar as international_framework, null::varchar as international_indicator,
+    null::varchar as international_name
+where false
+{%- endfor %}
