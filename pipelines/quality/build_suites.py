@@ -119,6 +119,14 @@ def _flag(column: str, rule: str, sheet: str, field: str) -> Spec:
     )
 
 
+def _is_true(column: str) -> Any:
+    """GX row condition `column == True` (GX 1.x condition object; string conditions are
+    deprecated)."""
+    from great_expectations.expectations.row_conditions import Column as GxColumn
+
+    return GxColumn(column) == True  # noqa: E712 -- builds a GX condition, not a comparison
+
+
 def _region_known(sheet: str) -> Spec:
     return _flag("region_known", "identifiers.unknown_region", sheet, "region")
 
@@ -171,15 +179,11 @@ def _nobd_specs() -> dict[str, list[Spec]]:
                 "copies_kk",
                 "row",
             ),
-            # dual_training implies an enterprise BIN; the pairs list what is allowed.
+            # A dual-training student needs the enterprise's BIN. A row condition, not a pair
+            # expectation: GX evaluates column pairs row by row in Python (slow at 10^6 rows).
             (
-                "ExpectColumnPairValuesToBeInSet",
-                {
-                    "column_A": "dual_training",
-                    "column_B": "has_enterprise_bin",
-                    "value_pairs_set": [[False, False], [False, True], [True, True]],
-                    "ignore_row_if": "either_value_is_missing",
-                },
+                "ExpectColumnValuesToNotBeNull",
+                {"column": "enterprise_bin", "row_condition": _is_true("dual_training")},
                 "logic.dual_without_enterprise",
                 "students",
                 "enterprise_bin",
@@ -240,14 +244,14 @@ def _passport_specs() -> dict[str, list[Spec]]:
         "identifiers": [_region_known("colleges")],
         "domain": [s for sheet in contract.sheets for s in _domain_specs(sheet)],
         "cross_source": [
-            # A claim of demo exams implies at least one demo-exam result in that year's CIS export.
+            # A claim of demo exams needs a demo-exam result in that year's CIS export
+            # (`has_demo_exam_result` is NULL when the year has no demo-exam export at all).
             (
-                "ExpectColumnPairValuesToBeInSet",
+                "ExpectColumnValuesToBeInSet",
                 {
-                    "column_A": "demo_exam_claimed",
-                    "column_B": "has_demo_exam_result",
-                    "value_pairs_set": [[False, False], [False, True], [True, True]],
-                    "ignore_row_if": "either_value_is_missing",
+                    "column": "has_demo_exam_result",
+                    "value_set": [True],
+                    "row_condition": _is_true("demo_exam_claimed"),
                 },
                 "cross.demo_exam_claim_without_result",
                 "colleges",
