@@ -1,0 +1,206 @@
+"""dbt assets (groups `staging`, `intermediate`, `marts`): the warehouse built from raw.* by dbt.
+
+Two `@dbt_assets`, because the data-quality step (Python asset `dq_findings`, group `quality`)
+runs between them (docs/ARCHITECTURE.md, "Flow"):
+
+- `dbt_staging`: the staging models, plus the tests on the `raw` sources as asset checks on the
+  ingest's `raw/<table>` assets;
+- `dbt_marts`: intermediate models and marts (including the DQ marts). Their dbt source
+  `dq.findings` maps to the asset key `dq_findings`, so Dagster runs them after the DQ step.
+
+dagster-dbt reads target/manifest.json when this module is imported. Only `dagster dev` prepares
+it, so `ensure_manifest()` runs `dbt parse` here when the manifest is missing or older than any
+file dbt parses (a stat of a few dozen files otherwise), writing it atomically under a file lock
+so that parallel imports (pytest workers, a code server) never read a half-written manifest.
+
+Asset keys are `<schema>/<model>` (`staging/stg_nobd__students`, `marts/indicator_values`), like
+the ingest's `raw/<table>`: the schema-qualified table name, and never a clash with a Python asset
+of the same name (`dq_findings` the step vs `marts/dq_findings` the mart).
+"""
+
+# No `from __future__ import annotations`: Dagster reads the annotations at runtime.
+import fcntl
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from dagster import AssetExecutionContext, AssetKey
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
+from dagster_duckdb import DuckDBResource
+
+from pipelines.settings import DBT_PROJECT_DIR
+
+# What `dbt parse` reads; a change to any of these makes the manifest stale. indicators.yml is
+# not among them: the models read it when they are compiled for a run (macros/indicators.sql).
+_PARSED_FILES = ("dbt_project.yml", "profiles.yml", "packages.yml", "dependencies.yml")
+_PARSED_DIRS = ("models", "macros", "tests", "seeds", "snapshots", "analyses")
+
+# dbt selections of the two steps. Tests on the `raw` sources run with staging; tests on the `dq`
+# source (if the DQ engineer adds any) with the marts.
+STAGING_SELECT = "tag:staging source:raw"
+MARTS_SELECT = "tag:intermediate tag:marts source:dq"
+
+
+def dbt_executable() -> str:
+    """The dbt next to this interpreter (the venv's), else the one on PATH."""
+    sibling = Path(sys.executable).with_name("dbt")
+    if sibling.exists():
+        return str(sibling)
+    found = shutil.which("dbt")
+    if not found:
+        raise RuntimeError("dbt executable not found next to python or on PATH (make install)")
+    return found
+
+
+def _newest_input_mtime(project_dir: Path) -> float:
+    newest = 0.0
+    for name in _PARSED_FILES:
+        path = project_dir / name
+        if path.exists():
+            newest = max(newest, path.stat().st_mtime)
+    for name in _PARSED_DIRS:
+        root = project_dir / name
+        if not root.exists():
+            continue
+        # Directories too: deleting a model changes its folder's mtime, not any file's.
+        newest = max(newest, root.stat().st_mtime)
+        for path in root.rglob("*"):
+            newest = max(newest, path.stat().st_mtime)
+    return newest
+
+
+def manifest_is_stale(project_dir: Path = DBT_PROJECT_DIR) -> bool:
+    manifest = project_dir / "target" / "manifest.json"
+    return not manifest.exists() or manifest.stat().st_mtime < _newest_input_mtime(project_dir)
+
+
+def ensure_manifest(project_dir: Path = DBT_PROJECT_DIR) -> Path:
+    """target/manifest.json, re-parsed first when missing or older than the project's files."""
+    target = project_dir / "target"
+    manifest = target / "manifest.json"
+    if not manifest_is_stale(project_dir):
+        return manifest
+    target.mkdir(parents=True, exist_ok=True)
+    with open(target / ".parse.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if manifest_is_stale(project_dir):  # another process may have parsed while we waited
+            with tempfile.TemporaryDirectory(dir=target, prefix=".parse-") as tmp:
+                result = subprocess.run(
+                    [
+                        dbt_executable(),
+                        "parse",
+                        "--quiet",
+                        "--project-dir",
+                        str(project_dir),
+                        "--profiles-dir",
+                        str(project_dir),
+                        "--target-path",
+                        tmp,
+                    ],
+                    cwd=project_dir,
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                )
+                if result.returncode != 0:
+                    raise RuntimeError(
+                        f"dbt parse failed in {project_dir}:\n{result.stdout}\n{result.stderr}"
+                    )
+                os.replace(Path(tmp) / "manifest.json", manifest)
+    return manifest
+
+
+class WarehouseTranslator(DagsterDbtTranslator):
+    """Models: key `<schema>/<name>`, group = their layer. Sources keep their `meta` asset key."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return super().get_asset_key(dbt_resource_props)
+        return AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "source":
+            return super().get_group_name(dbt_resource_props)
+        return dbt_resource_props["schema"]
+
+
+TRANSLATOR = WarehouseTranslator(
+    settings=DagsterDbtTranslatorSettings(
+        enable_asset_checks=True,
+        enable_source_tests_as_checks=True,
+    )
+)
+
+DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+MANIFEST = ensure_manifest(DBT_PROJECT.project_dir)
+
+DBT_RESOURCE = DbtCliResource(
+    project_dir=DBT_PROJECT,
+    profiles_dir=str(DBT_PROJECT_DIR),
+    dbt_executable=dbt_executable(),
+)
+
+
+@contextmanager
+def _warehouse_env(duckdb: DuckDBResource) -> Iterator[None]:
+    """Point dbt's profile at the run's warehouse file (the DuckDB resource's), not at a path
+    derived from the shell: dbt runs in dbt_project/, where a relative EDUSTAT_HOME would point
+    elsewhere. DbtCliResource passes os.environ to the dbt process when it starts it."""
+    previous = os.environ.get("EDUSTAT_WAREHOUSE")
+    os.environ["EDUSTAT_WAREHOUSE"] = str(Path(duckdb.database).resolve())
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("EDUSTAT_WAREHOUSE", None)
+        else:
+            os.environ["EDUSTAT_WAREHOUSE"] = previous
+
+
+def _build(context: AssetExecutionContext, dbt: DbtCliResource, duckdb: DuckDBResource):
+    with _warehouse_env(duckdb):
+        invocation = dbt.cli(["build"], context=context)
+    yield from invocation.stream()
+
+
+@dbt_assets(
+    manifest=MANIFEST,
+    select=STAGING_SELECT,
+    name="dbt_staging",
+    project=DBT_PROJECT,
+    dagster_dbt_translator=TRANSLATOR,
+)
+def dbt_staging(context: AssetExecutionContext, dbt: DbtCliResource, duckdb: DuckDBResource):
+    """Staging models (codes, regions, specialties normalised once) and the raw sources' tests."""
+    yield from _build(context, dbt, duckdb)
+
+
+@dbt_assets(
+    manifest=MANIFEST,
+    select=MARTS_SELECT,
+    name="dbt_marts",
+    project=DBT_PROJECT,
+    dagster_dbt_translator=TRANSLATOR,
+)
+def dbt_marts(context: AssetExecutionContext, dbt: DbtCliResource, duckdb: DuckDBResource):
+    """Intermediate models and marts: dims, facts, indicators (after the DQ step)."""
+    yield from _build(context, dbt, duckdb)
+
+
+WAREHOUSE_ASSETS = [dbt_staging, dbt_marts]
+
+# What pipelines/definitions.py collects from every asset module.
+assets = WAREHOUSE_ASSETS
+resources = {"dbt": DBT_RESOURCE}
