@@ -1,0 +1,53 @@
+"""Partitions shared by every asset: collection rounds and passport/CIS years.
+
+Both come from sources/reference/calendar.csv, so adding a round to the calendar adds the
+partition. Other engineers' partitioned assets should reuse these two objects: `edustat run`
+knows which of their keys have landing files (`keys_with_landing_files`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dagster import PartitionsDefinition, StaticPartitionsDefinition
+
+from pipelines import reference
+from pipelines.contracts import all_contracts
+from pipelines.ingest.discovery import partition_dir
+
+ROUND_IDS = sorted(reference.calendar(), key=lambda r: reference.calendar()[r].reference_date)
+YEARS = sorted({str(r.year) for r in reference.calendar().values()})
+
+ROUND_PARTITIONS = StaticPartitionsDefinition(ROUND_IDS)
+YEAR_PARTITIONS = StaticPartitionsDefinition(YEARS)
+
+# Which partitions definition each source is partitioned by (its contract's `partition` field).
+_BY_CONTRACT_PARTITION = {"round_id": ROUND_PARTITIONS, "year": YEAR_PARTITIONS}
+
+
+def partitions_of(source: str) -> StaticPartitionsDefinition:
+    return _BY_CONTRACT_PARTITION[all_contracts()[source].partition]
+
+
+def source_partition_keys() -> dict[str, set[str]]:
+    """source -> every partition key Dagster knows for it."""
+    return {s: set(partitions_of(s).get_partition_keys()) for s in all_contracts()}
+
+
+def has_files(folder: Path) -> bool:
+    return folder.is_dir() and any(p.is_file() for p in folder.iterdir())
+
+
+def keys_with_landing_files(
+    partitions_def: PartitionsDefinition, landing: Path
+) -> list[str] | None:
+    """Keys of `partitions_def` with at least one file in a source's partition folder, in
+    partition order; None when `partitions_def` is not one of ours (caller decides)."""
+    sources = [s for s in all_contracts() if partitions_of(s) == partitions_def]
+    if not sources:
+        return None
+    return [
+        key
+        for key in partitions_def.get_partition_keys()
+        if any(has_files(partition_dir(landing, all_contracts()[s], key)) for s in sources)
+    ]

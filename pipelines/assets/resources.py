@@ -1,0 +1,31 @@
+"""Resources of the code location: the warehouse (DuckDB) and the runtime folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from dagster import ConfigurableResource
+from dagster_duckdb import DuckDBResource
+
+from pipelines.settings import Home
+
+
+class HomeResource(ConfigurableResource):
+    """EDUSTAT_HOME as a resource, so tests and the UI can point a run at another folder."""
+
+    root: str
+
+    @property
+    def home(self) -> Home:
+        return Home(Path(self.root))
+
+
+def default_resources(home: Home | None = None) -> dict[str, Any]:
+    home = home or Home.from_env()
+    return {
+        # DuckDBResource opens a fresh connection per get_connection() and retries on a held
+        # lock: exactly the short-lived connections the single-writer file needs.
+        "duckdb": DuckDBResource(database=str(home.warehouse)),
+        "home": HomeResource(root=str(home.root)),
+    }

@@ -1,0 +1,263 @@
+"""`edustat run`: materialise every asset of the code location, headless and in-process.
+
+Runs are planned by pipelines.assets.plan (ingest per round/year range with landing files, then
+every unpartitioned asset once) and executed one after another against a DagsterInstance in
+$EDUSTAT_HOME/dagster, so `edustat ui` shows them afterwards. The first failed run stops the
+pipeline and the command exits 1.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+import warnings
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from pipelines.settings import Home
+
+if TYPE_CHECKING:
+    from dagster import DagsterInstance, Definitions, ExecuteInProcessResult
+    from rich.table import Table
+
+    from pipelines.assets.plan import PlannedRun
+
+EXIT_FAILED = 1
+STATUSES = ("loaded", "held_back", "rejected", "superseded")
+# No instance settings of our own beyond these: the UI and the daemon share this folder.
+DAGSTER_YAML = """\
+# Written by `edustat run` when missing. Runs launched by the landing sensor queue one at a
+# time: the warehouse has a single writer.
+telemetry:
+  enabled: false
+concurrency:
+  runs:
+    max_concurrent_runs: 1
+"""
+# Dagster's console logger would interleave with the progress bars; the event log keeps it all.
+_QUIET_LOGGERS = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
+_MAX_REASONS_SHOWN = 15
+
+
+def prepare_dagster_home(home: Home) -> Path:
+    """DAGSTER_HOME = $EDUSTAT_HOME/dagster, with a dagster.yaml (set in os.environ too)."""
+    home.ensure()
+    config = home.dagster_home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(DAGSTER_YAML, encoding="utf-8")
+    os.environ["DAGSTER_HOME"] = str(home.dagster_home)
+    os.environ["EDUSTAT_HOME"] = str(home.root)
+    return home.dagster_home
+
+
+def _file_log(home: Home) -> logging.Handler:
+    handler = logging.FileHandler(home.logs / "edustat-run.log", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger = logging.getLogger("edustat")
+    logger.setLevel(logging.INFO)
+    logger.addHandler(handler)
+    return handler
+
+
+@dataclass
+class RunOutcome:
+    run: PlannedRun
+    seconds: float
+    success: bool
+    errors: list[str] = field(default_factory=list)
+
+
+def _errors(result: ExecuteInProcessResult) -> list[str]:
+    out = []
+    for event in result.all_events:
+        if event.is_step_failure and event.step_key:
+            error = getattr(event.event_specific_data, "error", None)
+            first = (error.message if error else "failed").strip().splitlines()[0]
+            out.append(f"{event.step_key}: {first}")
+    return out or ["run failed"]
+
+
+def execute(defs: Definitions, planned: PlannedRun, instance: DagsterInstance) -> RunOutcome:
+    from dagster._core.storage.tags import (
+        ASSET_PARTITION_RANGE_END_TAG,
+        ASSET_PARTITION_RANGE_START_TAG,
+    )
+
+    job = defs.resolve_implicit_global_asset_job_def()
+    tags = {"edustat/trigger": "edustat run"}
+    partition_key = None
+    if planned.is_range:
+        tags[ASSET_PARTITION_RANGE_START_TAG] = planned.partition_keys[0]
+        tags[ASSET_PARTITION_RANGE_END_TAG] = planned.partition_keys[-1]
+    elif planned.partition_keys:
+        partition_key = planned.partition_keys[0]
+    start = time.perf_counter()
+    result = job.execute_in_process(
+        run_config=_QUIET_LOGGERS,
+        instance=instance,
+        partition_key=partition_key,
+        asset_selection=list(planned.asset_keys),
+        tags=tags,
+        raise_on_error=False,
+    )
+    seconds = time.perf_counter() - start
+    return RunOutcome(planned, seconds, result.success, [] if result.success else _errors(result))
+
+
+def registry_counts(home: Home) -> dict[str, Counter[str]]:
+    """source -> status -> files, from raw.landing_files (read-only: the runs are over)."""
+    import duckdb
+
+    if not home.warehouse.exists():
+        return {}
+    with duckdb.connect(str(home.warehouse), read_only=True) as con:
+        exists = con.execute(
+            "SELECT count(*) FROM information_schema.tables "
+            "WHERE table_schema = 'raw' AND table_name = 'landing_files'"
+        ).fetchall()[0][0]
+        if not exists:
+            return {}
+        rows = con.execute(
+            "SELECT coalesce(source, '(unknown)'), status, count(*) "
+            "FROM raw.landing_files GROUP BY ALL"
+        ).fetchall()
+    out: dict[str, Counter[str]] = {}
+    for source, status, n in rows:
+        out.setdefault(source, Counter())[status] = n
+    return out
+
+
+def _summary_table(counts: dict[str, Counter[str]], this_run: dict[str, Counter[str]]) -> Table:
+    from rich import box
+    from rich.table import Table
+
+    table = Table(
+        title="Files per source: registry status after this run",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+    )
+    table.add_column("source", no_wrap=True)
+    for col in (*STATUSES, "new", "unchanged"):
+        table.add_column(col.replace("_", " "), justify="right")
+    for source in sorted(set(counts) | set(this_run)):
+        c, r = counts.get(source, Counter()), this_run.get(source, Counter())
+        table.add_row(
+            source,
+            *(str(c[s]) for s in STATUSES),
+            str(r["loaded"] + r["rejected"]),
+            str(r["skipped"]),
+        )
+    return table
+
+
+def run_pipeline(home: Home, quiet: bool = False) -> int:
+    """Plan and execute every run; print progress and the summary. Returns the exit code."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    console = Console(stderr=False, quiet=quiet)
+    wall_start = time.perf_counter()
+    prepare_dagster_home(home)
+    handler = _file_log(home)
+    warnings.filterwarnings(
+        "ignore", module=r"dagster.*"
+    )  # beta/preview notices, not for operators
+
+    import dagster
+
+    from pipelines.assets.partitions import source_partition_keys
+    from pipelines.assets.plan import plan_runs
+    from pipelines.definitions import defs
+    from pipelines.ingest import progress
+    from pipelines.ingest.discovery import all_files, owner
+
+    warnings.filterwarnings("ignore", category=dagster.BetaWarning)
+    warnings.filterwarnings("ignore", category=dagster.PreviewWarning)
+    instance = dagster.DagsterInstance.get()
+    plan = plan_runs(defs, home.landing)
+    partitions = source_partition_keys()
+    n_files = sum(1 for f in all_files(home.landing) if owner(f.path, partitions))
+    this_run: dict[str, Counter[str]] = {}
+    reasons: list[str] = []
+    outcomes: list[RunOutcome] = []
+
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=False) as bar:
+        files_task = bar.add_task("files", total=n_files)
+        runs_task = bar.add_task("runs", total=len(plan))
+
+        def on_file(event: progress.FileEvent) -> None:
+            this_run.setdefault(event.source or "(unknown)", Counter())[event.outcome] += 1
+            if event.reason:
+                reasons.append(event.reason)
+            bar.advance(files_task)
+
+        unsubscribe = progress.subscribe(on_file)
+        try:
+            for planned in plan:
+                bar.update(runs_task, description=f"run: {planned.label}")
+                outcome = execute(defs, planned, instance)
+                outcomes.append(outcome)
+                bar.advance(runs_task)
+                mark = "[green]ok[/green]" if outcome.success else "[red]FAILED[/red]"
+                bar.console.print(f"{mark} {planned.label}  {outcome.seconds:.1f} s")
+                if not outcome.success:
+                    break
+        finally:
+            unsubscribe()
+            bar.update(runs_task, description="runs")
+
+    pipeline_s = sum(o.seconds for o in outcomes)
+    console.print(_summary_table(registry_counts(home), this_run))
+    if reasons:
+        console.print(f"Rejected in this run ({len(reasons)}):")
+        for reason in reasons[:_MAX_REASONS_SHOWN]:
+            console.print(f"  {reason}", markup=False, highlight=False, soft_wrap=True)
+        if len(reasons) > _MAX_REASONS_SHOWN:
+            console.print(f"  … {len(reasons) - _MAX_REASONS_SHOWN} more: see raw.landing_files")
+    console.print(
+        f"pipeline {pipeline_s:.1f} s in {len(outcomes)} run(s); "
+        f"total {time.perf_counter() - wall_start:.1f} s including start-up"
+    )
+    logging.getLogger("edustat").info(
+        "edustat run: pipeline %.1f s, %d runs", pipeline_s, len(outcomes)
+    )
+    logging.getLogger("edustat").removeHandler(handler)
+    failed = [o for o in outcomes if not o.success]
+    if failed:
+        for o in failed:
+            for err in o.errors:
+                console.print(f"[red]error[/red] in {o.run.label}: {err}")
+        return EXIT_FAILED
+    return 0
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("run")
+    def run(
+        quiet: Annotated[
+            bool, typer.Option("--quiet", "-q", help="No progress or summary.")
+        ] = False,
+    ) -> None:
+        """Materialise everything: ingest each round/year with landing files, then the rest."""
+        code = run_pipeline(Home.from_env(), quiet=quiet)
+        if code:
+            raise typer.Exit(code)

@@ -1,0 +1,52 @@
+"""The Dagster code location: workspace.yaml loads `defs` from here (python_module).
+
+Every module in ASSET_MODULES exports module-level lists: `assets` and optionally
+`asset_checks`, `sensors`, `jobs`, plus a `resources` dict. To add a step (dbt, data quality,
+reports), write its module under pipelines/assets/ and append it here, in pipeline order; the
+`published_snapshot` asset is built last, downstream of everything collected, and `edustat run`
+materialises every asset defined here.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+from typing import Any
+
+from dagster import Definitions, in_process_executor
+
+from pipelines.assets.resources import default_resources
+
+ASSET_MODULES: tuple[str, ...] = (
+    "pipelines.assets.reference",
+    "pipelines.assets.ingest",
+    "pipelines.assets.sensors",
+)
+
+
+def _modules() -> list[ModuleType]:
+    return [importlib.import_module(name) for name in ASSET_MODULES]
+
+
+def _collect(modules: list[ModuleType], attr: str) -> list[Any]:
+    return [item for m in modules for item in getattr(m, attr, [])]
+
+
+def build_definitions() -> Definitions:
+    modules = _modules()
+    resources: dict[str, Any] = default_resources()
+    for m in modules:
+        resources.update(getattr(m, "resources", {}))
+    return Definitions(
+        assets=_collect(modules, "assets"),
+        asset_checks=_collect(modules, "asset_checks"),
+        sensors=_collect(modules, "sensors"),
+        jobs=_collect(modules, "jobs"),
+        resources=resources,
+        # One process, steps in sequence: DuckDB has a single writer (STACK.md trap 4), and
+        # in-process is about twice as fast as multiprocess here.
+        executor=in_process_executor,
+    )
+
+
+defs = build_definitions()

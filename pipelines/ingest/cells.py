@@ -1,0 +1,42 @@
+"""The shared shape of a sheet before it meets the contract, and the rejection a reader raises."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+ROW = "_row_number"
+
+
+@dataclass(frozen=True)
+class CellSheet:
+    """One sheet (XLSX) or section (CSV) as text cells.
+
+    `frame` has String columns `c0..cN` in file order (header row included, not yet recognised)
+    and `_row_number`: the row as a person sees it (Excel row, or CSV physical line).
+    """
+
+    label: str
+    frame: pl.DataFrame
+
+
+class Rejected(Exception):
+    """A file that cannot be read. `rule` is a structure.* rule id from ARCHITECTURE.md.
+
+    The message names file, sheet, row and field where they apply, never a cell value: it ends up
+    in the registry, logs and Dagster events, and a value could be an IIN.
+    """
+
+    def __init__(self, rule: str, path: str, detail: str) -> None:
+        self.rule = rule
+        self.reason = f"{rule}: {path}: {detail}"
+        super().__init__(self.reason)
+
+
+def string_frame(rows: list[list[str | None]], row_numbers: list[int]) -> pl.DataFrame:
+    """Ragged Python rows -> a rectangular String frame (used only on fallback paths)."""
+    width = max((len(r) for r in rows), default=0)
+    cols = {f"c{i}": [r[i] if i < len(r) else None for r in rows] for i in range(width)}
+    df = pl.DataFrame(cols, schema={k: pl.String for k in cols})
+    return df.with_columns(pl.Series(ROW, row_numbers, dtype=pl.Int64))

@@ -1,0 +1,149 @@
+"""CSV files: encoding, sections (`#<sheet>` lines), separator -> CellSheets.
+
+A CSV file holds every sheet of its contract as a section: a line `#<sheet name>` followed by the
+section's header row and data rows (docs/ARCHITECTURE.md). Real exports are UTF-8 or
+Windows-1251, separated by `;` or `,`; row numbers are physical line numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+
+import polars as pl
+
+from pipelines.contracts import normalise_label
+from pipelines.ingest.cells import ROW, CellSheet, Rejected, string_frame
+
+SEPARATORS = (";", ",")
+# C0 control characters other than tab, LF, CR: never in a text export, always in binary junk.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def decode(data: bytes, path: str) -> tuple[str, str]:
+    """Bytes -> (text, encoding). UTF-8 (BOM or not) first, then Windows-1251, else reject."""
+    head = data[:4096]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
+        raise Rejected(
+            "structure.bad_encoding",
+            path,
+            "UTF-16 or binary content, expected UTF-8 or Windows-1251 text",
+        )
+    try:
+        text, encoding = data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        try:
+            text, encoding = data.decode("cp1251"), "cp1251"
+        except UnicodeDecodeError:
+            raise Rejected(
+                "structure.bad_encoding", path, "neither UTF-8 nor Windows-1251 text"
+            ) from None
+    if _CONTROL.search(text):
+        raise Rejected(
+            "structure.bad_encoding",
+            path,
+            "control characters in text, neither UTF-8 nor Windows-1251",
+        )
+    return text, encoding
+
+
+def _marker(line: str) -> str | None:
+    """'#students' / '"#Білім алушылар";;;' -> the section label; None for any other line."""
+    s = line.strip().lstrip("\ufeff")
+    if s.startswith('"#'):
+        s = s.replace('"', "")
+    if not s.startswith("#"):
+        return None
+    label = s[1:].rstrip(";, \t")
+    # A '#' line that still holds separators is data that happens to start with '#'.
+    if any(sep in label for sep in SEPARATORS) or not label.strip():
+        return None
+    return label.strip()
+
+
+def split_sections(text: str) -> list[tuple[str, int, list[str]]]:
+    """(label, line number of the first line after the marker, lines) per section, in order."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    sections: list[tuple[str, int, list[str]]] = []
+    for i, line in enumerate(lines):
+        label = _marker(line)
+        if label is not None:
+            sections.append((label, i + 2, []))
+        elif sections:
+            sections[-1][2].append(line)
+    return sections
+
+
+def detect_separator(header_lines: Iterable[str], known_headers: set[str]) -> str:
+    """The separator under which the header lines match the most contract headers.
+
+    Counting characters is not enough: a header such as «Материалдық көмек, теңге» has a comma.
+    """
+    lines = [ln for ln in header_lines if ln.strip()]
+
+    def score(sep: str) -> tuple[int, int]:
+        matched = fields = 0
+        for ln in lines:
+            cells = next(csv.reader([ln], delimiter=sep), [])
+            fields += len(cells)
+            matched += sum(normalise_label(c) in known_headers for c in cells)
+        return matched, fields
+
+    return max(SEPARATORS, key=score)
+
+
+def _section_frame(lines: list[str], first_line: int, sep: str) -> pl.DataFrame:
+    while lines and not lines[-1].strip():
+        lines = lines[:-1]
+    if not lines:
+        return string_frame([], [])
+    body = "\n".join(lines).encode("utf-8")
+    try:
+        df = pl.read_csv(
+            io.BytesIO(body),
+            separator=sep,
+            has_header=False,
+            infer_schema=False,
+            truncate_ragged_lines=True,
+            empty_string_is_null=True,
+        )
+    except pl.exceptions.PolarsError:
+        df = None  # e.g. a stray quote inside a field: the csv module below is more lenient
+    if df is not None and df.height == len(lines):
+        df = df.rename({c: f"c{i}" for i, c in enumerate(df.columns)})
+        return df.with_columns(
+            pl.int_range(first_line, first_line + df.height, dtype=pl.Int64).alias(ROW)
+        )
+    # Quoted line breaks (rows no longer map 1:1 to lines) or a parse error: the csv module
+    # counts physical lines itself.
+    reader = csv.reader(io.StringIO("\n".join(lines)), delimiter=sep)
+    rows, numbers = [], []
+    start = 1
+    for record in reader:
+        rows.append([v if v != "" else None for v in record] if record else [])
+        numbers.append(first_line + start - 1)
+        start = reader.line_num + 1
+    return string_frame(rows, numbers)
+
+
+def read_csv_cells(data: bytes, path: str, known_headers: set[str]) -> tuple[list[CellSheet], str]:
+    """All sections of a CSV file as CellSheets, and the encoding that decoded it."""
+    text, encoding = decode(data, path)
+    sections = split_sections(text)
+    if not sections:
+        # Tolerate a single-sheet export without its marker line: the whole file is one section.
+        sections = [("", 1, text.replace("\r\n", "\n").split("\n"))]
+    header_lines = [next((ln for ln in lines if ln.strip()), "") for _, _, lines in sections]
+    sep = detect_separator(header_lines, known_headers)
+    try:
+        sheets = [
+            CellSheet(label, _section_frame(lines, first, sep)) for label, first, lines in sections
+        ]
+    except csv.Error as exc:
+        # Error messages can quote a line of the file (an IIN): keep only the error type.
+        raise Rejected(
+            "structure.unreadable_file", path, f"CSV cannot be parsed ({type(exc).__name__})"
+        ) from None
+    return sheets, encoding

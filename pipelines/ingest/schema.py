@@ -1,0 +1,111 @@
+"""DDL of the raw layer, derived from the contracts (docs/ARCHITECTURE.md "Raw layer").
+
+Tables are created if missing and widened if a contract gained a column since (ADD COLUMN), so
+an existing warehouse keeps its history when a contract evolves. Rows are always inserted
+BY NAME, so column order never matters to the writer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from pipelines.contracts import Sheet, all_contracts
+from pipelines.ingest.coerce import DUCKDB_TYPES
+
+SCHEMA = "raw"
+LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("_file_id", "VARCHAR"),
+    ("_file_path", "VARCHAR"),
+    ("_file_sha256", "VARCHAR"),
+    ("_sheet", "VARCHAR"),
+    ("_row_number", "BIGINT"),
+    ("_partition", "VARCHAR"),
+    ("_loaded_at", "TIMESTAMP"),
+)
+
+REGISTRY_TABLE = "landing_files"
+REGISTRY_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("file_id", "VARCHAR PRIMARY KEY"),
+    ("path", "VARCHAR NOT NULL"),  # relative to landing/
+    ("source", "VARCHAR"),  # nobd_submission | college_passport | worldskills_export
+    ("partition_key", "VARCHAR"),  # round id or year
+    ("sha256", "VARCHAR NOT NULL"),
+    ("size_bytes", "BIGINT"),
+    ("status", "VARCHAR NOT NULL"),  # loaded | held_back | rejected | superseded
+    ("reason", "VARCHAR"),
+    ("reason_rule", "VARCHAR"),  # rule id behind `reason` (structure.* for rejected files)
+    ("college_bin", "VARCHAR"),
+    ("signed_at", "TIMESTAMP"),
+    ("version", "INTEGER"),
+    ("first_seen_at", "TIMESTAMP NOT NULL"),
+    ("status_changed_at", "TIMESTAMP NOT NULL"),
+)
+
+ISSUES_TABLE = "load_issues"
+ISSUES_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("_file_id", "VARCHAR NOT NULL"),
+    ("sheet", "VARCHAR"),
+    ("row_number", "BIGINT"),
+    ("field", "VARCHAR"),
+    ("problem", "VARCHAR NOT NULL"),
+    ("value", "VARCHAR"),  # as written; always NULL for IIN columns
+)
+
+
+@dataclass(frozen=True)
+class RawTable:
+    name: str
+    columns: tuple[tuple[str, str], ...]  # (name, DuckDB type), lineage last
+
+    @property
+    def qualified(self) -> str:
+        return f"{SCHEMA}.{self.name}"
+
+
+def data_columns(sheet: Sheet) -> tuple[tuple[str, str], ...]:
+    """Contract columns as stored: an IIN column becomes `<name>_hash` + `<name>_valid`."""
+    out: list[tuple[str, str]] = []
+    for col in sheet.columns:
+        if col.pii == "iin":
+            out += [(f"{col.name}_hash", "VARCHAR"), (f"{col.name}_valid", "BOOLEAN")]
+        else:
+            out.append((col.name, DUCKDB_TYPES[col.type]))
+    return tuple(out)
+
+
+def raw_table(sheet: Sheet) -> RawTable:
+    return RawTable(sheet.raw_table, data_columns(sheet) + LINEAGE_COLUMNS)
+
+
+def all_raw_tables() -> list[RawTable]:
+    return [raw_table(sheet) for c in all_contracts().values() for sheet in c.sheets]
+
+
+def _ensure_table(
+    con: duckdb.DuckDBPyConnection, name: str, columns: tuple[tuple[str, str], ...]
+) -> None:
+    cols = ",\n  ".join(f'"{n}" {t}' for n, t in columns)
+    con.execute(f"CREATE TABLE IF NOT EXISTS {SCHEMA}.{name} (\n  {cols}\n)")
+    existing = {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = ? AND table_name = ?",
+            [SCHEMA, name],
+        ).fetchall()
+    }
+    for n, t in columns:
+        if n not in existing:
+            # Constraints cannot be added to old rows; the plain type is enough for a new column.
+            con.execute(f'ALTER TABLE {SCHEMA}.{name} ADD COLUMN "{n}" {t.split()[0]}')
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create (or widen) schema `raw`, every contract table, the registry and the issue log."""
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
+    for table in all_raw_tables():
+        _ensure_table(con, table.name, table.columns)
+    _ensure_table(con, REGISTRY_TABLE, REGISTRY_COLUMNS)
+    _ensure_table(con, ISSUES_TABLE, ISSUES_COLUMNS)

@@ -1,0 +1,43 @@
+"""XLSX files through calamine (fastexcel, the engine behind polars' read_excel) -> CellSheets.
+
+Every cell is requested as text: one coercion path serves XLSX and CSV alike, and codes such as
+'0101000' keep their leading zeros. Dates come back as ISO text, which the coercer accepts.
+"""
+
+from __future__ import annotations
+
+import fastexcel
+import polars as pl
+
+from pipelines.contracts import normalise_label
+from pipelines.ingest.cells import ROW, CellSheet, Rejected
+
+
+def read_xlsx_cells(data: bytes, path: str, wanted: set[str] | None = None) -> list[CellSheet]:
+    """Sheets of a workbook as CellSheets; `wanted` (normalised names) limits which are loaded."""
+    try:
+        reader = fastexcel.read_excel(data)
+        names = reader.sheet_names
+    except Exception as exc:  # calamine raises several types for zip/xml damage
+        raise Rejected(
+            "structure.unreadable_file", path, f"workbook cannot be opened ({type(exc).__name__})"
+        ) from None
+    out = []
+    for idx, name in enumerate(names):
+        if wanted is not None and normalise_label(name) not in wanted:
+            out.append(CellSheet(name, pl.DataFrame()))  # listed (for messages), not loaded
+            continue
+        try:
+            # header_row=None + skip_rows=0: keep leading blank rows, so index + 1 = Excel row.
+            sheet = reader.load_sheet(idx, header_row=None, skip_rows=0, dtypes="string")
+            df = sheet.to_polars()
+        except Exception as exc:
+            raise Rejected(
+                "structure.unreadable_file",
+                path,
+                f"sheet '{name}' cannot be read ({type(exc).__name__})",
+            ) from None
+        df = df.rename({c: f"c{i}" for i, c in enumerate(df.columns)})
+        df = df.with_columns(pl.int_range(1, df.height + 1, dtype=pl.Int64).alias(ROW))
+        out.append(CellSheet(name, df))
+    return out
