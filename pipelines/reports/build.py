@@ -57,7 +57,7 @@ class BuildSummary:
 
     @property
     def rounds(self) -> list[str]:
-        return sorted({p.round_id for p in self.packs})
+        return list(dict.fromkeys(p.round_id for p in self.packs))  # calendar order
 
 
 def _write_pack(folder: Path, make_doc: DocMaker) -> None:
