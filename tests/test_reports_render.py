@@ -1,0 +1,93 @@
+"""Report-pack pieces that need no warehouse: labels, cell formatting, operator messages."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from pipelines.i18n import LABELS, LANGS, MESSAGES, localized, message, round_label, t
+from pipelines.reports.build import build_packs
+from pipelines.reports.html import show
+from pipelines.reports.load import WarehouseNotReady
+from pipelines.reports.tables import Cell
+from pipelines.settings import Home
+
+KAZAKH_ONLY = set("әғқңөұүһі")
+
+
+def test_every_label_has_kazakh_and_russian() -> None:
+    for key, entry in LABELS.items():
+        for lang in LANGS:
+            assert entry.get(lang), f"{key} has no {lang} label"
+
+
+def test_sheet_names_fit_excel() -> None:
+    for key, entry in LABELS.items():
+        if key.startswith("sheet_"):
+            for lang in LANGS:
+                name = entry[lang]
+                assert len(name) <= 31 and not set(name) & set("[]:*?/\\"), name
+
+
+def test_localized_falls_back_to_the_other_language() -> None:
+    row = {"name_kk": "", "name_ru": "Колледж"}
+    assert localized(row, "name", "kk") == "Колледж"
+    assert localized({"name_kk": "Қала", "name_ru": None}, "name", "ru") == "Қала"
+
+
+def test_round_label() -> None:
+    assert round_label("2024-autumn", "autumn", "kk") == "2024 ж. күзгі жинау (2024-autumn)"
+    assert round_label("2025-spring", "spring", "ru") == "Весенний сбор 2025 г. (2025-spring)"
+
+
+@pytest.mark.parametrize(
+    ("cell", "lang", "shown"),
+    [
+        (Cell(0.875, "pct"), "ru", "87,5\u00a0%"),
+        (Cell(1.0, "pct"), "kk", "100,0\u00a0%"),
+        (Cell(-0.025, "pp"), "ru", "\u22122,5\u00a0п.п."),
+        (Cell(0.1, "pp"), "kk", "+10,0\u00a0п.т."),
+        (Cell(12345, "int"), "ru", "12\u00a0345"),
+        (Cell(-3, "delta"), "ru", "\u22123"),
+        (Cell(2, "delta"), "ru", "+2"),
+        (Cell(None, "pct"), "ru", "—"),
+        (Cell(None, "bin"), "ru", ""),
+        (Cell(datetime(2024, 10, 4, 23, 59, 59), "datetime"), "kk", "2024-10-04 23:59"),
+        (Cell(date(2024, 10, 1), "date"), "kk", "2024-10-01"),
+        (Cell("000123456789", "bin"), "kk", "000123456789"),
+    ],
+)
+def test_show(cell: Cell, lang: str, shown: str) -> None:
+    assert show(cell, lang) == shown
+
+
+def test_messages_are_trilingual() -> None:
+    for key, entry in MESSAGES.items():
+        assert set(entry) == {"kk", "ru", "en"}, key
+    text = message("warehouse_missing", path="/x")
+    assert "Қойма" in text and "Хранилище" in text and "warehouse" in text
+
+
+def test_no_warehouse_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(WarehouseNotReady) as err:
+        build_packs(Home(tmp_path))
+    assert "edustat run" in str(err.value)
+    assert KAZAKH_ONLY & set(str(err.value))
+    assert not (tmp_path / "reports").exists()
+
+
+def test_warehouse_without_marts_is_a_clear_error(tmp_path: Path) -> None:
+    import duckdb
+
+    duckdb.connect(str(tmp_path / "warehouse.duckdb")).close()
+    with pytest.raises(WarehouseNotReady) as err:
+        build_packs(Home(tmp_path))
+    assert "marts.dq_submission_status" in str(err.value)
+
+
+def test_labels_used_by_the_kazakh_files_are_kazakh() -> None:
+    # The kk pack must read as Kazakh, not as Russian with a kk file name.
+    assert KAZAKH_ONLY & set(t("sheet_findings", "kk"))
+    assert not KAZAKH_ONLY & set(t("sheet_findings", "ru"))
