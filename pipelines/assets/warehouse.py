@@ -3,8 +3,8 @@
 Two `@dbt_assets`, because the data-quality step (Python asset `dq_findings`, group `quality`)
 runs between them (docs/ARCHITECTURE.md, "Flow"):
 
-- `dbt_staging`: the staging models, plus the tests on the `raw` sources as asset checks on the
-  ingest's `raw/<table>` assets;
+- `dbt_staging`: the staging models and the DQ step's input views (tag `dq_prep`), plus the tests
+  on the `raw` sources as asset checks on the ingest's `raw/<table>` assets;
 - `dbt_marts`: intermediate models and marts (including the DQ marts). Their dbt source
   `dq.findings` maps to the asset key `dq_findings`, so Dagster runs them after the DQ step.
 
@@ -48,9 +48,11 @@ _PARSED_FILES = ("dbt_project.yml", "profiles.yml", "packages.yml", "dependencie
 _PARSED_DIRS = ("models", "macros", "tests", "seeds", "snapshots", "analyses")
 
 # dbt selections of the two steps. Tests on the `raw` sources run with staging; tests on the `dq`
-# source (if the DQ engineer adds any) with the marts.
-STAGING_SELECT = "tag:staging source:raw"
+# source (if the DQ engineer adds any) with the marts. Models tagged `dq_prep` (views the GX runner
+# reads, under models/marts/dq/) must exist BEFORE the DQ step, so they go with staging.
+STAGING_SELECT = "tag:staging tag:dq_prep source:raw"
 MARTS_SELECT = "tag:intermediate tag:marts source:dq"
+MARTS_EXCLUDE = "tag:dq_prep"
 
 
 def dbt_executable() -> str:
@@ -190,6 +192,7 @@ def dbt_staging(context: AssetExecutionContext, dbt: DbtCliResource, duckdb: Duc
 @dbt_assets(
     manifest=MANIFEST,
     select=MARTS_SELECT,
+    exclude=MARTS_EXCLUDE,
     name="dbt_marts",
     project=DBT_PROJECT,
     dagster_dbt_translator=TRANSLATOR,
