@@ -1,0 +1,39 @@
+{{ config(materialized='view', schema='dq_prep', tags=['dq_prep']) }}
+{% set code_columns = ['gender', 'study_language', 'study_form', 'funding', 'status'] %}
+-- GX frame `nobd_submission.students`: student rows of every current NOBD submission, validated
+-- as one frame (never per file). Columns are named as in the contract; a code column holds the
+-- canonical code when staging knows the spelling and the spelling as written otherwise, so
+-- "value in the contract's codes" fails exactly on unknown spellings and names them.
+-- The per-row measures below are what logic rules compare; the limits live in the suites.
+-- `enterprise_bin_valid` is added by the runner (check digit, pipelines.identifiers).
+select
+    s._file_id,
+    s._row_number,
+    c.college_bin as _college_bin,
+    s.iin_hash,
+    -- NULL = not applicable (no IIN: domain.required_value reports it).
+    case when s.iin_hash is not null then s.iin_valid end as iin_valid,
+    {%- for column in code_columns %}
+    coalesce(s.{{ column }}, nullif(trim(s.{{ column }}_raw), '')) as {{ column }},
+    {%- endfor %}
+    s.birth_date,
+    s.specialty_code,
+    case when s.specialty_code is not null then s.specialty_known end as specialty_known,
+    s.qualification_code,
+    case when s.qualification_code is not null then s.qualification_known end as qualification_known,
+    s.course,
+    s.dual_training,
+    nullif(trim(s.enterprise_bin), '') as enterprise_bin,
+    s.sen,
+    -- Completed years at the round's reference date (the calendar's, not the header's, so a
+    -- mistyped header date cannot move every student's age).
+    datesub('year', s.birth_date, c.reference_date) as age_at_reference,
+    -- Rows with this IIN in this submission, and colleges listing it in this round.
+    case when s.iin_hash is not null
+        then count(*) over (partition by s._file_id, s.iin_hash) end as iin_rows_in_submission,
+    case when s.iin_hash is not null
+        then count(distinct c.college_bin) over (partition by c.round_id, s.iin_hash)
+    end as iin_colleges_in_round
+from {{ ref('stg_nobd__students') }} as s
+inner join {{ ref('dq_current_submissions') }} as c
+    on c.file_id = s._file_id

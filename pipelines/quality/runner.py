@@ -1,0 +1,479 @@
+"""Run the committed suites (expectations/*.json) over the frames and write `dq.findings`.
+
+One ephemeral GX context per run, a pandas datasource (GX's SQL datasource fails on DuckDB,
+STACK.md trap 5) and one validation per frame: the expectations of every suite that speak about
+that frame run together on the whole frame, and each result is mapped back to its suite and rule
+through `meta`. Failing rows are attributed with `unexpected_index_column_names`
+(`_file_id`, `_row_number`) and joined back to the frame for the college and offending value.
+
+Order of work (docs/ARCHITECTURE.md "Data-quality output"):
+1. read every row-level and file-level frame (one query each), validate them;
+2. in one transaction: set current NOBD submissions with a blocking finding to `held_back` and
+   the others back to `loaded`; read the submission frame (its temporal rule compares against the
+   previous round's *accepted* submission, which step 2 has just decided); validate it (warnings
+   only, so it cannot change a status); replace `dq.findings`.
+
+An expectation that errors (exception_info) is not bad data: it is reported separately and the
+Dagster check fails with ERROR severity (pipelines/assets/quality.py).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time as clock
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pipelines.contracts import load_contract
+from pipelines.ingest.registry import REGISTRY
+from pipelines.ingest.writer import utc_now
+from pipelines.quality.frames import SUBMISSION_FRAMES, frame_name, read_frame
+from pipelines.settings import EXPECTATIONS_DIR
+
+if TYPE_CHECKING:
+    import duckdb
+    import pandas as pd
+    from great_expectations.core import ExpectationValidationResult
+
+log = logging.getLogger("edustat.quality")
+
+Connect = Callable[[], AbstractContextManager["duckdb.DuckDBPyConnection"]]
+
+KEYS = ["_file_id", "_row_number"]
+FINDING_COLUMNS = [
+    "suite",
+    "file_id",
+    "college_bin",
+    "sheet",
+    "row_number",
+    "field",
+    "rule_id",
+    "severity",
+    "offending_value",
+    "message_kk",
+    "message_ru",
+]
+# dq.findings (docs/ARCHITECTURE.md): replaced as a whole by every run.
+FINDINGS_DDL = """
+create schema if not exists dq;
+create or replace table dq.findings (
+    round_id varchar,
+    year integer,
+    college_bin varchar,
+    source varchar,
+    file_id varchar,
+    file_path varchar,
+    sheet varchar,
+    row_number bigint,
+    field varchar,
+    rule_id varchar,
+    severity varchar,
+    offending_value varchar,
+    message_kk varchar,
+    message_ru varchar
+);
+"""
+MASK = "***"  # an IIN is never shown, not even its hash (docs/ARCHITECTURE.md "Privacy")
+
+
+# --- suites --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One expectation of one committed suite, and the frame it runs on."""
+
+    suite: str
+    frame: str
+    config: dict[str, Any]  # the expectation as serialised in the suite (type, kwargs, meta)
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        return self.config["meta"]
+
+
+def load_suites(directory: Path = EXPECTATIONS_DIR) -> dict[str, dict[str, Any]]:
+    """The committed suites as GX serialised them, by name."""
+    suites = {}
+    for path in sorted(directory.glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        suites[data["name"]] = data
+    return suites
+
+
+def plan(suites: dict[str, dict[str, Any]]) -> dict[str, list[Planned]]:
+    """Frame -> the expectations (of all suites) that run on it."""
+    by_frame: dict[str, list[Planned]] = defaultdict(list)
+    for name, suite in suites.items():
+        source = suite["meta"]["source"]
+        for exp in suite["expectations"]:
+            meta = exp["meta"]
+            frame = frame_name(source, meta["level"], meta["sheet"])
+            by_frame[frame].append(Planned(name, frame, exp))
+    return dict(by_frame)
+
+
+# --- outcome -------------------------------------------------------------------------------
+
+
+@dataclass
+class SuiteOutcome:
+    """What one suite found: failing rows per rule id, and expectations that errored."""
+
+    suite: str
+    expectations: int = 0
+    failing_rows: Counter[str] = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.failing_rows and not self.errors
+
+
+@dataclass
+class RunOutcome:
+    suites: dict[str, SuiteOutcome]
+    findings: int
+    held_back: int  # current NOBD submissions held back after this run
+    released: int  # held back before, loaded now
+    newly_held_back: int
+    timings: dict[str, float]
+
+
+# --- validation ----------------------------------------------------------------------------
+
+
+class Validator:
+    """One ephemeral GX context for the whole run; one dataframe asset per frame."""
+
+    def __init__(self) -> None:
+        import great_expectations as gx  # lazy: the import costs ~3 s
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        self._gx = gx
+        self.context = gx.get_context(mode="ephemeral")
+        # Progress bars would write to stderr from inside a Dagster step.
+        self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        self.source = self.context.data_sources.add_pandas("edustat_dq")
+
+    def validate(
+        self, frame: str, df: pd.DataFrame, planned: list[Planned]
+    ) -> list[tuple[Planned, ExpectationValidationResult]]:
+        """Run the planned expectations on the whole frame; results paired with their plan."""
+        gx = self._gx
+        batch = self.source.add_dataframe_asset(frame).add_batch_definition_whole_dataframe(frame)
+        suite = self.context.suites.add(
+            gx.ExpectationSuite(name=f"frame:{frame}", expectations=[p.config for p in planned])
+        )
+        # The context gives every expectation an id; results carry it back.
+        by_id = {exp.id: p for exp, p in zip(suite.expectations, planned, strict=True)}
+        validation = self.context.validation_definitions.add(
+            gx.ValidationDefinition(name=f"frame:{frame}", data=batch, suite=suite)
+        )
+        result = validation.run(
+            batch_parameters={"dataframe": df},
+            result_format={
+                "result_format": "COMPLETE",
+                "unexpected_index_column_names": KEYS,
+                "return_unexpected_index_query": False,
+            },
+        )
+        return [(by_id[r.expectation_config.id], r) for r in result.results]
+
+
+def error_message(result: ExpectationValidationResult) -> str | None:
+    """The exception behind an expectation that could not be evaluated, else None.
+
+    GX reports a failed metric as a dict keyed by metric id (each with `raised_exception`), and a
+    clean run as one flat dict with `raised_exception: False`.
+    """
+    info = result.exception_info or {}
+    if "raised_exception" in info:
+        return str(info.get("exception_message")) if info["raised_exception"] else None
+    messages = [
+        str(v.get("exception_message"))
+        for v in info.values()
+        if isinstance(v, dict) and v.get("raised_exception")
+    ]
+    return "; ".join(sorted(set(messages))) or None
+
+
+def _pii_fields() -> set[tuple[str, str, str]]:
+    return {
+        (contract, sheet.name, col.name)
+        for contract in ("nobd_submission", "college_passport", "worldskills_export")
+        for sheet in load_contract(contract).sheets
+        for col in sheet.columns
+        if col.pii
+    }
+
+
+def format_value(value: Any) -> str | None:
+    """A cell as a region reads it: integers without '.0', dates as ISO, booleans true/false."""
+    import pandas as pd
+
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    elif hasattr(value, "item"):  # numpy scalar -> Python
+        value = value.item()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else f"{value:.4g}"
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time.min else value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def findings_of(
+    planned: Planned,
+    result: ExpectationValidationResult,
+    df: pd.DataFrame,
+    pii: set[tuple[str, str, str]],
+) -> pd.DataFrame:
+    """Failing rows of one expectation -> finding rows (FINDING_COLUMNS)."""
+    import pandas as pd
+
+    meta = planned.meta
+    level = meta["level"]
+    failing = pd.DataFrame(result.result.get("unexpected_index_list") or [], columns=None).reindex(
+        columns=KEYS
+    )
+    if failing.empty:
+        return pd.DataFrame(columns=FINDING_COLUMNS)
+    # Submission- and file-level frames have one row per file: the file is the key.
+    keys = KEYS if level == "row" else ["_file_id"]
+    value_col = None
+    source = planned.suite.split(".")[0]
+    field_name = meta["field"]
+    if level == "submission":
+        value_col = planned.config["kwargs"].get("column")
+    elif level == "row" and field_name in df.columns:
+        value_col = field_name
+    wanted = [*keys, "_college_bin"] + [c for c in ("_sheet", "_field") if c in df.columns]
+    if value_col and value_col not in wanted:
+        wanted.append(value_col)
+    rows = failing[keys].merge(df[wanted], on=keys, how="left")
+    masked = (source, meta["sheet"], field_name) in pii
+    out = pd.DataFrame(
+        {
+            "suite": planned.suite,
+            "file_id": rows["_file_id"],
+            "college_bin": rows["_college_bin"],
+            "sheet": rows["_sheet"]
+            if meta["sheet"] is None and "_sheet" in rows
+            else meta["sheet"],
+            "row_number": rows["_row_number"] if level == "row" else None,
+            "field": rows["_field"] if field_name is None and "_field" in rows else field_name,
+            "rule_id": meta["rule_id"],
+            "severity": meta["severity"],
+            "offending_value": MASK
+            if masked
+            else (rows[value_col].map(format_value) if value_col else None),
+            "message_kk": meta["message_kk"],
+            "message_ru": meta["message_ru"],
+        }
+    )
+    return out[FINDING_COLUMNS]
+
+
+def _validate_frames(
+    validator: Validator,
+    frames: dict[str, pd.DataFrame],
+    by_frame: dict[str, list[Planned]],
+    outcomes: dict[str, SuiteOutcome],
+    pii: set[tuple[str, str, str]],
+) -> list[pd.DataFrame]:
+    parts = []
+    for name, df in frames.items():
+        planned = by_frame[name]
+        for p, result in validator.validate(name, df, planned):
+            outcome = outcomes[p.suite]
+            error = error_message(result)
+            if error:
+                outcome.errors.append(f"{p.meta['rule_id']} on {name}: {error}")
+                log.error(
+                    "expectation errored: %s %s on %s: %s", p.suite, p.config["type"], name, error
+                )
+                continue
+            if result.success:
+                continue
+            part = findings_of(p, result, df, pii)
+            outcome.failing_rows[p.meta["rule_id"]] += len(part)
+            parts.append(part)
+    return parts
+
+
+def _concat(parts: Iterable[pd.DataFrame]) -> pd.DataFrame:
+    import pandas as pd
+
+    parts = [p for p in parts if not p.empty]
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in FINDING_COLUMNS})
+    return pd.concat(parts, ignore_index=True)
+
+
+# --- the run -------------------------------------------------------------------------------
+
+
+def run(connect: Connect, suites_dir: Path = EXPECTATIONS_DIR) -> RunOutcome:
+    """Validate everything current, update the registry, replace dq.findings."""
+    timings: dict[str, float] = {}
+    t0 = clock.perf_counter()
+    suites = load_suites(suites_dir)
+    by_frame = plan(suites)
+    outcomes = {
+        name: SuiteOutcome(name, expectations=len(s["expectations"])) for name, s in suites.items()
+    }
+    pii = _pii_fields()
+    first = {n: p for n, p in by_frame.items() if n not in SUBMISSION_FRAMES}
+    later = {n: p for n, p in by_frame.items() if n in SUBMISSION_FRAMES}
+
+    # 1. Row- and file-level frames: read under a short-lived connection, validate without it
+    #    (the warehouse has one writer; GX work must not hold the lock).
+    with connect() as con:
+        frames = {name: read_frame(con, name) for name in first}
+    timings["read_frames_s"] = clock.perf_counter() - t0
+    t1 = clock.perf_counter()
+    validator = Validator()
+    timings["gx_context_s"] = clock.perf_counter() - t1
+    t1 = clock.perf_counter()
+    parts = _validate_frames(validator, frames, first, outcomes, pii)
+    timings["validate_s"] = clock.perf_counter() - t1
+    timings["rows_validated"] = float(sum(len(df) for df in frames.values()))
+    del frames
+
+    # 2. Statuses, then the submission-level frame, then dq.findings: one transaction.
+    t1 = clock.perf_counter()
+    with connect() as con:
+        con.execute("begin transaction")
+        try:
+            blocking = _concat(parts)
+            counts = _update_statuses(con, blocking)
+            later_frames = {name: read_frame(con, name) for name in later}
+            parts += _validate_frames(validator, later_frames, later, outcomes, pii)
+            findings = _concat(parts)
+            n = _write_findings(con, findings)
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+    timings["statuses_and_write_s"] = clock.perf_counter() - t1
+    timings["total_s"] = clock.perf_counter() - t0
+    return RunOutcome(outcomes, n, *counts, timings=timings)
+
+
+def _update_statuses(
+    con: duckdb.DuckDBPyConnection, findings: pd.DataFrame
+) -> tuple[int, int, int]:
+    """held_back <-> loaded for current NOBD submissions; returns (held back, released, newly)."""
+    import pandas as pd
+
+    blocking = findings.loc[findings["severity"] == "blocking", ["file_id", "rule_id"]]
+    reasons = (
+        blocking.drop_duplicates()
+        .sort_values("rule_id")
+        .groupby("file_id")["rule_id"]
+        .agg(", ".join)
+        .reset_index(name="reason")
+        if not blocking.empty
+        else pd.DataFrame({"file_id": pd.Series(dtype="str"), "reason": pd.Series(dtype="str")})
+    )
+    now = utc_now()
+    con.register("_dq_blocking", reasons)
+    try:
+        newly = con.execute(
+            f"""
+            select count(*) from {REGISTRY} f join _dq_blocking b using (file_id)
+            where f.source = 'nobd_submission' and f.status = 'loaded'
+            """
+        ).fetchall()[0][0]
+        released = con.execute(
+            f"""
+            select count(*) from {REGISTRY}
+            where source = 'nobd_submission' and status = 'held_back'
+              and file_id not in (select file_id from _dq_blocking)
+            """
+        ).fetchall()[0][0]
+        # The reason names the rule ids; the timestamp moves only when the status does.
+        con.execute(
+            f"""
+            update {REGISTRY} as f
+            set status = 'held_back',
+                reason = b.reason,
+                reason_rule = null,
+                status_changed_at = case when f.status = 'held_back' then f.status_changed_at
+                                         else ? end
+            from _dq_blocking as b
+            where f.file_id = b.file_id
+              and f.source = 'nobd_submission'
+              and f.status in ('loaded', 'held_back')
+            """,
+            [now],
+        )
+        con.execute(
+            f"""
+            update {REGISTRY}
+            set status = 'loaded', reason = null, reason_rule = null, status_changed_at = ?
+            where source = 'nobd_submission' and status = 'held_back'
+              and file_id not in (select file_id from _dq_blocking)
+            """,
+            [now],
+        )
+        held = con.execute(
+            f"select count(*) from {REGISTRY} where source = 'nobd_submission' "
+            "and status = 'held_back'"
+        ).fetchall()[0][0]
+    finally:
+        con.unregister("_dq_blocking")
+    return int(held), int(released), int(newly)
+
+
+def _write_findings(con: duckdb.DuckDBPyConnection, findings: pd.DataFrame) -> int:
+    con.execute(FINDINGS_DDL)
+    frame = findings.astype({"row_number": "float64"}).astype(
+        {c: "object" for c in FINDING_COLUMNS if c != "row_number"}
+    )
+    con.register("_dq_findings", frame)
+    try:
+        con.execute(
+            f"""
+            insert into dq.findings
+            select
+                case when lf.source = 'nobd_submission' then lf.partition_key end as round_id,
+                case
+                    when lf.source = 'nobd_submission'
+                        then cast(substr(cast(cal.academic_year as varchar), 1, 4) as integer)
+                    else try_cast(lf.partition_key as integer)
+                end as year,
+                f.college_bin,
+                lf.source,
+                f.file_id,
+                lf.path as file_path,
+                f.sheet,
+                cast(f.row_number as bigint) as row_number,
+                f.field,
+                f.rule_id,
+                f.severity,
+                f.offending_value,
+                f.message_kk,
+                f.message_ru
+            from _dq_findings as f
+            join {REGISTRY} as lf on lf.file_id = f.file_id
+            left join raw.ref_calendar as cal on cast(cal.round_id as varchar) = lf.partition_key
+            order by file_path, sheet nulls first, row_number nulls first, field, rule_id
+            """
+        )
+    finally:
+        con.unregister("_dq_findings")
+    return int(con.execute("select count(*) from dq.findings").fetchall()[0][0])
