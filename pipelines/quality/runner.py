@@ -143,6 +143,7 @@ class RunOutcome:
     held_back: int  # current NOBD submissions held back after this run
     released: int  # held back before, loaded now
     newly_held_back: int
+    rows_validated: int
     timings: dict[str, float]
 
 
@@ -350,7 +351,7 @@ def run(connect: Connect, suites_dir: Path = EXPECTATIONS_DIR) -> RunOutcome:
     t1 = clock.perf_counter()
     parts = _validate_frames(validator, frames, first, outcomes, pii)
     timings["validate_s"] = clock.perf_counter() - t1
-    timings["rows_validated"] = float(sum(len(df) for df in frames.values()))
+    rows = sum(len(df) for df in frames.values())
     del frames
 
     # 2. Statuses, then the submission-level frame, then dq.findings: one transaction.
@@ -361,6 +362,7 @@ def run(connect: Connect, suites_dir: Path = EXPECTATIONS_DIR) -> RunOutcome:
             blocking = _concat(parts)
             counts = _update_statuses(con, blocking)
             later_frames = {name: read_frame(con, name) for name in later}
+            rows += sum(len(df) for df in later_frames.values())
             parts += _validate_frames(validator, later_frames, later, outcomes, pii)
             findings = _concat(parts)
             n = _write_findings(con, findings)
@@ -370,7 +372,7 @@ def run(connect: Connect, suites_dir: Path = EXPECTATIONS_DIR) -> RunOutcome:
             raise
     timings["statuses_and_write_s"] = clock.perf_counter() - t1
     timings["total_s"] = clock.perf_counter() - t0
-    return RunOutcome(outcomes, n, *counts, timings=timings)
+    return RunOutcome(outcomes, n, *counts, rows_validated=rows, timings=timings)
 
 
 def _update_statuses(

@@ -1,0 +1,123 @@
+"""The data-quality step (group `quality`): asset `dq_findings` with one asset check per suite.
+
+It runs between the two dbt steps (pipelines/assets/warehouse.py): after `dbt_staging` has built
+staging and the `dq_prep` frames, it validates them with the committed suites
+(pipelines/quality/runner.py), writes `dq.findings`, and sets current NOBD submissions with a
+blocking finding to `held_back` (others back to `loaded`). `dbt_marts` reads `dq.findings` through
+the dbt source whose asset key is `dq_findings`, so Dagster runs the marts after this step.
+
+Check semantics (STACK.md trap 9): bad data is routed to the regions, it is not a pipeline
+failure, so a suite with failing rows is a failed check of severity WARN. An expectation that
+could not be evaluated (GX `exception_info`) is a broken rule, never "bad data": its check fails
+with severity ERROR and, the checks being blocking, the run fails and the marts are not rebuilt.
+"""
+
+# No `from __future__ import annotations`: Dagster reads annotations at runtime.
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetKey,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
+from dagster_duckdb import DuckDBResource
+
+from pipelines.quality.frames import (
+    FILES_VIEW,
+    ROW_FRAMES,
+    SCHEMA,
+    SUBMISSION_FRAMES,
+)
+from pipelines.settings import EXPECTATIONS_DIR
+
+DQ_FINDINGS = AssetKey(["dq_findings"])
+# What the step reads: the dq_prep views (built by dbt_staging from the staging models) and the
+# registry it updates. dbt asset keys are `<schema>/<model>`.
+DEPS = [
+    *(
+        AssetKey([SCHEMA, view])
+        for view in (*ROW_FRAMES.values(), *SUBMISSION_FRAMES.values(), FILES_VIEW)
+    ),
+    AssetKey(["raw", "landing_files"]),
+]
+# Suite names from the committed files (no GX import at code-location load).
+SUITES = sorted(p.stem for p in EXPECTATIONS_DIR.glob("*.json"))
+
+
+def check_name(suite: str) -> str:
+    """Dagster names allow [A-Za-z0-9_]: `nobd_submission.domain` -> `nobd_submission__domain`."""
+    return suite.replace(".", "__")
+
+
+@asset(
+    key=DQ_FINDINGS,
+    group_name="quality",
+    deps=DEPS,
+    kinds={"duckdb", "pandas"},
+    check_specs=[
+        AssetCheckSpec(
+            check_name(suite),
+            asset=DQ_FINDINGS,
+            blocking=True,
+            description=f"Expectation suite expectations/{suite}.json",
+        )
+        for suite in SUITES
+    ],
+    description=(
+        "Validate every current submission with the GX suites in expectations/, write "
+        "dq.findings (replaced per run) and hold back NOBD submissions with blocking findings."
+    ),
+)
+def dq_findings(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
+    from pipelines.quality import runner  # lazy: keeps the code location import fast
+
+    outcome = runner.run(duckdb.get_connection)
+    by_rule: dict[str, int] = {}
+    checks = []
+    for name in SUITES:
+        suite = outcome.suites[name]
+        by_rule.update(suite.failing_rows)
+        if suite.errors:
+            for error in suite.errors:
+                context.log.error(f"{name}: {error}")
+            severity = AssetCheckSeverity.ERROR
+        else:
+            severity = AssetCheckSeverity.WARN
+        checks.append(
+            AssetCheckResult(
+                check_name=check_name(name),
+                asset_key=DQ_FINDINGS,
+                passed=suite.passed,
+                severity=severity,
+                metadata={
+                    "expectations": suite.expectations,
+                    "failing_rows": sum(suite.failing_rows.values()),
+                    "failing_rows_by_rule": MetadataValue.json(
+                        dict(sorted(suite.failing_rows.items()))
+                    ),
+                    "errored_expectations": MetadataValue.json(suite.errors),
+                },
+            )
+        )
+    context.log.info(
+        f"{outcome.findings} findings; {outcome.held_back} submissions held back "
+        f"({outcome.newly_held_back} newly, {outcome.released} released)"
+    )
+    return MaterializeResult(
+        metadata={
+            "findings": outcome.findings,
+            "findings_by_rule": MetadataValue.json(dict(sorted(by_rule.items()))),
+            "held_back_submissions": outcome.held_back,
+            "newly_held_back": outcome.newly_held_back,
+            "released": outcome.released,
+            "rows_validated": outcome.rows_validated,
+            "timings_s": MetadataValue.json({k: round(v, 3) for k, v in outcome.timings.items()}),
+        },
+        check_results=checks,
+    )
+
+
+assets = [dq_findings]
