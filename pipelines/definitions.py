@@ -21,6 +21,7 @@ ASSET_MODULES: tuple[str, ...] = (
     "pipelines.assets.reference",
     "pipelines.assets.ingest",
     "pipelines.assets.sensors",
+    "pipelines.assets.warehouse",
     "pipelines.assets.quality",
 )
 
