@@ -112,6 +112,12 @@ def rounds_with_data(con: duckdb.DuckDBPyConnection) -> list[str]:
 # A held-back college is expected, has a current submission, and that submission is not
 # accepted because of a blocking finding: the mart reports it as missing with a file.
 _HELD_BACK = "status = 'missing' and file_id is not null"
+# A missing college whose file was rejected as unreadable has no file_id, but a structure
+# finding in the round: the list says so, because "not submitted" would be unfair to it.
+_REJECTED = f"""status = 'missing' and file_id is null and exists (
+    select 1 from {SCHEMA}.dq_findings r
+    where r.round_id = s.round_id and r.college_bin = s.college_bin
+      and r.rule_id like 'structure.%')"""
 
 
 def _status_counts(con: duckdb.DuckDBPyConnection, round_id: str) -> dict[str | None, dict]:
@@ -160,15 +166,18 @@ class _Scope:
 
 
 def _findings_cte(scope: _Scope) -> tuple[str, list[Any]]:
-    # The region of a finding is the college's region at the round as the status mart has it;
-    # only a college with no status row in the round (not expected) falls back to the finding's.
+    # A finding goes to the pack of the region its college is expected in at the round, as the
+    # status mart has it. Findings of colleges not expected in the round (a CIS row naming a
+    # college outside the register, a closed college's passport) go to no region's pack: they
+    # are listed in the national overview, where the ministry sees them.
     sql = f"""
         with placed as (
             select distinct college_bin, region_code
-            from {SCHEMA}.dq_submission_status where round_id = ?
+            from {SCHEMA}.dq_submission_status
+            where round_id = ? and status <> 'superseded'
         ),
         scoped as (
-            select f.*, coalesce(p.region_code, f.region_code) as pack_region
+            select f.*, p.region_code as pack_region
             from {SCHEMA}.dq_findings f
             left join placed p using (college_bin)
             where f.round_id = ? or (f.round_id is null and f.year = ?)
@@ -296,7 +305,9 @@ def _late_missing(con: duckdb.DuckDBPyConnection, info: RoundInfo) -> dict[str, 
         with {names}
         select s.region_code, s.college_bin,
                coalesce(n.name_kk, '') as name_kk, coalesce(n.name_ru, '') as name_ru,
-               case when {_HELD_BACK} then 'held_back' else s.status end as status,
+               case when {_HELD_BACK} then 'held_back'
+                    when {_REJECTED} then 'rejected'
+                    else s.status end as status,
                s.signed_at, s.deadline_at
         from {SCHEMA}.dq_submission_status s
         left join college_names n using (college_bin)

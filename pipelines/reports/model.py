@@ -49,7 +49,7 @@ class CollegeStatus:
     college_bin: str
     name_kk: str
     name_ru: str
-    status: str  # late | missing | held_back
+    status: str  # late | missing | held_back | rejected (the last two are also missing)
     signed_at: datetime | None
     deadline_at: datetime | None
 

@@ -132,7 +132,8 @@ def late_missing_table(items: list[CollegeStatus], lang: str) -> Table:
 
 
 def findings_table(items: list[Finding], lang: str, key: str = "findings") -> Table:
-    title = t("sheet_findings" if key == "findings" else "sheet_unassigned", lang)
+    unassigned = key == "unassigned"
+    title = t("sheet_unassigned" if unassigned else "sheet_findings", lang)
     return Table(
         key=key,
         title=title,
@@ -164,6 +165,7 @@ def findings_table(items: list[Finding], lang: str, key: str = "findings") -> Ta
             for item in items
         ],
         empty_note=t("none_findings", lang),
+        notes=[t("note_unassigned", lang)] if unassigned else [],
         widths=[15, 40, 40, 12, 7, 18, 34, 16, 20, 70],
     )
 

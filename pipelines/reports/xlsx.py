@@ -117,6 +117,8 @@ def write_workbook(doc: Document, path: Path) -> None:
             "strings_to_formulas": False,
             "strings_to_urls": False,
             "strings_to_numbers": False,
+            # Packs are small; temp files per XML part cost more than the rendering here.
+            "in_memory": True,
         },
     )
     book.set_properties(
