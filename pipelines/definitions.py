@@ -23,6 +23,7 @@ ASSET_MODULES: tuple[str, ...] = (
     "pipelines.assets.sensors",
     "pipelines.assets.warehouse",
     "pipelines.assets.quality",
+    "pipelines.assets.reports",
 )
 
 
