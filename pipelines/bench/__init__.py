@@ -1,0 +1,1 @@
+"""`edustat bench`: national-scale measurements of the pipeline against two baselines."""
