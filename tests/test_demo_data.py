@@ -471,3 +471,56 @@ def test_reference_loader() -> None:
     assert reference.previous_round("2024-autumn").round_id == "2024-spring"
     df = reference.load("calendar")
     assert df["reference_date"].dtype.is_temporal() and df["grace_days"].dtype.is_integer()
+
+
+def test_championships_cover_every_level_and_stream(
+    readable: list[tuple[dict[str, Any], Rows]],
+) -> None:
+    contract = load_contract("worldskills_export").sheet("results")
+    level = contract.column("level").value_spellings()
+    stream = contract.column("stream").value_spellings()
+    for entry, rows in readable:
+        if not entry["path"].split("/")[-1].startswith("cis_championships"):
+            continue
+        pairs = {
+            (level[normalise_label(v["level"])], stream[normalise_label(v["stream"])])
+            for _, v in rows["results"]
+        }
+        assert len(pairs) == 16, entry["path"]
+        republican = Counter(
+            v["region"]
+            for _, v in rows["results"]
+            if level[normalise_label(v["level"])] == "republican"
+            and stream[normalise_label(v["stream"])] == "worldskills"
+        )
+        assert all(5 <= n <= 30 for n in republican.values()), republican
+
+
+def test_before_the_2022_split_new_regions_are_written_as_their_parents(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        _app(), ["demo-data", "--out", str(tmp_path), "--scale", "20", "--years", "2021-2022"]
+    )
+    assert result.exit_code == 0, result.output
+    m = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    today = {c["college_bin"]: c["region_code"] for c in m["colleges"]}
+    split = {"10": "63", "33": "19", "62": "35"}
+    seen = set()
+    for s in m["submissions"]:
+        before = reference.calendar()[s["round_id"]].reference_date < date(2022, 6, 8)
+        new = today[s["college_bin"]]
+        if new in split:
+            assert s["region_code"] == (split[new] if before else new), s
+            seen.add(before)
+    for f in m["files"]:
+        if f["source"] == "nobd_submission" and f["fate"] == "loaded":
+            header = read_landing(tmp_path, f)["header"][0][1]
+            region = next(
+                s["region_code"]
+                for s in m["submissions"]
+                if s["college_bin"] == f["college_bin"] and s["round_id"] == f["round_id"]
+            )
+            assert reference.resolve_region(header["region"]) == region, (
+                f["path"],
+                header["region"],
+            )
+    assert seen == {True, False}

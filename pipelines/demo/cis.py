@@ -88,52 +88,89 @@ def _championships(
     out: Table,
     lang: str,
 ) -> None:
+    """Every level × every stream occurs each year: intra-college events, regional events whose
+    best advance to the republican championship, and its best to an international one."""
     counter = _Counter(f"CH-{year}")
-    for c in colleges:  # intra-college championships in about a third of colleges
-        if rng.random() < 0.3:
-            pool = _pool(candidates[(year, c.bin)].any, c, rng, 8, "worldskills")
-            day = _day(rng, date(year, 11, 1), 30, c)
-            _event(out, counter.next(), "college", "worldskills", day, pool, 2, world, lang, rng)
+    ev = _Events(out, counter, world, lang, rng)
+    _college_level(ev, year, colleges, candidates)
+    advanced = _regional_level(ev, year, colleges, candidates)
+    for stream_name in STREAMS:
+        if not advanced[stream_name]:
+            continue
+        day = _day(rng, date(year + 1, 4, 10), 30, None)
+        people = advanced[stream_name]
+        best = ev.event("republican", stream_name, day, people, max(1, len(people) // 40))
+        day = _day(rng, date(year + 1, 6, 1), 20, None)
+        ev.event("international", stream_name, day, best[:5], 0)
+
+
+@dataclass
+class _Events:
+    out: Table
+    counter: _Counter
+    world: World
+    lang: str
+    rng: random.Random
+
+    def event(
+        self, level: str, stream_name: str, day: date, people: list[Competitor], advance: int
+    ) -> list[Competitor]:
+        return _event(
+            self.out, self.counter.next(), level, stream_name, day, people, advance,
+            self.world, self.lang, self.rng,
+        )  # fmt: skip
+
+
+def _college_level(
+    ev: _Events, year: int, colleges: list[College], candidates: dict[tuple[int, str], Candidates]
+) -> None:
+    """About a third of colleges hold an intra-college championship, mostly WorldSkills; the
+    first four hosts cover the four streams."""
+    hosts = [c for c in colleges if ev.rng.random() < 0.3] or colleges[:4]
+    for k, c in enumerate(hosts):
+        stream_name = STREAMS[k] if k < len(STREAMS) else _weighted_stream(ev.rng)
+        pool = _pool(candidates[(year, c.bin)].any, c, ev.rng, 8, stream_name)
+        ev.event("college", stream_name, _day(ev.rng, date(year, 11, 1), 30, c), pool, 2)
+
+
+def _weighted_stream(rng: random.Random) -> str:
+    return rng.choices(STREAMS, [70, 10, 10, 10])[0]
+
+
+def _regional_level(
+    ev: _Events, year: int, colleges: list[College], candidates: dict[tuple[int, str], Candidates]
+) -> dict[str, list[Competitor]]:
+    """One WorldSkills event per region (5–30 advance, seed L1669); the smaller streams in some
+    regions, always at least in the region with most colleges."""
     advanced: dict[str, list[Competitor]] = {s: [] for s in STREAMS}
     by_region: dict[str, list[College]] = {}
     for c in colleges:
-        by_region.setdefault(world.region_in_year(c, year), []).append(c)
+        by_region.setdefault(ev.world.region_in_year(c, year), []).append(c)
+    biggest = max(sorted(by_region), key=lambda r: len(by_region[r]))
     for region in sorted(by_region):
         for stream_name in STREAMS:
-            k = _advancing(stream_name, len(by_region[region]), rng)
+            k = _advancing(stream_name, len(by_region[region]), ev.rng, region == biggest)
             if k == 0:
                 continue
             pool = [
                 p
                 for c in by_region[region]
-                for p in _pool(candidates[(year, c.bin)].any, c, rng, k + 4, stream_name)
+                for p in _pool(candidates[(year, c.bin)].any, c, ev.rng, k + 4, stream_name)
             ]
-            rng.shuffle(pool)
-            pool = pool[: k + rng.randint(2, 10)]
-            day = _day(rng, date(year + 1, 2, 1), 27, None)
-            advanced[stream_name] += _event(
-                out, counter.next(), "regional", stream_name, day, pool, k, world, lang, rng
-            )
-    finalists: dict[str, list[Competitor]] = {}
-    for stream_name in STREAMS:
-        if advanced[stream_name]:
-            day = _day(rng, date(year + 1, 4, 10), 30, None)
-            finalists[stream_name] = _event(
-                out, counter.next(), "republican", stream_name, day, advanced[stream_name],
-                max(1, len(advanced[stream_name]) // 40), world, lang, rng,
-            )  # fmt: skip
-    if finalists.get("worldskills"):
-        day = _day(rng, date(year + 1, 6, 1), 20, None)
-        team = finalists["worldskills"][:5]
-        _event(out, counter.next(), "international", "worldskills", day, team, 0, world, lang, rng)
+            ev.rng.shuffle(pool)
+            pool = pool[: k + ev.rng.randint(2, 10)]
+            day = _day(ev.rng, date(year + 1, 2, 1), 27, None)
+            advanced[stream_name] += ev.event("regional", stream_name, day, pool, k)
+    return advanced
 
 
-def _advancing(stream_name: str, n_colleges: int, rng: random.Random) -> int:
+def _advancing(stream_name: str, n_colleges: int, rng: random.Random, always: bool) -> int:
     """How many competitors a region sends on: 5–30 for WorldSkills (seed L1669), a few for
     the smaller streams, which not every region holds."""
     if stream_name == "worldskills":
         return min(30, max(5, n_colleges // 2 + rng.randint(3, 8)))
-    if rng.random() < {"abilympics": 0.6, "deafskills": 0.3, "agroskills": 0.5}[stream_name]:
+    chance = {"abilympics": 0.6, "deafskills": 0.3, "agroskills": 0.5}[stream_name]
+    if always or rng.random() < chance:
         return rng.randint(1, 4)
     return 0
 
