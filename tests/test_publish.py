@@ -18,6 +18,7 @@ import duckdb
 import pytest
 from dagster import AssetCheckResult, AssetKey, asset, asset_check, materialize
 
+from pipelines.assets.resources import default_resources
 from pipelines.publish import snapshot as snap
 from pipelines.publish.snapshot import (
     CURRENT,
@@ -213,7 +214,9 @@ def _standin_defs(home: Home, fail: str | None):  # type: ignore[no-untyped-def]
 def test_failed_build_does_not_publish(home: Home, fail: str) -> None:
     first = publish_snapshot(home, build_time=T0, docs=False)
     assets, checks = _standin_defs(home, fail)
-    result = materialize([*assets, *checks], raise_on_error=False)
+    result = materialize(
+        [*assets, *checks], resources=default_resources(home), raise_on_error=False
+    )
 
     assert not result.success
     assert AssetKey("published_snapshot") not in {
@@ -229,7 +232,7 @@ def test_successful_build_publishes(home: Home) -> None:
     assets, checks = _standin_defs(home, None)
     publish = assets[-1]
     assert publish.group_names_by_key[publish.key] == GROUP and publish.key.path == [ASSET_NAME]
-    result = materialize([*assets, *checks])
+    result = materialize([*assets, *checks], resources=default_resources(home))
 
     assert result.success
     meta = result.asset_materializations_for_node(ASSET_NAME)[0].metadata

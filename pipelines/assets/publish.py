@@ -13,12 +13,10 @@ Wiring, in pipelines/definitions.py:
 
 # No `from __future__ import annotations`: Dagster checks the `context` annotation at runtime.
 
-import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
 from dagster import (
     AssetExecutionContext,
     AssetKey,
@@ -29,15 +27,14 @@ from dagster import (
     SourceAsset,
     asset,
 )
+from dagster_duckdb import DuckDBResource
 
+from pipelines.assets.resources import HomeResource
 from pipelines.publish.snapshot import PUBLIC_SCHEMA, STORAGE_VERSION, publish_snapshot
-from pipelines.settings import DBT_PROJECT_DIR, Home
+from pipelines.settings import DBT_PROJECT_DIR
 
 ASSET_NAME = "published_snapshot"
 GROUP = "publish"
-# Another process (a run launched from the UI, a BI tool opened on the live file by mistake) may
-# hold the warehouse's writer lock for a while; wait for it instead of failing the build.
-LOCK_WAIT_S = 120.0
 
 Upstream = AssetsDefinition | AssetSpec | SourceAsset | AssetKey | str
 
@@ -71,22 +68,6 @@ def _build_time(context: AssetExecutionContext) -> datetime:
     return datetime.now(UTC)
 
 
-def _wait_for_writer_lock(home: Home, context: AssetExecutionContext) -> None:
-    """Block until the warehouse can be opened read-write (or LOCK_WAIT_S passed)."""
-    deadline = time.monotonic() + LOCK_WAIT_S
-    delay = 0.5
-    while True:
-        try:
-            duckdb.connect(str(home.warehouse)).close()
-            return
-        except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
-                raise
-            context.log.info(f"warehouse is locked by another process; retrying in {delay:.1f} s")
-            time.sleep(delay)
-            delay = min(delay * 2, 10.0)
-
-
 def build_published_snapshot_asset(
     upstream: Iterable[Upstream | object],
     *,
@@ -109,11 +90,15 @@ def build_published_snapshot_asset(
             "schema, dbt docs); then published/current is swapped to it and old copies rotated."
         ),
     )
-    def published_snapshot(context: AssetExecutionContext) -> MaterializeResult:
-        home = Home.from_env()
-        _wait_for_writer_lock(home, context)
+    def published_snapshot(
+        context: AssetExecutionContext, duckdb: DuckDBResource, home: HomeResource
+    ) -> MaterializeResult:
+        # The `duckdb` resource's connection retries while another process holds the writer
+        # lock (a run launched from the UI, say) and matches the configuration of every other
+        # connection this run opens on the file.
         result = publish_snapshot(
-            home,
+            home.home,
+            connect=duckdb.get_connection,
             build_time=_build_time(context),
             run_id=context.run.run_id,
             dbt_project_dir=dbt_project_dir,

@@ -29,7 +29,8 @@ import re
 import shutil
 import stat
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -256,23 +257,23 @@ def publish_snapshot(
     build_time: datetime | None = None,
     run_id: str | None = None,
     keep: int | None = None,
-    connection: duckdb.DuckDBPyConnection | None = None,
+    connect: Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]] | None = None,
     dbt_project_dir: Path = DBT_PROJECT_DIR,
     docs: bool = True,
     log: Any = None,
 ) -> PublishResult:
     """Publish the warehouse as `published/<build time>/` and make it `current`.
 
-    `connection`: an open read-write connection to the warehouse, when the caller already has one
-    (inside a Dagster run the file may be open in this process; DuckDB refuses a second
-    connection with a different configuration). Otherwise the warehouse is opened here, for the
-    copy only, and closed before the slow dbt docs step (STACK.md trap 4: never hold the writer
-    lock during non-DB work).
+    `connect`: how to open the warehouse read-write (inside Dagster: the `duckdb` resource's
+    `get_connection`, which retries while another process holds the lock, and whose connection
+    configuration must match any other connection to the file in this process). Default: plain
+    `duckdb.connect`. Either way the connection is held for the copy only and closed before the
+    slow dbt docs step (STACK.md trap 4: never hold the writer lock during non-DB work).
     """
     home = home or Home.from_env()
     keep = keep if keep is not None else keep_count()
     build_time = (build_time or datetime.now(UTC)).astimezone(UTC)
-    if connection is None and not home.warehouse.is_file():
+    if connect is None and not home.warehouse.is_file():
         raise FileNotFoundError(f"no warehouse at {home.warehouse}: run `edustat run` first")
 
     published = home.published
@@ -284,11 +285,9 @@ def publish_snapshot(
         staging.mkdir(parents=True)
         try:
             db_path = staging / DB_FILE
-            if connection is not None:
-                tables, exported = _copy_database(connection, db_path, timings)
-            else:
-                with duckdb.connect(str(home.warehouse)) as con:
-                    tables, exported = _copy_database(con, db_path, timings)
+            opener = connect or (lambda: duckdb.connect(str(home.warehouse)))
+            with opener() as con:
+                tables, exported = _copy_database(con, db_path, timings)
 
             if docs:
                 from pipelines.publish.docs import generate_docs
