@@ -1,0 +1,88 @@
+"""Compare a warehouse built from demo data with the generator's manifest.
+
+    python -m pipelines.demo.verify $EDUSTAT_HOME
+
+Checks, each as a set difference: file fates (raw.landing_files.status), findings (dq.findings:
+path, rule, sheet, row, field), timeliness (marts.dq_submission_status) and indicator
+numerators/denominators (marts.indicator_values, national and regional rows). Prints what differs
+and exits 1 when anything does. Reads the warehouse read-only.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+Key = tuple[Any, ...]
+
+
+def _diff(name: str, expected: dict[Key, Any], actual: dict[Key, Any], show: int = 10) -> int:
+    keys = sorted(set(expected) | set(actual), key=str)
+    bad = [(k, expected.get(k), actual.get(k)) for k in keys if expected.get(k) != actual.get(k)]
+    print(f"{name}: {len(expected)} expected, {len(actual)} in warehouse, {len(bad)} differ")
+    for k, e, a in bad[:show]:
+        print(f"  {k}: manifest {e!r}, warehouse {a!r}")
+    return len(bad)
+
+
+def _from_manifest(m: dict[str, Any]) -> dict[str, dict[Key, Any]]:
+    return {
+        "fates": {(f["path"],): f["fate"] for f in m["files"]},
+        "findings": {
+            (f["path"], d["rule"], d["sheet"], d["row"], d["field"]): True
+            for f in m["files"]
+            for d in f["defects"]
+        },
+        "statuses": {
+            (s["round_id"], s["college_bin"]): (s["region_code"], s["status"])
+            for s in m["submissions"]
+        },
+        "indicators": {
+            (i["indicator_id"], i["period"], i["level"], i["region_code"]): (
+                i["numerator"],
+                i["denominator"],
+            )
+            for i in m["indicators"]
+        },
+    }
+
+
+_QUERIES = {
+    "fates": "select path, status from raw.landing_files",
+    "findings": "select distinct file_path, rule_id, sheet, row_number, field, true "
+    "from dq.findings",
+    "statuses": "select round_id, college_bin, region_code, status from marts.dq_submission_status "
+    "where status in ('on_time', 'late', 'missing')",
+    "indicators": "select indicator_id, period, level, region_code, numerator, denominator "
+    "from marts.indicator_values where college_bin is null and level in ('national', 'region')",
+}
+_KEY_WIDTH = {"fates": 1, "findings": 5, "statuses": 2, "indicators": 4}
+
+
+def _from_warehouse(path: Path) -> dict[str, dict[Key, Any]]:
+    import duckdb
+
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        out: dict[str, dict[Key, Any]] = {}
+        for name, sql in _QUERIES.items():
+            w = _KEY_WIDTH[name]
+            rows = con.sql(sql).fetchall()
+            out[name] = {r[:w]: (r[w] if len(r) == w + 1 else tuple(r[w:])) for r in rows}
+        return out
+    finally:
+        con.close()
+
+
+def verify(home: Path) -> int:
+    """Number of differences between home/manifest.json and home/warehouse.duckdb."""
+    manifest = json.loads((home / "manifest.json").read_text(encoding="utf-8"))
+    expected = _from_manifest(manifest)
+    actual = _from_warehouse(home / "warehouse.duckdb")
+    return sum(_diff(name, expected[name], actual[name]) for name in _QUERIES)
+
+
+if __name__ == "__main__":
+    sys.exit(1 if verify(Path(sys.argv[1] if len(sys.argv) > 1 else "var")) else 0)
