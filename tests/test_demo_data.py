@@ -524,3 +524,9 @@ def test_before_the_2022_split_new_regions_are_written_as_their_parents(tmp_path
                 header["region"],
             )
     assert seen == {True, False}
+
+
+def test_rule_catalogue_matches_the_quality_catalogue() -> None:
+    from pipelines.quality.rules import RULES
+
+    assert {r: RULES[r].severity for r in RULES} == SEVERITY
