@@ -84,28 +84,35 @@ def all_raw_tables() -> list[RawTable]:
 
 
 def _ensure_table(
-    con: duckdb.DuckDBPyConnection, name: str, columns: tuple[tuple[str, str], ...]
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    columns: tuple[tuple[str, str], ...],
+    existing: dict[str, set[str]],
 ) -> None:
-    cols = ",\n  ".join(f'"{n}" {t}' for n, t in columns)
-    con.execute(f"CREATE TABLE IF NOT EXISTS {SCHEMA}.{name} (\n  {cols}\n)")
-    existing = {
-        r[0]
-        for r in con.execute(
-            "SELECT column_name FROM information_schema.columns "
-            "WHERE table_schema = ? AND table_name = ?",
-            [SCHEMA, name],
-        ).fetchall()
-    }
+    if name not in existing:
+        cols = ",\n  ".join(f'"{n}" {t}' for n, t in columns)
+        con.execute(f"CREATE TABLE IF NOT EXISTS {SCHEMA}.{name} (\n  {cols}\n)")
+        return
     for n, t in columns:
-        if n not in existing:
+        if n not in existing[name]:
             # Constraints cannot be added to old rows; the plain type is enough for a new column.
             con.execute(f'ALTER TABLE {SCHEMA}.{name} ADD COLUMN "{n}" {t.split()[0]}')
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create (or widen) schema `raw`, every contract table, the registry and the issue log."""
-    con.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
+    """Create (or widen) schema `raw`, every contract table, the registry and the issue log.
+
+    One catalog query, and DDL only for what is missing: this runs before every partition, and
+    a no-op DDL statement still costs a write-ahead-log entry and a checkpoint on close.
+    """
+    existing: dict[str, set[str]] = {}
+    for table, column in con.execute(
+        "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = ?", [SCHEMA]
+    ).fetchall():
+        existing.setdefault(table, set()).add(column)
+    if not existing:
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
     for table in all_raw_tables():
-        _ensure_table(con, table.name, table.columns)
-    _ensure_table(con, REGISTRY_TABLE, REGISTRY_COLUMNS)
-    _ensure_table(con, ISSUES_TABLE, ISSUES_COLUMNS)
+        _ensure_table(con, table.name, table.columns, existing)
+    _ensure_table(con, REGISTRY_TABLE, REGISTRY_COLUMNS, existing)
+    _ensure_table(con, ISSUES_TABLE, ISSUES_COLUMNS, existing)
