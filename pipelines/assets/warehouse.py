@@ -10,8 +10,14 @@ runs between them (docs/ARCHITECTURE.md, "Flow"):
 
 dagster-dbt reads target/manifest.json when this module is imported. Only `dagster dev` prepares
 it, so `ensure_manifest()` runs `dbt parse` here when the manifest is missing or older than any
-file dbt parses (a stat of a few dozen files otherwise), writing it atomically under a file lock
-so that parallel imports (pytest workers, a code server) never read a half-written manifest.
+file dbt parses (otherwise it costs a stat of a few dozen files). It writes atomically under a
+file lock, so that parallel imports (pytest workers, a code server) never read a half-written
+manifest.
+
+Each dbt step writes its target folder (run_results.json, compiled SQL, logs) under
+$EDUSTAT_HOME/dbt/, not into the repo, and keeps dbt's partial-parse file there per warehouse:
+dbt's profile hash includes the DuckDB path, so a partial-parse file from another home would force
+a full parse (a few seconds) in every step.
 
 Asset keys are `<schema>/<model>` (`staging/stg_nobd__students`, `marts/indicator_values`), like
 the ingest's `raw/<table>`: the schema-qualified table name, and never a clash with a Python asset
@@ -53,6 +59,9 @@ _PARSED_DIRS = ("models", "macros", "tests", "seeds", "snapshots", "analyses")
 STAGING_SELECT = "tag:staging tag:dq_prep source:raw"
 MARTS_SELECT = "tag:intermediate tag:marts source:dq"
 MARTS_EXCLUDE = "tag:dq_prep"
+
+PARTIAL_PARSE = "partial_parse.msgpack"
+KEEP_STEP_TARGETS = 10  # dbt target folders kept under $EDUSTAT_HOME/dbt/runs/ for debugging
 
 
 def dbt_executable() -> str:
@@ -97,7 +106,8 @@ def ensure_manifest(project_dir: Path = DBT_PROJECT_DIR) -> Path:
     target.mkdir(parents=True, exist_ok=True)
     with open(target / ".parse.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if manifest_is_stale(project_dir):  # another process may have parsed while we waited
+        # Another process may have parsed while we waited for the lock.
+        if manifest_is_stale(project_dir):
             with tempfile.TemporaryDirectory(dir=target, prefix=".parse-") as tmp:
                 result = subprocess.run(
                     [
@@ -156,12 +166,12 @@ DBT_RESOURCE = DbtCliResource(
 
 
 @contextmanager
-def _warehouse_env(duckdb: DuckDBResource) -> Iterator[None]:
+def _warehouse_env(warehouse: Path) -> Iterator[None]:
     """Point dbt's profile at the run's warehouse file (the DuckDB resource's), not at a path
     derived from the shell: dbt runs in dbt_project/, where a relative EDUSTAT_HOME would point
     elsewhere. DbtCliResource passes os.environ to the dbt process when it starts it."""
     previous = os.environ.get("EDUSTAT_WAREHOUSE")
-    os.environ["EDUSTAT_WAREHOUSE"] = str(Path(duckdb.database).resolve())
+    os.environ["EDUSTAT_WAREHOUSE"] = str(warehouse)
     try:
         yield
     finally:
@@ -171,10 +181,37 @@ def _warehouse_env(duckdb: DuckDBResource) -> Iterator[None]:
             os.environ["EDUSTAT_WAREHOUSE"] = previous
 
 
+def _step_target(context: AssetExecutionContext, runs_dir: Path) -> Path:
+    """A fresh target folder for this step, with this warehouse's last partial-parse file; older
+    step folders beyond the newest KEEP_STEP_TARGETS are removed."""
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    old = sorted((p for p in runs_dir.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime)
+    for stale in old[: max(0, len(old) - KEEP_STEP_TARGETS + 1)]:
+        shutil.rmtree(stale, ignore_errors=True)
+    target = runs_dir / f"{context.op_execution_context.op.name}-{context.run.run_id[:8]}"
+    target.mkdir(parents=True, exist_ok=True)
+    saved = runs_dir.parent / PARTIAL_PARSE
+    if saved.exists():
+        shutil.copy2(saved, target / PARTIAL_PARSE)
+    return target
+
+
+def _keep_partial_parse(target: Path, runs_dir: Path) -> None:
+    fresh = target / PARTIAL_PARSE
+    if fresh.exists():
+        tmp = runs_dir.parent / f".{PARTIAL_PARSE}.{os.getpid()}"
+        shutil.copy2(fresh, tmp)
+        os.replace(tmp, runs_dir.parent / PARTIAL_PARSE)
+
+
 def _build(context: AssetExecutionContext, dbt: DbtCliResource, duckdb: DuckDBResource):
-    with _warehouse_env(duckdb):
-        invocation = dbt.cli(["build"], context=context)
+    warehouse = Path(duckdb.database).resolve()
+    runs_dir = warehouse.parent / "dbt" / "runs"
+    target = _step_target(context, runs_dir)
+    with _warehouse_env(warehouse):
+        invocation = dbt.cli(["build"], context=context, target_path=target)
     yield from invocation.stream()
+    _keep_partial_parse(target, runs_dir)
 
 
 @dbt_assets(
