@@ -1,0 +1,41 @@
+"""Shared fixtures.
+
+`pipeline_home`: one small generated landing tree taken through the whole pipeline, once per test
+session (per xdist worker): `edustat demo-data --scale 30 --years 2023-2024 --seed 7`, then
+`edustat run`, exactly as a user would. Tests read `manifest.json` (the generator's ground truth)
+and the warehouse under it; they must open the warehouse read-only, or restore what they change.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SAMPLE_ARGS = ("--scale", "30", "--years", "2023-2024", "--seed", "7")
+
+
+def edustat(*args: str, home: Path, timeout: int = 900) -> subprocess.CompletedProcess[str]:
+    """Run the venv's `edustat` CLI with EDUSTAT_HOME=home; fail the test with its output."""
+    exe = Path(sys.executable).with_name("edustat")
+    env = {**os.environ, "EDUSTAT_HOME": str(home)}
+    env.pop("DAGSTER_HOME", None)  # `edustat run` sets its own under EDUSTAT_HOME
+    result = subprocess.run(
+        [str(exe), *args], env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    if result.returncode != 0:
+        pytest.fail(f"edustat {' '.join(args)} exited {result.returncode}:\n"
+                    f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}")  # fmt: skip
+    return result
+
+
+@pytest.fixture(scope="session")
+def pipeline_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """EDUSTAT_HOME after demo-data + run (landing/, manifest.json, warehouse.duckdb, dagster/)."""
+    home = tmp_path_factory.mktemp("edustat_home")
+    edustat("demo-data", "--out", str(home), *SAMPLE_ARGS, home=home)
+    edustat("run", "--quiet", home=home)
+    return home
