@@ -91,3 +91,33 @@ def test_labels_used_by_the_kazakh_files_are_kazakh() -> None:
     # The kk pack must read as Kazakh, not as Russian with a kk file name.
     assert KAZAKH_ONLY & set(t("sheet_findings", "kk"))
     assert not KAZAKH_ONLY & set(t("sheet_findings", "ru"))
+
+
+def test_a_warehouse_held_by_a_run_is_a_clear_error(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    import duckdb
+
+    db = tmp_path / "warehouse.duckdb"
+    duckdb.connect(str(db)).close()
+    # Another process holds the writer lock, as `edustat run` does for minutes.
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print('ok', flush=True); "
+            "sys.stdin.read()",
+            str(db),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ok"
+        with pytest.raises(WarehouseNotReady) as err:
+            build_packs(Home(tmp_path))
+        assert "another process" in str(err.value)
+    finally:
+        holder.communicate("", timeout=30)

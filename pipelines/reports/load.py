@@ -53,6 +53,8 @@ def connect_readonly(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     try:
         con = duckdb.connect(str(path), read_only=True)
     except duckdb.IOException as exc:
+        if "lock" not in str(exc).lower():
+            raise
         # Another process holds the write lock (a run in progress).
         raise WarehouseNotReady(message("warehouse_busy", path=path)) from exc
     try:
