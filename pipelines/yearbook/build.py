@@ -1,0 +1,290 @@
+"""Build one academic year's yearbook: extract, decide the release, render, put in place.
+
+extract (DuckDB, read-only, connection closed at once)
+  -> compare the cells with the latest release: same -> "no changes", stop
+  -> render into a hidden staging folder: XLSX, cells.csv, queries/, per language
+     charts + HTML + PDF (two languages in two processes when there are two cores)
+  -> revisions report against the previous release, release.json
+  -> rename the folder into place, move `latest`
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+import duckdb
+
+from pipelines.settings import Home
+from pipelines.yearbook import release as rel
+from pipelines.yearbook.extract import extract_book
+from pipelines.yearbook.model import LANGS, Book, Lang
+from pipelines.yearbook.spec import BookSpec, default_spec
+from pipelines.yearbook.xlsx import write_xlsx
+
+XLSX_FILE = "yearbook.xlsx"
+Status = Literal["new", "unchanged", "rerendered"]
+
+
+def html_file(lang: Lang) -> str:
+    return f"yearbook_{lang}.html"
+
+
+def pdf_file(lang: Lang) -> str:
+    return f"yearbook_{lang}.pdf"
+
+
+@dataclass
+class BuildResult:
+    academic_year: str
+    release: str
+    status: Status
+    directory: Path
+    previous: str | None = None  # the release this one was compared with
+    changed_cells: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        if self.status == "unchanged":
+            return (
+                f"yearbook {self.academic_year}: no changes since release {self.release} "
+                f"({self.directory})"
+            )
+        what = "re-rendered" if self.status == "rerendered" else "new release"
+        since = (
+            f", {self.changed_cells} cells changed since {self.previous}" if self.previous else ""
+        )
+        return f"yearbook {self.academic_year}: {what} {self.release}{since} -> {self.directory}"
+
+
+def extract(
+    academic_year: str,
+    *,
+    home: Home | None = None,
+    warehouse: Path | None = None,
+    con: duckdb.DuckDBPyConnection | None = None,
+    spec: BookSpec | None = None,
+) -> Book:
+    """The Book from an open connection, or from the warehouse file opened read-only."""
+    spec = spec or default_spec()
+    if con is not None:
+        return extract_book(spec, con, academic_year)
+    path = warehouse or (home or Home.from_env()).warehouse
+    with duckdb.connect(str(path), read_only=True) as own:
+        return extract_book(spec, own, academic_year)
+
+
+def build_yearbook(
+    academic_year: str,
+    *,
+    home: Home | None = None,
+    warehouse: Path | None = None,
+    con: duckdb.DuckDBPyConnection | None = None,
+    spec: BookSpec | None = None,
+    rerender: bool = False,
+    parallel: bool = True,
+) -> BuildResult:
+    """Extract from the warehouse, then publish (see `publish_book`)."""
+    home = home or Home.from_env()
+    started = time.perf_counter()
+    book = extract(academic_year, home=home, warehouse=warehouse, con=con, spec=spec)
+    extracted = time.perf_counter() - started
+    return publish_book(book, home, rerender=rerender, parallel=parallel, extract_s=extracted)
+
+
+def publish_book(
+    book: Book,
+    home: Home,
+    *,
+    rerender: bool = False,
+    parallel: bool = True,
+    extract_s: float = 0.0,
+) -> BuildResult:
+    """Decide the release of an extracted Book and write it (no database needed any more)."""
+    started = time.perf_counter() - extract_s
+    academic_year = book.academic_year
+    timings = {"extract": extract_s}
+    year = rel.year_dir(home, academic_year)
+    with rel.year_lock(year):
+        existing = rel.releases(year)
+        latest = existing[-1] if existing else None
+        rows = rel.cell_rows(book)
+        latest_rows = rel.read_cells(year / latest / rel.CELLS_FILE) if latest else None
+        unchanged = latest_rows is not None and rel.cells_digest(latest_rows) == rel.cells_digest(
+            rows
+        )
+        if unchanged and not rerender:
+            assert latest is not None
+            return BuildResult(academic_year, latest, "unchanged", year / latest, timings=timings)
+        if unchanged:
+            assert latest is not None
+            release, status = latest, "rerendered"
+            base = existing[-2] if len(existing) > 1 else None
+        else:
+            release, status, base = rel.next_release(latest), "new", latest
+        base_rows = rel.read_cells(year / base / rel.CELLS_FILE) if base else None
+        staging = rel.staging_dir(year, release)
+        try:
+            changed = _write_release(book, release, base, base_rows, staging, parallel, timings)
+            rel.commit(staging, year / release, replace=status == "rerendered")
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    timings["total"] = time.perf_counter() - started
+    return BuildResult(academic_year, release, status, year / release, base, changed, timings)
+
+
+def _write_release(
+    book: Book,
+    release: str,
+    base: str | None,
+    base_rows: list[dict[str, str]] | None,
+    folder: Path,
+    parallel: bool,
+    timings: dict[str, float],
+) -> int:
+    t = time.perf_counter()
+    refs = write_xlsx(book, release, folder / XLSX_FILE)
+    rows = rel.cell_rows(book, refs)
+    rel.write_cells(rows, folder / rel.CELLS_FILE)
+    _write_queries(book, folder)
+    timings["xlsx"] = time.perf_counter() - t
+    t = time.perf_counter()
+    if parallel and (os.cpu_count() or 1) > 1:
+        per_lang = _render_in_workers(book, release, folder)
+    else:
+        per_lang = [render_language(book, release, lang, folder) for lang in LANGS]
+    for lang, spent in zip(LANGS, per_lang, strict=True):
+        timings[f"render_{lang}"] = spent
+    timings["render"] = time.perf_counter() - t
+    changed = 0
+    if base is not None and base_rows is not None:
+        symbols = {m: s for m, (s, _) in book.marks.items()}
+        revisions = rel.diff_cells(base_rows, rows, symbols)
+        rel.write_revisions(revisions, release, base, folder)
+        changed = len(revisions)
+    _write_manifest(book, release, base, changed, rows, folder)
+    return changed
+
+
+def book_epoch(book: Book) -> int:
+    """A fixed "build time" for embedded timestamps: 1 October of the academic year, UTC."""
+    return int(datetime(int(book.academic_year[:4]), 10, 1, tzinfo=UTC).timestamp())
+
+
+def render_language(book: Book, release: str, lang: Lang, folder: Path) -> float:
+    """Charts, HTML and PDF of one language; returns seconds spent (runs in a worker process)."""
+    from pipelines.yearbook import charts
+    from pipelines.yearbook.html import render_html, render_pdf
+
+    t = time.perf_counter()
+    no_data = book.labels["no_data_chart"][lang]
+    pngs = {(f.id, lang): charts.render(f, lang, no_data) for f in book.figures}
+    html = render_html(book, release, lang, pngs)
+    (folder / html_file(lang)).write_text(html, encoding="utf-8")
+    render_pdf(html, folder / pdf_file(lang), epoch=book_epoch(book))
+    return time.perf_counter() - t
+
+
+def _render_in_workers(book: Book, release: str, folder: Path) -> list[float]:
+    """One process per language (WeasyPrint and matplotlib hold the GIL: threads would not help).
+
+    Fresh interpreters (`python -m pipelines.yearbook.worker`), not fork or multiprocessing
+    spawn: a forked child of a threaded caller (Dagster, pytest) can inherit a held lock, and
+    spawn re-imports the caller's __main__. The Book goes over as a pickle we wrote ourselves.
+    """
+    blob = folder / ".book.pickle"
+    blob.write_bytes(pickle.dumps(book, protocol=pickle.HIGHEST_PROTOCOL))
+    try:
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "pipelines.yearbook.worker", str(blob), release, lang],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for lang in LANGS
+        ]
+        outputs = [p.communicate() for p in procs]
+    finally:
+        blob.unlink(missing_ok=True)
+    spent: list[float] = []
+    for lang, p, (out, err) in zip(LANGS, procs, outputs, strict=True):
+        if p.returncode != 0:
+            raise RuntimeError(f"rendering the {lang} book failed:\n{err[-4000:]}")
+        spent.append(float(out.strip().splitlines()[-1]))
+    return spent
+
+
+def _write_queries(book: Book, folder: Path) -> None:
+    """The SQL behind every table, with its parameter values: the trace of each cell."""
+    (folder / "queries").mkdir()
+    for t in book.tables:
+        head = [
+            f"-- {rel.query_file(t)}: table {t.number} ({t.id})",
+            f"-- kk: {t.title.kk}",
+            f"-- ru: {t.title.ru}",
+            "-- One result row per table row (row_key); one column per table column key;",
+            "-- <key>__mark columns give the mark of an empty cell. Parameters:",
+            *(f"--   ${k} = '{v}'" for k, v in t.params.items()),
+        ]
+        (folder / rel.query_file(t)).write_text(
+            "\n".join(head) + "\n" + t.sql.rstrip() + ";\n", encoding="utf-8"
+        )
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _write_manifest(
+    book: Book,
+    release: str,
+    base: str | None,
+    changed: int,
+    rows: list[dict[str, str]],
+    folder: Path,
+) -> None:
+    manifest = {
+        "academic_year": book.academic_year,
+        "release": release,
+        "compared_with": base,
+        "changed_cells": changed,
+        "autumn_round": book.autumn_round,
+        "spring_round": book.spring_round,
+        "cells": len(rows),
+        "cells_sha256": rel.cells_digest(rows),
+        "tables": [
+            {
+                "number": t.number,
+                "id": t.id,
+                "title_kk": t.title.kk,
+                "title_ru": t.title.ru,
+                "rows": len(t.rows),
+                "columns": len(t.columns),
+            }
+            for t in book.tables
+        ],
+        "figures": [
+            {"number": f.number, "id": f.id, "title_kk": f.title.kk, "title_ru": f.title.ru}
+            for f in book.figures
+        ],
+        "files": {
+            p.relative_to(folder).as_posix(): _sha256(p)
+            for p in sorted(folder.rglob("*"))
+            if p.is_file()
+        },
+    }
+    (folder / "release.json").write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
