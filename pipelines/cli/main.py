@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "pipelines.cli.run",
     "pipelines.cli.contracts",
     "pipelines.cli.reports",
+    "pipelines.cli.yearbook",
     "pipelines.cli.sql",
     "pipelines.cli.ui",
 )
