@@ -194,7 +194,7 @@ import signal, sys, duckdb
 signal.alarm(int(sys.argv[2]))             # never outlive a broken test
 con = duckdb.connect(sys.argv[1])          # read-write: takes the file's exclusive lock
 con.execute("BEGIN TRANSACTION")
-con.execute("CREATE OR REPLACE TABLE marts.indicator_values AS SELECT 1 AS x")
+con.execute("CREATE TABLE main.lock_probe AS SELECT 1 AS x")  # rolled back below
 print("locked", flush=True)
 sys.stdin.readline()                       # hold the lock until the test says so
 con.execute("ROLLBACK")

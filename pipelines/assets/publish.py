@@ -1,8 +1,9 @@
 """Dagster asset `published_snapshot` (group `publish`): the last step of every build.
 
-It depends on every other asset of the build, so Dagster runs it only after all of them
-materialised and none of their blocking checks failed (a failed upstream step or blocking check
-skips it). A failed build therefore never touches `published/current`.
+It depends on every leaf of the asset graph (hence on every asset of the build), so Dagster runs
+it only after all of them materialised and none of their blocking checks failed: a failed step or
+blocking check anywhere upstream skips it. A failed build therefore never touches
+`published/current`.
 
 Wiring, in pipelines/definitions.py:
 
@@ -40,24 +41,32 @@ Upstream = AssetsDefinition | AssetSpec | SourceAsset | AssetKey | str
 
 
 def upstream_keys(upstream: Iterable[Upstream | object]) -> list[AssetKey]:
-    """Every asset key materialised by `upstream` (multi-assets such as dbt's expand to all
-    their models). Source assets, asset checks and other objects are skipped: they are not
-    built by the run, so there is nothing to wait for."""
+    """The leaves of the asset graph formed by `upstream`: every key that no other key in it
+    depends on (multi-assets such as dbt's expand to their models).
+
+    Depending on the leaves is enough: any asset that fails, or whose blocking check fails, has a
+    leaf downstream (or is one) that is then skipped, so this asset is skipped too. It keeps the
+    UI's graph readable (a handful of edges rather than one from every model). Non-executable
+    source assets and objects that are not assets are ignored.
+    """
     keys: dict[AssetKey, None] = {}
+    has_downstream: set[AssetKey] = set()
     for item in upstream:
         if isinstance(item, AssetsDefinition):
             if not item.is_executable:
                 continue
             for k in item.keys:
                 keys[k] = None
+                has_downstream.update(item.asset_deps.get(k, ()))
         elif isinstance(item, AssetSpec):
             keys[item.key] = None
+            has_downstream.update(d.asset_key for d in item.deps)
         elif isinstance(item, AssetKey):
             keys[item] = None
         elif isinstance(item, str):
             keys[AssetKey.from_user_string(item)] = None
     keys.pop(AssetKey(ASSET_NAME), None)
-    return list(keys)
+    return [k for k in keys if k not in has_downstream]
 
 
 def _build_time(context: AssetExecutionContext) -> datetime:

@@ -322,7 +322,10 @@ def sql(
 ) -> None:
     """Query the current published snapshot (read-only; works while a run is writing)."""
     home = Home.from_env()
-    out = Console(soft_wrap=False)
+    # Piped into a file or another program, rich would assume 80 columns and fold every table;
+    # a wide fixed width keeps one row per line there (COLUMNS still wins when set).
+    wide = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 220
+    out = Console(soft_wrap=False, width=wide)
     # soft_wrap: an error stays on one line even when stderr is not a terminal (80 columns).
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
