@@ -36,6 +36,17 @@ GRACE_INT_S = 20.0
 GRACE_TERM_S = 5.0
 
 
+def _die_with_parent() -> None:
+    """In the child before exec: get SIGINT if `edustat ui` itself is killed (even -9), so
+    dagster dev shuts its group down instead of running on unowned. Linux only; a no-op
+    elsewhere."""
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGINT)
+
+
 class _Stop(Exception):
     """Raised from a signal handler to leave the wait loop."""
 
@@ -134,7 +145,13 @@ def ui(
     ] = DEFAULT_HOST,
 ) -> None:
     """Start the Dagster UI with its daemon (sensors, schedules); Ctrl-C stops everything."""
-    home = Home.from_env().ensure()
+    from pipelines.cli.run import prepare_dagster_home
+
+    home = Home.from_env()
+    # The same instance settings as `edustat run` (it writes dagster.yaml when missing): runs the
+    # sensor launches then queue one at a time, as the single-writer warehouse needs, even when
+    # the UI is started before any `edustat run`.
+    prepare_dagster_home(home)
     env = dict(os.environ)
     env["DAGSTER_HOME"] = str(home.dagster_home)
     env["EDUSTAT_HOME"] = str(home.root)
@@ -153,7 +170,9 @@ def ui(
         s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
     }
     typer.echo(f"Starting Dagster UI on {url} (DAGSTER_HOME={home.dagster_home}) …", err=True)
-    proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, start_new_session=True)
+    proc = subprocess.Popen(
+        cmd, cwd=REPO_ROOT, env=env, start_new_session=True, preexec_fn=_die_with_parent
+    )
     known: dict[int, psutil.Process] = {}
     code = 0
     try:
