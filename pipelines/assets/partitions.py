@@ -20,6 +20,10 @@ YEARS = sorted({str(r.year) for r in reference.calendar().values()})
 
 ROUND_PARTITIONS = StaticPartitionsDefinition(ROUND_IDS)
 YEAR_PARTITIONS = StaticPartitionsDefinition(YEARS)
+# Academic years (2024-2025) for assets published per academic year (the yearbook). Year Y of
+# the passports/CIS describes academic year Y-(Y+1), whose register is that passport.
+ACADEMIC_YEARS = sorted({r.academic_year for r in reference.calendar().values()})
+ACADEMIC_YEAR_PARTITIONS = StaticPartitionsDefinition(ACADEMIC_YEARS)
 
 # Which partitions definition each source is partitioned by (its contract's `partition` field).
 _BY_CONTRACT_PARTITION = {"round_id": ROUND_PARTITIONS, "year": YEAR_PARTITIONS}
@@ -43,6 +47,10 @@ def keys_with_landing_files(
 ) -> list[str] | None:
     """Keys of `partitions_def` with at least one file in a source's partition folder, in
     partition order; None when `partitions_def` is not one of ours (caller decides)."""
+    if partitions_def == ACADEMIC_YEAR_PARTITIONS:
+        # An academic year has data when its passport year (its register) has files.
+        years = set(keys_with_landing_files(YEAR_PARTITIONS, landing) or [])
+        return [k for k in ACADEMIC_YEARS if k[:4] in years]
     sources = [s for s in all_contracts() if partitions_of(s) == partitions_def]
     if not sources:
         return None

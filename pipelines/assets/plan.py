@@ -5,10 +5,13 @@
   (BackfillPolicy.single_run), else one run per key. Groups run in dependency order.
 - Unpartitioned assets (reference, the landing sweep, and later dbt, quality, reports,
   publish): one run at the end, in which Dagster orders them by their dependencies.
+- Partitioned assets downstream of that run's products (the yearbook per academic year reads
+  the marts): after it, so they see the warehouse this very `edustat run` built.
 """
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from dagster import AssetKey, Definitions, PartitionsDefinition
 
@@ -39,6 +42,17 @@ def _contiguous(keys: list[str], order: list[str]) -> list[list[str]]:
     return runs
 
 
+def _ancestors(graph: Any, key: AssetKey) -> set[AssetKey]:  # Dagster's (internal) AssetGraph
+    seen: set[AssetKey] = set()
+    todo = list(graph.get(key).parent_keys)
+    while todo:
+        k = todo.pop()
+        if k not in seen and graph.has(k):
+            seen.add(k)
+            todo.extend(graph.get(k).parent_keys)
+    return seen
+
+
 def plan_runs(defs: Definitions, landing: Path) -> list[PlannedRun]:
     graph = defs.resolve_asset_graph()
     order = list(graph.toposorted_asset_keys)
@@ -51,7 +65,15 @@ def plan_runs(defs: Definitions, landing: Path) -> list[PlannedRun]:
             unpartitioned.append(key)
         else:
             groups.setdefault(pdef, []).append(key)
+    # Unpartitioned assets built from partitioned ones (dbt over the ingest): a partitioned group
+    # that reads any of them must wait for the final unpartitioned run.
+    built_late = {
+        k
+        for k in unpartitioned
+        if any(graph.get(a).partitions_def is not None for a in _ancestors(graph, k))
+    }
     runs: list[PlannedRun] = []
+    after: list[PlannedRun] = []
     for pdef, keys in groups.items():  # insertion order = topological order of first asset
         all_keys = list(pdef.get_partition_keys())
         with_files = keys_with_landing_files(pdef, landing)
@@ -65,12 +87,14 @@ def plan_runs(defs: Definitions, landing: Path) -> list[PlannedRun]:
         )
         chunks = _contiguous(with_files, all_keys) if single else [[k] for k in with_files]
         groups_label = ", ".join(sorted({graph.get(k).group_name or "default" for k in keys}))
+        late = any(_ancestors(graph, k) & built_late for k in keys)
         for chunk in chunks:
             span = chunk[0] if len(chunk) == 1 else f"{chunk[0]} … {chunk[-1]}"
-            runs.append(PlannedRun(f"{groups_label} [{span}]", tuple(keys), tuple(chunk), note))
+            planned = PlannedRun(f"{groups_label} [{span}]", tuple(keys), tuple(chunk), note)
+            (after if late else runs).append(planned)
     if unpartitioned:
         groups_label = ", ".join(
             sorted({graph.get(k).group_name or "default" for k in unpartitioned})
         )
         runs.append(PlannedRun(groups_label, tuple(unpartitioned)))
-    return runs
+    return runs + after
