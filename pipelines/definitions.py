@@ -15,6 +15,7 @@ from typing import Any
 
 from dagster import Definitions, in_process_executor
 
+from pipelines.assets.publish import build_published_snapshot_asset
 from pipelines.assets.resources import default_resources
 
 ASSET_MODULES: tuple[str, ...] = (
@@ -41,8 +42,11 @@ def build_definitions() -> Definitions:
     resources: dict[str, Any] = default_resources()
     for m in modules:
         resources.update(getattr(m, "resources", {}))
+    assets = _collect(modules, "assets")
     return Definitions(
-        assets=_collect(modules, "assets"),
+        # published_snapshot last: downstream of every asset, so a failed step or blocking check
+        # anywhere skips it and `published/current` keeps the last good build.
+        assets=[*assets, build_published_snapshot_asset(assets)],
         asset_checks=_collect(modules, "asset_checks"),
         sensors=_collect(modules, "sensors"),
         schedules=_collect(modules, "schedules"),
