@@ -3,7 +3,7 @@
   college's register entry for that round. A college that submitted without being in the register
   keeps its rows (college_expected = false) and takes its region from its header.
 #}
-{% macro accepted_submission_columns(row_alias) -%}
+{% macro accepted_submission_columns() -%}
     a.round_id,
     cal.academic_year,
     a.college_bin,

@@ -1,7 +1,7 @@
 -- Current enrolment: one row per student of every accepted current NOBD submission (status
 -- `loaded`), by round. Students are pseudonymous (iin_hash); no raw IIN exists in the warehouse.
 select
-    {{ accepted_submission_columns('s') }},
+    {{ accepted_submission_columns() }},
     s.iin_hash,
     s.iin_valid,
     s.gender,

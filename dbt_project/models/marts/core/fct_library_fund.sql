@@ -1,7 +1,7 @@
 -- Textbook fund of college libraries by language (copies and titles), one row per subject area
 -- of every accepted current NOBD submission, by round.
 select
-    {{ accepted_submission_columns('l') }},
+    {{ accepted_submission_columns() }},
     l.subject_area,
     l.copies_total,
     l.copies_kk,
