@@ -6,10 +6,39 @@
 -- "value in the contract's codes" fails exactly on unknown spellings and names them.
 -- The per-row measures below are what logic rules compare; the limits live in the suites.
 -- `enterprise_bin_valid` is added by the runner (check digit, pipelines.identifiers).
+with
+
+students as (
+    select
+        s.*,
+        c.round_id as _round_id,
+        c.college_bin as _college_bin,
+        c.reference_date as _reference_date
+    from {{ ref('stg_nobd__students') }} as s
+    inner join {{ ref('dq_current_submissions') }} as c
+        on c.file_id = s._file_id
+),
+
+-- Duplicate counts aggregate the two key columns and join back: at national scale (10^6 rows)
+-- that is several times faster than window functions, which sort every column of the frame.
+per_file as (
+    select _file_id, iin_hash, count(*) as iin_rows
+    from students
+    where iin_hash is not null
+    group by _file_id, iin_hash
+),
+
+per_round as (
+    select _round_id, iin_hash, count(distinct _college_bin) as colleges
+    from students
+    where iin_hash is not null
+    group by _round_id, iin_hash
+)
+
 select
     s._file_id,
     s._row_number,
-    c.college_bin as _college_bin,
+    s._college_bin,
     s.iin_hash,
     -- NULL = not applicable (no IIN: domain.required_value reports it).
     case when s.iin_hash is not null then s.iin_valid end as iin_valid,
@@ -27,13 +56,14 @@ select
     s.sen,
     -- Completed years at the round's reference date (the calendar's, not the header's, so a
     -- mistyped header date cannot move every student's age).
-    datesub('year', s.birth_date, c.reference_date) as age_at_reference,
-    -- Rows with this IIN in this submission, and colleges listing it in this round.
-    case when s.iin_hash is not null
-        then count(*) over (partition by s._file_id, s.iin_hash) end as iin_rows_in_submission,
-    case when s.iin_hash is not null
-        then count(distinct c.college_bin) over (partition by c.round_id, s.iin_hash)
-    end as iin_colleges_in_round
-from {{ ref('stg_nobd__students') }} as s
-inner join {{ ref('dq_current_submissions') }} as c
-    on c.file_id = s._file_id
+    datesub('year', s.birth_date, s._reference_date) as age_at_reference,
+    -- Rows with this IIN in this submission; colleges listing it in this round.
+    per_file.iin_rows as iin_rows_in_submission,
+    per_round.colleges as iin_colleges_in_round
+from students as s
+left join per_file
+    on per_file._file_id = s._file_id
+    and per_file.iin_hash = s.iin_hash
+left join per_round
+    on per_round._round_id = s._round_id
+    and per_round.iin_hash = s.iin_hash
