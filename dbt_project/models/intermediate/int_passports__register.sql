@@ -1,5 +1,6 @@
 -- The register: one passport row per college per passport year, from accepted passport files.
--- A college listed twice in one year's file (a data-quality finding) keeps its first row.
+-- A college listed twice (a data-quality finding; or in two files of the same year) keeps its
+-- row in the most recently received file, and there its first row.
 select
     p.*,
     coalesce(p.ramps and p.light_signals and p.call_button and p.accessible_toilet, false)
@@ -10,5 +11,5 @@ inner join {{ ref('int_landing__accepted_files') }} as f
 where p.college_bin is not null
 qualify row_number() over (
     partition by p.college_bin, p.passport_year
-    order by p._row_number, p._file_id
+    order by f.first_seen_at desc, p._file_id, p._row_number
 ) = 1
