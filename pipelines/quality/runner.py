@@ -31,7 +31,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipelines.contracts import load_contract
+from pipelines.contracts import all_contracts
 from pipelines.ingest.registry import REGISTRY
 from pipelines.ingest.writer import utc_now
 from pipelines.quality.frames import SUBMISSION_FRAMES, frame_name, read_frame
@@ -211,10 +211,11 @@ def error_message(result: ExpectationValidationResult) -> str | None:
 
 
 def _pii_fields() -> set[tuple[str, str, str]]:
+    """(source, sheet, column) of every IIN column: its findings show MASK, never a value."""
     return {
-        (contract, sheet.name, col.name)
-        for contract in ("nobd_submission", "college_passport", "worldskills_export")
-        for sheet in load_contract(contract).sheets
+        (source, sheet.name, col.name)
+        for source, contract in all_contracts().items()
+        for sheet in contract.sheets
         for col in sheet.columns
         if col.pii
     }
@@ -367,8 +368,7 @@ def run(connect: Connect, suites_dir: Path = EXPECTATIONS_DIR) -> RunOutcome:
     with connect() as con:
         con.execute("begin transaction")
         try:
-            blocking = _concat(parts)
-            counts = _update_statuses(con, blocking)
+            counts = _update_statuses(con, _concat(parts))
             later_frames = {name: read_frame(con, name) for name in later}
             rows += sum(len(df) for df in later_frames.values())
             parts += _validate_frames(validator, later_frames, later, outcomes, pii)
