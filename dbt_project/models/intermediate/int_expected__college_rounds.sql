@@ -1,6 +1,8 @@
 -- Colleges expected to submit in each round (docs/ARCHITECTURE.md, "Register"): the passport
 -- of the round's academic year, open at the round's reference date. Region, settlement type and
--- ownership are the passport's: a college counts under the region of that passport.
+-- ownership are the passport's: a college counts under the region of that passport, which must
+-- exist at the reference date (sources/reference/README.md): a passport naming Abai for a round
+-- before 8 June 2022 gives an unknown region (the college then counts nationally only).
 with
 
 register as (
@@ -13,6 +15,10 @@ rounds as (
 
 submissions as (
     select * from {{ ref('int_nobd__accepted_submissions') }}
+),
+
+regions as (
+    select * from {{ ref('stg_ref__regions') }}
 )
 
 select
@@ -22,7 +28,8 @@ select
     r.reference_date,
     p.college_bin,
     p.passport_year,
-    p.region_code,
+    g.region_code,
+    p.region_code as passport_region_code,
     p.settlement_type,
     p.ownership,
     s.file_id as accepted_file_id,
@@ -31,6 +38,10 @@ select
 from register as p
 inner join rounds as r
     on r.academic_year = p.academic_year
+left join regions as g
+    on g.region_code = p.region_code
+    and (g.valid_from is null or g.valid_from <= r.reference_date)
+    and (g.valid_to is null or g.valid_to > r.reference_date)
 left join submissions as s
     on s.college_bin = p.college_bin
     and s.round_id = r.round_id

@@ -3,7 +3,9 @@ select
     academic_year,
     college_bin,
     any_value(passport_year) as passport_year,
-    any_value(region_code) as region_code,
+    -- Both rounds read the same passport; they differ only if its region did not exist yet at
+    -- one of the reference dates, and then the known one is kept.
+    max(region_code) as region_code,
     any_value(settlement_type) as settlement_type,
     any_value(ownership) as ownership,
     count(*) as expected_rounds,

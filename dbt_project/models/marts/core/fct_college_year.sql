@@ -28,7 +28,8 @@ select
     p.academic_year,
     p.passport_year,
     p.college_bin,
-    p.region_code,
+    -- The region the indicators use (a passport region that did not exist yet is unknown).
+    case when e.college_bin is not null then e.region_code else p.region_code end as region_code,
     p.settlement_type,
     p.ownership,
     e.college_bin is not null as expected,

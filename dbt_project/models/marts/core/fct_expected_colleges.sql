@@ -8,6 +8,7 @@ select
     college_bin,
     passport_year,
     region_code,
+    passport_region_code,
     settlement_type,
     ownership,
     has_accepted_submission,
