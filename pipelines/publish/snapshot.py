@@ -56,6 +56,7 @@ TS_FORMAT = "%Y%m%dT%H%M%SZ"
 # A snapshot folder: the build time, plus `_N` when two builds share a second (tests do).
 SNAPSHOT_RE = re.compile(r"^\d{8}T\d{6}Z(_\d+)?$")
 _STAGING_PREFIX = ".staging-"
+DOCS_WORK = ".docs-work"
 _ATTACH_ALIAS = "edustat_publish"
 
 
@@ -293,7 +294,14 @@ def publish_snapshot(
                 from pipelines.publish.docs import generate_docs
 
                 t2 = time.perf_counter()
-                generate_docs(db_path, staging / "docs", dbt_project_dir=dbt_project_dir, log=log)
+                generate_docs(
+                    db_path,
+                    staging / "docs",
+                    dbt_project_dir=dbt_project_dir,
+                    # Kept between publishes (under the publish lock): dbt parses partially.
+                    work_dir=published / DOCS_WORK,
+                    log=log,
+                )
                 timings["docs_s"] = time.perf_counter() - t2
             _maybe_fail("docs")
 
