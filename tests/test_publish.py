@@ -6,10 +6,13 @@ The same properties on the real pipeline are in test_publish_pipeline.py.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import shutil
 import stat
 import subprocess
+import sys
 import textwrap
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -247,28 +250,41 @@ DUCKDB1_VENV = REPO_ROOT / ".venv-duckdb1"
 
 
 def duckdb1_python() -> Path:
-    """A cached venv with the newest duckdb<2 (gitignored), made with uv from the project venv."""
+    """A cached venv with the newest duckdb<2 (gitignored), made with uv from the project venv.
+
+    Created under a file lock so parallel pytest workers do not build it twice at once.
+    """
     py = DUCKDB1_VENV / "bin" / "python"
-    if py.exists():
+    ready = DUCKDB1_VENV / ".ready"  # written last: a half-built venv is never taken as done
+    if ready.exists():
         return py
     uv = REPO_ROOT / ".venv" / "bin" / "uv"
     if not uv.exists():
         pytest.skip("uv is not in .venv/bin (run `make install`)")
-    subprocess.run([str(uv), "venv", "-q", str(DUCKDB1_VENV)], check=True, timeout=120)
-    proc = subprocess.run(
-        [str(uv), "pip", "install", "-q", "--python", str(py), "duckdb<2"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    if proc.returncode != 0:
-        import shutil
-
+    DUCKDB1_VENV.parent.mkdir(parents=True, exist_ok=True)
+    with open(REPO_ROOT / ".venv-duckdb1.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if ready.exists():
+            return py
         shutil.rmtree(DUCKDB1_VENV, ignore_errors=True)
-        err = proc.stderr.lower()
-        if any(s in err for s in ("connect", "network", "dns", "resolve", "timed out")):
-            pytest.skip(f"package registry unreachable, cannot install duckdb<2: {proc.stderr}")
-        raise RuntimeError(proc.stderr)
+        subprocess.run(
+            [str(uv), "venv", "-q", "--python", sys.executable, str(DUCKDB1_VENV)],
+            check=True,
+            timeout=120,
+        )
+        proc = subprocess.run(
+            [str(uv), "pip", "install", "-q", "--python", str(py), "duckdb<2"],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        if proc.returncode != 0:
+            shutil.rmtree(DUCKDB1_VENV, ignore_errors=True)
+            err = proc.stderr.lower()
+            if any(s in err for s in ("connect", "network", "dns", "resolve", "timed out")):
+                pytest.skip(f"package registry unreachable, cannot install duckdb<2: {proc.stderr}")
+            raise RuntimeError(proc.stderr)
+        ready.write_text("duckdb<2\n")
     return py
 
 
