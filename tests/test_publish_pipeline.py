@@ -18,9 +18,15 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from test_publish import query_with_duckdb1  # the cached duckdb<2 venv
+from test_publish import DUCKDB1_CLIENTS, query_with_duckdb1  # cached DuckDB 1.x venvs
 
-from pipelines.publish.snapshot import CURRENT, DB_FILE, PUBLIC_SCHEMA, list_snapshots
+from pipelines.publish.snapshot import (
+    CURRENT,
+    DB_FILE,
+    PUBLIC_SCHEMA,
+    STORAGE_VERSION,
+    list_snapshots,
+)
 from pipelines.settings import REPO_ROOT, Home
 
 
@@ -70,7 +76,7 @@ def test_build_published_a_complete_snapshot(home: Home) -> None:
     assert {"indicator_id", "period", "value", "target", "coverage"} <= set(columns)
 
     meta = json.loads((snap / "snapshot.json").read_text())
-    assert meta["storage_compatibility_version"] == "v1.5.0"
+    assert meta["storage_compatibility_version"] == STORAGE_VERSION
     assert meta["tables"][f"{PUBLIC_SCHEMA}.indicator_values"] == counts["indicator_values"]
 
 
@@ -80,13 +86,14 @@ def test_snapshot_equals_the_warehouse(home: Home) -> None:
     assert snap == live
 
 
-def test_duckdb1_client_opens_the_published_copy(home: Home) -> None:
+@pytest.mark.parametrize("client", DUCKDB1_CLIENTS)
+def test_duckdb1_client_opens_the_published_copy(home: Home, client: str) -> None:
     db = (home.published / CURRENT).resolve() / DB_FILE
     sql = (
         "SELECT count(*), count(DISTINCT indicator_id), round(sum(numerator), 3) "
         "FROM marts.indicator_values"
     )
-    version, rows = query_with_duckdb1(db, sql)
+    version, rows = query_with_duckdb1(db, sql, client)
     assert version.startswith("1."), version
     with duckdb.connect(str(db), read_only=True) as con:
         expected = [list(r) for r in con.sql(sql).fetchall()]
