@@ -319,3 +319,24 @@ def test_duckdb1_client_opens_the_copy(home: Home, client: str) -> None:
     )
     assert version.startswith("1."), version
     assert rows == [[50]]
+
+
+def test_real_definitions_publish_after_every_asset() -> None:
+    """Every asset of the code location is upstream of published_snapshot, so a failure anywhere
+    skips publishing (guards against a new asset module that the snapshot would not wait for)."""
+    from pipelines.assets.publish import ASSET_NAME, GROUP
+    from pipelines.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    node = graph.get(AssetKey(ASSET_NAME))
+    assert node.group_name == GROUP
+    ancestors: set[AssetKey] = set()
+    todo = [node.key]
+    while todo:
+        for parent in graph.get(todo.pop()).parent_keys:
+            if parent not in ancestors:
+                ancestors.add(parent)
+                todo.append(parent)
+    materializable = {k for k in graph.get_all_asset_keys() if graph.get(k).is_materializable}
+    assert materializable - {node.key} <= ancestors
+    assert not node.child_keys  # nothing runs after it
