@@ -254,3 +254,47 @@ def test_queries_while_the_warehouse_is_locked(home: Home) -> None:
     finally:
         held = release(writer)
     assert held, "the writer let go before the queries finished"
+
+
+def test_prompt_follows_a_newer_build_and_survives_rotation(
+    home: Home, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A prompt left open across builds: the next query runs on the new `current`, and the
+    folder it had open may be rotated away meanwhile without breaking anything."""
+    from rich.console import Console
+
+    from pipelines.cli.sql import OutputFormat, Repl
+
+    monkeypatch.setenv("EDUSTAT_KEEP_SNAPSHOTS", "1")
+    lines = iter(
+        [
+            "SELECT count(*) AS n FROM marts.indicator_values;",
+            "__publish__",
+            "SELECT count(*) AS n FROM marts.indicator_values;",
+        ]
+    )
+
+    def read(_prompt: str) -> str:
+        line = next(lines, None)
+        if line is None:
+            raise EOFError
+        if line == "__publish__":  # a build finishes while the prompt is open
+            make_warehouse(home, rows=3)
+            publish_snapshot(home, build_time=T0 + timedelta(hours=1), docs=False)
+            return ""
+        return line
+
+    out, err = io.StringIO(), io.StringIO()
+    repl = Repl(
+        home,
+        None,
+        OutputFormat.csv,
+        100,
+        Console(file=out),
+        Console(file=err),
+        read=read,
+    )
+    repl.loop()
+    assert out.getvalue().split() == ["n", "10", "n", "3"]
+    assert "now on snapshot 20240601T111500Z" in err.getvalue()
+    assert not (home.published / "20240601T101500Z").exists()  # rotated away
