@@ -136,7 +136,11 @@ def _cell(v: Any) -> str:
     if v is None:
         return "[dim]NULL[/dim]"
     if isinstance(v, float):
-        return escape(f"{v:.6g}" if abs(v) < 1e15 else repr(v))
+        # Six decimals are plenty on screen (shares, rates), but never exponent notation for a
+        # large count (`.6g` would print 1234567.0 as 1.23457e+06); csv/json keep full precision.
+        if math.isfinite(v) and v.is_integer() and abs(v) < 1e15:
+            return str(int(v))
+        return escape(repr(round(v, 6)) if math.isfinite(v) else repr(v))
     return escape(str(v))
 
 
