@@ -7,13 +7,18 @@
   publish): one run at the end, in which Dagster orders them by their dependencies.
 - Partitioned assets downstream of that run's products (the yearbook per academic year reads
   the marts): after it, so they see the warehouse this very `edustat run` built.
+- Asset checks run with the definition that executes them: a partitioned run takes only the
+  checks of its own assets' ops. Checks on partitioned assets computed by an unpartitioned op
+  (dbt's tests of the `raw` sources, executed by `dbt_staging`) get one checks-only run after
+  all partitioned loads: otherwise every ingest run would start dbt to test tables it has not
+  finished loading, and in the unpartitioned run Dagster would split the dbt ops around them.
 """
 
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetKey, Definitions, PartitionsDefinition
+from dagster import AssetCheckKey, AssetKey, Definitions, PartitionsDefinition
 
 from pipelines.assets.partitions import keys_with_landing_files
 
@@ -24,6 +29,7 @@ class PlannedRun:
     asset_keys: tuple[AssetKey, ...]
     partition_keys: tuple[str, ...] = ()  # () = unpartitioned; several = one range run
     note: str = ""
+    check_keys: tuple[AssetCheckKey, ...] = ()
 
     @property
     def is_range(self) -> bool:
@@ -53,8 +59,20 @@ def _ancestors(graph: Any, key: AssetKey) -> set[AssetKey]:  # Dagster's (intern
     return seen
 
 
+def _check_owners(graph: Any) -> dict[AssetCheckKey, frozenset[AssetKey]]:
+    """check -> the assets materialised by the definition that executes it (a standalone check:
+    its target), so a check can follow its op into the right run."""
+    owners: dict[AssetCheckKey, frozenset[AssetKey]] = {}
+    for assets_def in graph.assets_defs:
+        for check in assets_def.check_keys:
+            owners[check] = frozenset(assets_def.keys) or frozenset({check.asset_key})
+    return owners
+
+
 def plan_runs(defs: Definitions, landing: Path) -> list[PlannedRun]:
     graph = defs.resolve_asset_graph()
+    owners = _check_owners(graph)
+    assigned: set[AssetCheckKey] = set()
     order = list(graph.toposorted_asset_keys)
     materializable = [k for k in order if graph.get(k).is_materializable]
     groups: dict[PartitionsDefinition, list[AssetKey]] = {}
@@ -88,13 +106,29 @@ def plan_runs(defs: Definitions, landing: Path) -> list[PlannedRun]:
         chunks = _contiguous(with_files, all_keys) if single else [[k] for k in with_files]
         groups_label = ", ".join(sorted({graph.get(k).group_name or "default" for k in keys}))
         late = any(_ancestors(graph, k) & built_late for k in keys)
+        checks = tuple(sorted((c for c, o in owners.items() if o <= set(keys)), key=str))
+        assigned.update(checks)
         for chunk in chunks:
             span = chunk[0] if len(chunk) == 1 else f"{chunk[0]} … {chunk[-1]}"
-            planned = PlannedRun(f"{groups_label} [{span}]", tuple(keys), tuple(chunk), note)
+            planned = PlannedRun(
+                f"{groups_label} [{span}]", tuple(keys), tuple(chunk), note, checks
+            )
             (after if late else runs).append(planned)
     if unpartitioned:
         groups_label = ", ".join(
             sorted({graph.get(k).group_name or "default" for k in unpartitioned})
         )
-        runs.append(PlannedRun(groups_label, tuple(unpartitioned)))
+        rest = [c for c in owners if c not in assigned]
+        on_partitioned = tuple(
+            sorted((c for c in rest if graph.get(c.asset_key).partitions_def is not None), key=str)
+        )
+        if on_partitioned:
+            targets = sorted(
+                {graph.get(c.asset_key).group_name or "default" for c in on_partitioned}
+            )
+            runs.append(
+                PlannedRun(f"checks of {', '.join(targets)}", (), check_keys=on_partitioned)
+            )
+        final_checks = tuple(sorted((c for c in rest if c not in on_partitioned), key=str))
+        runs.append(PlannedRun(groups_label, tuple(unpartitioned), check_keys=final_checks))
     return runs + after

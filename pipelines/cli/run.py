@@ -8,6 +8,7 @@ pipeline and the command exits 1.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import time
@@ -70,6 +71,16 @@ class RunOutcome:
     seconds: float
     success: bool
     errors: list[str] = field(default_factory=list)
+    steps: dict[str, float] = field(default_factory=dict)  # step key -> seconds (succeeded)
+
+
+def _step_seconds(result: ExecuteInProcessResult) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for event in result.all_events:
+        if event.is_step_success and event.step_key:
+            ms = getattr(event.event_specific_data, "duration_ms", None) or 0.0
+            out[event.step_key] = round(ms / 1000, 3)
+    return out
 
 
 def _errors(result: ExecuteInProcessResult) -> list[str]:
@@ -88,7 +99,10 @@ def execute(defs: Definitions, planned: PlannedRun, instance: DagsterInstance) -
         ASSET_PARTITION_RANGE_START_TAG,
     )
 
-    job = defs.resolve_implicit_global_asset_job_def()
+    # An explicit subset: these assets and exactly these checks (see plan.py on checks).
+    job = defs.resolve_implicit_global_asset_job_def().get_subset(
+        asset_selection=set(planned.asset_keys), asset_check_selection=set(planned.check_keys)
+    )
     tags = {"edustat/trigger": "edustat run"}
     partition_key = None
     if planned.is_range:
@@ -101,12 +115,12 @@ def execute(defs: Definitions, planned: PlannedRun, instance: DagsterInstance) -
         run_config=_QUIET_LOGGERS,
         instance=instance,
         partition_key=partition_key,
-        asset_selection=list(planned.asset_keys),
         tags=tags,
         raise_on_error=False,
     )
     seconds = time.perf_counter() - start
-    return RunOutcome(planned, seconds, result.success, [] if result.success else _errors(result))
+    errors = [] if result.success else _errors(result)
+    return RunOutcome(planned, seconds, result.success, errors, _step_seconds(result))
 
 
 def registry_counts(home: Home) -> dict[str, Counter[str]]:
@@ -153,6 +167,32 @@ def _summary_table(counts: dict[str, Counter[str]], this_run: dict[str, Counter[
             str(r["skipped"]),
         )
     return table
+
+
+def _write_report(
+    home: Home, outcomes: list[RunOutcome], this_run: dict[str, Counter[str]], wall_s: float
+) -> Path:
+    """logs/edustat-run.json: the last run, for scripts, tests and the benchmark."""
+    report = {
+        "success": all(o.success for o in outcomes),
+        "pipeline_seconds": round(sum(o.seconds for o in outcomes), 3),
+        "wall_seconds": round(wall_s, 3),
+        "runs": [
+            {
+                "label": o.run.label,
+                "partitions": list(o.run.partition_keys),
+                "seconds": round(o.seconds, 3),
+                "success": o.success,
+                "steps": o.steps,
+                "errors": o.errors,
+            }
+            for o in outcomes
+        ],
+        "files": {source: dict(c) for source, c in sorted(this_run.items())},
+    }
+    path = home.logs / "edustat-run.json"
+    path.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
 
 
 def run_pipeline(home: Home, quiet: bool = False) -> int:
@@ -240,6 +280,7 @@ def run_pipeline(home: Home, quiet: bool = False) -> int:
     logging.getLogger("edustat").info(
         "edustat run: pipeline %.1f s, %d runs", pipeline_s, len(outcomes)
     )
+    _write_report(home, outcomes, this_run, time.perf_counter() - wall_start)
     logging.getLogger("edustat").removeHandler(handler)
     failed = [o for o in outcomes if not o.success]
     if failed:
