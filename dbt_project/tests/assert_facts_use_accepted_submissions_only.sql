@@ -1,0 +1,19 @@
+-- Facts and indicators use only file versions that are accepted NOW (registry status `loaded`,
+-- read live through the stg_landing_files view): a table built before the data-quality step
+-- moved a submission to held_back would show up here.
+with
+
+used as (
+    select distinct file_id, 'fct_enrolment' as used_by from {{ ref('fct_enrolment') }}
+    union all
+    select distinct file_id, 'fct_library_fund' from {{ ref('fct_library_fund') }}
+    union all
+    select distinct accepted_file_id, 'fct_expected_colleges' from {{ ref('fct_expected_colleges') }}
+    where accepted_file_id is not null
+)
+
+select u.used_by, u.file_id, f.path, f.status
+from used as u
+left join {{ ref('stg_landing_files') }} as f
+    on f.file_id = u.file_id
+where f.status is distinct from 'loaded'
