@@ -169,16 +169,12 @@ def landing_files(duckdb: DuckDBResource, home: HomeResource) -> MaterializeResu
     )
 
 
-# Jobs the landing sensor launches (and the UI lists).
+# Jobs the landing sensor launches (and the UI lists); partitioned like their assets.
 ingest_rounds_job = define_asset_job(
-    "ingest_nobd",
-    selection=AssetSelection.assets(nobd_submissions),
-    partitions_def=ROUND_PARTITIONS,
+    "ingest_nobd", selection=AssetSelection.assets(nobd_submissions)
 )
 ingest_years_job = define_asset_job(
-    "ingest_yearly",
-    selection=AssetSelection.assets(college_passports, worldskills_exports),
-    partitions_def=YEAR_PARTITIONS,
+    "ingest_yearly", selection=AssetSelection.assets(college_passports, worldskills_exports)
 )
 landing_sweep_job = define_asset_job(
     "landing_sweep", selection=AssetSelection.assets(landing_files)
