@@ -94,15 +94,11 @@ def trend(figure: Figure, lang: Lang, no_data: str) -> bytes:
         label=figure.value.label[lang],
     )
     for x, v in zip(xs, values, strict=True):
-        if v is not None:
-            ax.annotate(
-                number(v, "pct"),
-                (x, v),
-                textcoords="offset points",
-                xytext=(0, 6),
-                ha="center",
-                fontsize=7,
-            )
+        # a year without a published value (suppressed, not reported) says so instead of a gap
+        text, y = ("…", 2.0) if v is None else (number(v, "pct"), v)
+        ax.annotate(
+            text, (x, y), textcoords="offset points", xytext=(0, 6), ha="center", fontsize=7
+        )
     if any(t is not None for t in targets):
         ax.plot(
             xs,

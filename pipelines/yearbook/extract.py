@@ -103,7 +103,7 @@ def _number(value: Any, col: ColumnSpec, where: str) -> int | float:
             raise BuildError(f"{where}: {value!r} is not a whole number (fmt int)")
         return int(value)
     f = float(value)
-    if abs(round(f, 1) - f) > 1e-9:
+    if round(f, 1) != f:  # exact: a published 28.6 must not be 28.599999999999994
         raise BuildError(f"{where}: {value!r} is not rounded to 1 decimal (round it in SQL)")
     return f
 

@@ -79,7 +79,10 @@ def render_html(book: Book, release: str, lang: Lang, pngs: dict[tuple[str, Lang
                 png = base64.b64encode(pngs[(f.id, lang)]).decode("ascii")
                 items.append({"kind": "figure", "figure": f, "png": png})
         if items:
-            sections.append({"section": section, "entries": items})
+            tables = [i["table"] for i in items if i["kind"] == "table"]
+            # a section of wide tables is laid out on landscape pages, heading included
+            wide = bool(tables) and all(t.landscape for t in tables)
+            sections.append({"section": section, "entries": items, "wide": wide})
     legend: list[tuple[str, str]] = []
     for symbol, meaning in book.marks.values():
         if (symbol, meaning[lang]) not in legend:

@@ -169,7 +169,7 @@ def _table_sheet(
             else:
                 fmt = (st.nums_total if total else st.nums)[col.fmt]
                 ws.write_number(r, c, cell.value, fmt)  # type: ignore[arg-type]
-                refs[(table.id, row.key, col.key)] = xl_rowcol_to_cell(r, c)
+            refs[(table.id, row.key, col.key)] = xl_rowcol_to_cell(r, c)
         r += 1
     r += 1
     if table.footnotes:
@@ -184,7 +184,7 @@ def _table_sheet(
 
 
 def write_xlsx(book: Book, release: str, path: Path) -> dict[CellRef, str]:
-    """Write the workbook; returns the address of every numeric cell, for the trace."""
+    """Write the workbook; returns the address of every table-body cell, for the trace."""
     refs: dict[CellRef, str] = {}
     # Fixed per academic year (1 October of its first year), never the build time.
     created = datetime(int(book.academic_year[:4]), 10, 1)
