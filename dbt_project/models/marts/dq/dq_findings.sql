@@ -1,12 +1,17 @@
 -- Data-quality findings for statisticians and the regional report packs: dq.findings (written by
 -- the Dagster asset `dq_findings`) with the region the finding belongs to.
--- Region = the college's region at the period (its passport for the academic year, marts.dim_college);
--- a college without a passport that year falls back to what the finding's own file says: the
--- NOBD submission's header, or the CIS row's region.
+-- Region = the college's region at the period: for an NOBD finding the region the college is
+-- expected under in that round (marts.fct_expected_colleges, the same as dq_submission_status);
+-- for a passport or CIS finding its passport region of that year (marts.dim_college). A college
+-- with neither falls back to what the finding's own file says: the NOBD header, or the CIS row.
 with
 
 findings as (
     select * from {{ source('dq', 'findings') }}
+),
+
+expected as (
+    select round_id, college_bin, region_code from {{ ref('fct_expected_colleges') }}
 ),
 
 colleges as (
@@ -28,8 +33,12 @@ select
     f.round_id,
     f.year,
     f.college_bin,
-    coalesce(c.region_code, h.region_code, w.region_code) as region_code,
     case
+        when e.college_bin is not null then e.region_code
+        else coalesce(c.region_code, h.region_code, w.region_code)
+    end as region_code,
+    case
+        when e.college_bin is not null then 'passport'
         when c.region_code is not null then 'passport'
         when h.region_code is not null then 'submission_header'
         when w.region_code is not null then 'cis_row'
@@ -47,6 +56,9 @@ select
     f.message_kk,
     f.message_ru
 from findings as f
+left join expected as e
+    on e.round_id = f.round_id
+    and e.college_bin = f.college_bin
 left join colleges as c
     on c.college_bin = f.college_bin
     and c.passport_year = f.year

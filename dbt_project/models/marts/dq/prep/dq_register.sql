@@ -1,7 +1,7 @@
 {{ config(materialized='view', schema='dq_prep', tags=['dq_prep']) }}
 -- The register as the data-quality step needs it (one passport row per college and passport
--- year, from accepted passport files). The same rule as intermediate.int_passports__register,
--- which cannot be used here: it is built after this step (it depends on dq.findings).
+-- year, from accepted passport files). The same rule as intermediate.int_passports__register
+-- (keep the two in step), which cannot be used here: it is built after this step.
 select
     p.college_bin,
     p.passport_year,
@@ -13,5 +13,5 @@ inner join {{ ref('stg_landing_files') }} as f
 where p.college_bin is not null
 qualify row_number() over (
     partition by p.college_bin, p.passport_year
-    order by p._row_number, p._file_id
+    order by f.first_seen_at desc, p._file_id, p._row_number
 ) = 1
