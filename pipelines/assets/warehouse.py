@@ -57,6 +57,7 @@ _PARSED_DIRS = ("models", "macros", "tests", "seeds", "snapshots", "analyses")
 # source (if the DQ engineer adds any) with the marts. Models tagged `dq_prep` (views the GX runner
 # reads, under models/marts/dq/) must exist BEFORE the DQ step, so they go with staging.
 STAGING_SELECT = "tag:staging tag:dq_prep source:raw"
+STAGING_EXCLUDE = "tag:after_dq"  # singular tests over the marts (dbt_project.yml)
 MARTS_SELECT = "tag:intermediate tag:marts source:dq"
 MARTS_EXCLUDE = "tag:dq_prep"
 
@@ -217,6 +218,7 @@ def _build(context: AssetExecutionContext, dbt: DbtCliResource, duckdb: DuckDBRe
 @dbt_assets(
     manifest=MANIFEST,
     select=STAGING_SELECT,
+    exclude=STAGING_EXCLUDE,
     name="dbt_staging",
     project=DBT_PROJECT,
     dagster_dbt_translator=TRANSLATOR,
