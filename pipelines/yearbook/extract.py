@@ -14,6 +14,7 @@ from typing import Any
 
 import duckdb
 
+from pipelines.yearbook import fmt
 from pipelines.yearbook.fmt import percent
 from pipelines.yearbook.model import (
     LANGS,
@@ -147,6 +148,8 @@ def extract_table(
         period = y.autumn_round if ts.indicator.grain == "round" else y.academic_year
         params |= {"indicator_id": ts.indicator.id, "period": period}
         extra["target_year"] = int(period[:4])
+        threshold = ts.indicator.coverage_threshold
+        extra["threshold"] = "–" if threshold is None else fmt.number(100 * threshold, "pct")
         extra["period"] = (
             Text(y.ctx["kk"]["autumn_label"], y.ctx["ru"]["autumn_label"])
             if ts.indicator.grain == "round"

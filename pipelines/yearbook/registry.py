@@ -22,6 +22,7 @@ class Indicator:
     name: Text
     grain: Grain
     source: Text | None = None  # where its data come from, in both languages
+    coverage_threshold: float | None = None  # below this share of contributing colleges: suppressed
 
 
 def _entries(raw: Any) -> list[dict[str, Any]]:
@@ -54,6 +55,7 @@ def _grain(entry: dict[str, Any]) -> Grain:
 
 def load_registry(path: Path | None = None) -> dict[str, Indicator]:
     raw = yaml.safe_load((path or REGISTRY_FILE).read_text(encoding="utf-8"))
+    defaults = raw.get("defaults", {}) if isinstance(raw, dict) else {}
     out: dict[str, Indicator] = {}
     for entry in _entries(raw):
         iid = str(entry["id"])
@@ -63,5 +65,12 @@ def load_registry(path: Path | None = None) -> dict[str, Indicator]:
             if isinstance(src, dict) and "kk" in src and "ru" in src
             else None
         )
-        out[iid] = Indicator(iid, _name(entry), _grain(entry), source)
+        threshold = entry.get("coverage_threshold", defaults.get("coverage_threshold"))
+        out[iid] = Indicator(
+            iid,
+            _name(entry),
+            _grain(entry),
+            source,
+            None if threshold is None else float(threshold),
+        )
     return out
