@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "pipelines.cli.yearbook",
     "pipelines.cli.sql",
     "pipelines.cli.ui",
+    "pipelines.cli.bench",
 )
 
 for _name in COMMAND_MODULES:

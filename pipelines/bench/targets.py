@@ -1,0 +1,48 @@
+"""Issue 9's targets, as written (never loosened here), and the statistics over runs."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Target:
+    metric: str
+    op: str  # "<=", "<", ">="
+    bound: float
+    text: str
+
+    def check(self, value: float | None) -> bool | None:
+        if value is None:
+            return None
+        if self.op == "<=":
+            return value <= self.bound
+        if self.op == "<":
+            return value < self.bound
+        return value >= self.bound
+
+
+TARGETS: tuple[Target, ...] = (
+    Target("ingest_vs_floor_ratio", "<=", 2.0, "ingest ≤ 2× raw floor"),
+    Target("speedup_vs_statistician_loader", ">=", 5.0, "loader ÷ ingest ≥ 5"),
+    Target("e2e_vs_statistician_loader", "<=", 1.0, "edustat run ÷ loader ≤ 1.0"),
+    Target("e2e_seconds", "<", 120.0, "edustat run < 120 s"),
+    Target("rerun_seconds", "<", 10.0, "unchanged rerun < 10 s"),
+    Target("peak_rss_mb", "<", 2000.0, "peak RSS < 2 GB"),
+    Target("rss_growth_4x", "<", 1.25, "peak RSS growth 1×→4× < 25%"),
+)
+
+
+def stats(values: list[float]) -> dict[str, float | int | list[float] | None]:
+    """median, min, max (and the values) of the runs that produced a number."""
+    vals = [v for v in values if v is not None]
+    if not vals:
+        return {"median": None, "min": None, "max": None, "n": 0, "values": []}
+    return {
+        "median": statistics.median(vals),
+        "min": min(vals),
+        "max": max(vals),
+        "n": len(vals),
+        "values": [round(v, 4) for v in vals],
+    }
