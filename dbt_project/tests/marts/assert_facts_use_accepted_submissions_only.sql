@@ -1,6 +1,7 @@
--- Facts and indicators use only file versions that are accepted NOW (registry status `loaded`,
--- read live through the stg_landing_files view): a table built before the data-quality step
--- moved a submission to held_back would show up here.
+-- Facts and indicators use only file versions that are accepted NOW (registry status `loaded`):
+-- a table built before the data-quality step moved a submission to held_back would show up here.
+-- The registry is read as the raw source, not through staging: a test with a staging parent
+-- would also be picked (eager indirect selection) by the Dagster staging step, before the marts.
 with
 
 used as (
@@ -14,6 +15,6 @@ used as (
 
 select u.used_by, u.file_id, f.path, f.status
 from used as u
-left join {{ ref('stg_landing_files') }} as f
+left join {{ source('raw', 'landing_files') }} as f
     on f.file_id = u.file_id
 where f.status is distinct from 'loaded'
