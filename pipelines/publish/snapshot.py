@@ -290,7 +290,12 @@ def publish_snapshot(
             db_path = staging / DB_FILE
             opener = connect or (lambda: duckdb.connect(str(home.warehouse)))
             with opener() as con:
-                tables, exported = _copy_database(con, db_path, timings)
+                try:
+                    tables, exported = _copy_database(con, db_path, timings)
+                finally:
+                    # dagster-duckdb's get_connection closes only on success; a failed copy must
+                    # not leave the warehouse locked by this process for the rest of the run.
+                    con.close()
 
             if docs:
                 from pipelines.publish.docs import generate_docs
