@@ -31,6 +31,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -189,8 +190,10 @@ def _step_target(context: AssetExecutionContext, runs_dir: Path) -> Path:
     old = sorted((p for p in runs_dir.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime)
     for stale in old[: max(0, len(old) - KEEP_STEP_TARGETS + 1)]:
         shutil.rmtree(stale, ignore_errors=True)
-    target = runs_dir / f"{context.op_execution_context.op.name}-{context.run.run_id[:8]}"
-    target.mkdir(parents=True, exist_ok=True)
+    # An op can run twice in one run (a checks-only step, or Dagster splitting a subset).
+    step = f"{context.op_execution_context.op.name}-{context.run.run_id[:8]}-{uuid.uuid4().hex[:6]}"
+    target = runs_dir / step
+    target.mkdir(parents=True)
     saved = runs_dir.parent / PARTIAL_PARSE
     if saved.exists():
         shutil.copy2(saved, target / PARTIAL_PARSE)
