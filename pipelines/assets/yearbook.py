@@ -16,6 +16,7 @@ from dagster import (
     AssetExecutionContext,
     AssetKey,
     AssetSelection,
+    DefaultScheduleStatus,
     MaterializeResult,
     MetadataValue,
     RunRequest,
@@ -102,6 +103,8 @@ def previous_academic_year(year: int) -> str:
     job=yearbook_job,
     cron_schedule="0 6 1 12 *",
     execution_timezone="Asia/Almaty",
+    # on as soon as the daemon runs, like the landing sensor: nobody has to remember December
+    default_status=DefaultScheduleStatus.RUNNING,
     description="1 December: the yearbook of the academic year that ended that summer.",
 )
 def yearbook_schedule(context: ScheduleEvaluationContext) -> RunRequest | SkipReason:

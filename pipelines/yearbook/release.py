@@ -280,9 +280,11 @@ def _write_value(ws: Worksheet, r: int, c: int, v: str, fmt: Format) -> None:
 
 
 def staging_dir(year: Path, release: str) -> Path:
+    """A fresh hidden folder to assemble the release in. Called under `year_lock`, so any other
+    staging folder is the leftover of a crashed build and is removed."""
+    for old in year.glob(".staging-*"):
+        shutil.rmtree(old, ignore_errors=True)
     path = year / f".staging-{release}-{os.getpid()}"
-    if path.exists():
-        shutil.rmtree(path)
     path.mkdir(parents=True)
     return path
 
