@@ -15,7 +15,6 @@ from typing import Any
 import duckdb
 
 from pipelines.yearbook import fmt
-from pipelines.yearbook.fmt import percent
 from pipelines.yearbook.model import (
     LANGS,
     Book,
@@ -214,7 +213,7 @@ def extract_table(
                 *(
                     spec.coverage[ts.coverage]
                     .footnote[lang]
-                    .format(**nat, rate=percent(nat["contributing"], nat["expected"]))
+                    .format(**nat, rate=fmt.percent(nat["contributing"], nat["expected"]))
                     for lang in LANGS
                 )
             )
