@@ -328,7 +328,8 @@ def test_kill_9_mid_transaction_then_rerun_equals_a_clean_run(
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=60)
-    # After the crash: 7 files committed, the 8th's first sheet was inserted but never committed.
+    # After the crash: the files of the committed batches (>= 7) are in, the batch that was
+    # being written when the process died (its first table inserted) left nothing behind.
     with connect(home) as con:
         committed = con.execute("SELECT count(*) FROM raw.landing_files").fetchall()[0][0]
         orphans = {
@@ -339,7 +340,7 @@ def test_kill_9_mid_transaction_then_rerun_equals_a_clean_run(
             for c in ("nobd_submission", "college_passport", "worldskills_export")
             for t in load_contract(c).sheets
         }
-    assert committed == 7
+    assert committed >= 7
     assert set(orphans.values()) == {0}, orphans
     result = edustat_run(home)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 import polars as pl
 
 from pipelines.contracts import normalise_label
-from pipelines.ingest.cells import ROW, CellSheet, Rejected, string_frame
+from pipelines.ingest.cells import CellSheet, Rejected, numbered, string_frame
 
 SEPARATORS = (";", ",")
 # C0 control characters other than tab, LF, CR: never in a text export, always in binary junk.
@@ -112,10 +112,7 @@ def _section_frame(lines: list[str], first_line: int, sep: str) -> pl.DataFrame:
     except pl.exceptions.PolarsError:
         df = None  # e.g. a stray quote inside a field: the csv module below is more lenient
     if df is not None and df.height == len(lines):
-        df = df.rename({c: f"c{i}" for i, c in enumerate(df.columns)})
-        return df.with_columns(
-            pl.int_range(first_line, first_line + df.height, dtype=pl.Int64).alias(ROW)
-        )
+        return numbered(df, first_line)
     # Quoted line breaks (rows no longer map 1:1 to lines) or a parse error: the csv module
     # counts physical lines itself.
     reader = csv.reader(io.StringIO("\n".join(lines)), delimiter=sep)

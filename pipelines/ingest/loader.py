@@ -1,10 +1,12 @@
-"""Ingest one partition of one source: parallel read, single writer, then currency.
+"""Ingest one partition of one source: hash, parallel parse, single writer, then currency.
 
-Worker threads read, hash and parse files (calamine, polars and hashlib release the GIL for
-their heavy parts) and hand ready frames to the calling thread, which alone talks to DuckDB.
-At most a few files are in flight, so memory is bounded by the largest files, not the round.
-The writer keeps its connection while results keep coming and lets go of it whenever it
-would otherwise wait idle, so the single-writer lock is never held across slow work.
+The calling thread hashes each file (an unchanged version is skipped right there, so a re-run
+parses nothing) and hands new versions to workers (pipelines.ingest.workers), which
+parse and pseudonymise them. Finished files come back in order to the calling thread, which
+alone talks to DuckDB. At most a few dozen files are in flight or waiting, so memory is bounded
+by the largest files, not the round. The writer commits files in batches (each file whole in
+one transaction, never split), keeps its connection while results keep coming and lets go of it
+whenever it would otherwise wait idle, so the single-writer lock is never held across slow work.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import hashlib
 import logging
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
@@ -23,19 +25,24 @@ import duckdb
 
 from pipelines.contracts import Contract
 from pipelines.ingest import progress
-from pipelines.ingest.cells import Rejected
 from pipelines.ingest.discovery import LandingFile, file_id, partition_files
+from pipelines.ingest.prepare import Prepared, Task
 from pipelines.ingest.pseudonym import Pseudonymiser
-from pipelines.ingest.readers import ParsedFile, parse, safe_text
-from pipelines.ingest.registry import NOBD, CurrencyChange, known_file_ids, refresh_currency
+from pipelines.ingest.readers import safe_text
+from pipelines.ingest.registry import CurrencyChange, known_file_ids, refresh_currency
 from pipelines.ingest.schema import ensure_schema
-from pipelines.ingest.writer import FileWriter, Registration
+from pipelines.ingest.workers import Runner
+from pipelines.ingest.writer import FileWriter
 
 log = logging.getLogger("edustat.ingest")
 
 Connect = Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]
 # Let go of the warehouse when the next parsed file is not ready within this many seconds.
 _IDLE_RELEASE_S = 0.5
+# Files per commit: a commit (and its INSERTs) costs ~10 ms whatever its size, so files are
+# committed in batches of up to these bounds; memory stays a few dozen files.
+_BATCH_FILES = 32
+_BATCH_ROWS = 100_000
 DEFAULT_WORKERS = 2
 
 
@@ -50,87 +57,55 @@ class PartitionResult:
     rejections: list[str] = field(default_factory=list)  # reasons (no values, safe to show)
     currency: CurrencyChange = CurrencyChange(0, 0)
 
+    def record(self, p: Prepared | None, path: str, rows: dict[str, int]) -> None:
+        """Count one file's outcome (p None: unchanged), log it, tell progress listeners."""
+        reason = p.rejected.reason if p is not None and p.rejected else None
+        if p is None:
+            outcome = "skipped"
+            self.skipped += 1
+        elif reason is not None:
+            outcome = "rejected"
+            self.rejected += 1
+            self.rejections.append(reason)
+            log.info("rejected %s", reason)  # reasons never hold a cell value
+        else:
+            outcome = "loaded"
+            self.loaded += 1
+            log.info("loaded %s (%d rows)", safe_text(path), sum(rows.values()))
+        for table, n in rows.items():
+            self.rows[table] = self.rows.get(table, 0) + n
+        event = progress.FileEvent(
+            self.source, self.partition_key, path, outcome, sum(rows.values()), reason
+        )
+        progress.publish(event)
 
-@dataclass(frozen=True)
-class _Prepared:
-    file: LandingFile
-    sha256: str
-    file_id: str
-    skipped: bool = False
-    parsed: ParsedFile | None = None
-    rejected: Rejected | None = None
 
-
-def _prepare(contract: Contract, f: LandingFile, known: set[str], ps: Pseudonymiser) -> _Prepared:
-    """Worker: read + hash; parse unless this exact version is already registered."""
-    data = f.abs_path.read_bytes()  # read once: the hash is of exactly the bytes parsed
+def _version(f: LandingFile) -> tuple[bytes, str, str]:
+    data = f.abs_path.read_bytes()
     sha = hashlib.sha256(data).hexdigest()
-    fid = file_id(f.path, sha)
-    if fid in known:
-        return _Prepared(f, sha, fid, skipped=True)
-    name = f.path.rsplit("/", 1)[-1]
-    if contract.match_file(name) is None:
-        pattern = contract.landing_dir + "/" + contract.file_name
-        reason = Rejected(
-            "structure.unreadable_file", f.path, f"file name does not follow {pattern}"
-        )
-        return _Prepared(f, sha, fid, rejected=reason)
-    try:
-        return _Prepared(f, sha, fid, parsed=parse(contract, data, f.path, ps))
-    except Rejected as rej:
-        return _Prepared(f, sha, fid, rejected=rej)
-    except Exception as exc:  # a reader bug must not stop the round; the type name is safe to show
-        log.warning("cannot read %s (%s)", f.path, type(exc).__name__)
-        reason = Rejected(
-            "structure.unreadable_file", f.path, f"file cannot be read ({type(exc).__name__})"
-        )
-        return _Prepared(f, sha, fid, rejected=reason)
+    return data, sha, file_id(f.path, sha)
 
 
-def _registration(contract: Contract, partition_key: str, p: _Prepared) -> Registration:
-    fields = contract.match_file(p.file.path.rsplit("/", 1)[-1]) or {}
-    version = int(fields["version"]) if fields.get("version") else None
-    college_bin, signed_at = fields.get("college_bin"), None
-    if p.parsed is not None and contract.source == NOBD:
-        header = p.parsed.sheet("header")
-        if header is not None and header.frame.height:
-            first = header.frame.row(0, named=True)
-            college_bin = first.get("college_bin") or college_bin
-            signed_at = first.get("signed_at")
-    base = dict(
-        file_id=p.file_id,
-        path=p.file.path,
-        source=contract.source,
-        partition_key=partition_key,
-        sha256=p.sha256,
-        size_bytes=p.file.size,
-        college_bin=college_bin,
-        signed_at=signed_at,
-        version=version,
-    )
-    if p.rejected is not None:
-        return Registration(
-            **base, status="rejected", reason=p.rejected.reason, reason_rule=p.rejected.rule
-        )
-    return Registration(**base, status="loaded")
+def _tasks(
+    contract: Contract, partition_key: str, files: list[LandingFile], present: set[str]
+) -> Iterator[Task]:
+    for f in files:
+        # Read again and hash what is parsed: the registry's sha256 is of exactly these bytes,
+        # even if the file changed since the first pass.
+        data, sha, fid = _version(f)
+        present.add(fid)
+        yield Task(contract.source, partition_key, f, sha, fid, data)
 
 
-def _ordered_results(
-    jobs: list[LandingFile], submit: Callable[[LandingFile], Future[_Prepared]], window: int
-) -> Iterator[Future[_Prepared]]:
-    """Futures in file order, keeping at most `window` in flight (bounded memory)."""
-    pending: deque[Future[_Prepared]] = deque()
-    todo = iter(jobs)
-    for f in todo:
-        pending.append(submit(f))
+def _in_order(tasks: Iterator[Task], runner: Runner, window: int) -> Iterator[Future[Prepared]]:
+    """Futures in file order, at most `window` in flight (bounded memory)."""
+    pending: deque[Future[Prepared]] = deque()
+    for task in tasks:
+        pending.append(runner.submit(task))
         if len(pending) >= window:
-            break
+            yield pending.popleft()
     while pending:
-        fut = pending.popleft()
-        yield fut
-        nxt = next(todo, None)
-        if nxt is not None:
-            pending.append(submit(nxt))
+        yield pending.popleft()
 
 
 def ingest_partition(
@@ -148,54 +123,57 @@ def ingest_partition(
         ensure_schema(con)
         known = known_file_ids(con, contract.source, partition_key)
     present: set[str] = set()
-    with (
-        ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ingest") as pool,
-        ExitStack() as held,
-    ):
-        writer: FileWriter | None = None
-
-        def submit(f: LandingFile) -> Future[_Prepared]:
-            return pool.submit(_prepare, contract, f, known, pseudonymiser)
-
-        for fut in _ordered_results(files, submit, window=workers * 2):
-            try:
-                prepared = fut.result(timeout=_IDLE_RELEASE_S)
-            except FutureTimeout:
-                held.close()  # waiting on a slow parse: release the warehouse meanwhile
-                writer = None
-                prepared = fut.result()
-            present.add(prepared.file_id)
-            if prepared.skipped:
-                result.skipped += 1
-                progress.publish(
-                    progress.FileEvent(
-                        contract.source, partition_key, prepared.file.path, "skipped"
-                    )
-                )
-                continue
-            if writer is None:
-                writer = FileWriter(held.enter_context(connect()))
-            reg = _registration(contract, partition_key, prepared)
-            rows = writer.write(reg, prepared.parsed, partition_key)
-            for table, n in rows.items():
-                result.rows[table] = result.rows.get(table, 0) + n
-            if prepared.rejected is not None:
-                result.rejected += 1
-                result.rejections.append(prepared.rejected.reason)
-                log.info("rejected %s", prepared.rejected.reason)
-            else:
-                result.loaded += 1
-                log.info("loaded %s (%d rows)", safe_text(prepared.file.path), sum(rows.values()))
-            progress.publish(
-                progress.FileEvent(
-                    contract.source,
-                    partition_key,
-                    prepared.file.path,
-                    "rejected" if prepared.rejected else "loaded",
-                    sum(rows.values()),
-                    prepared.rejected.reason if prepared.rejected else None,
-                )
-            )
+    new: list[LandingFile] = []
+    for f in files:  # first pass: hashes only, nothing kept (an unchanged file is skipped here)
+        fid = _version(f)[2]
+        present.add(fid)
+        if fid in known:
+            result.record(None, f.path, {})
+        else:
+            new.append(f)
+    if new:  # a re-run on unchanged landing starts no worker at all
+        runner = Runner(len(new), workers, pseudonymiser)
+        try:
+            tasks = _tasks(contract, partition_key, new, present)
+            _write_all(_in_order(tasks, runner, workers * 4), connect, result)
+        finally:
+            runner.close()
     with connect() as con:
         result.currency = refresh_currency(con, contract.source, partition_key, present)
     return result
+
+
+def _write_all(
+    futures: Iterator[Future[Prepared]], connect: Connect, result: PartitionResult
+) -> None:
+    with ExitStack() as held:
+        writer: FileWriter | None = None
+        batch: list[Prepared] = []
+        batch_rows = 0
+
+        def flush() -> None:
+            nonlocal writer, batch_rows
+            batch_rows = 0
+            if not batch:
+                return
+            if writer is None:
+                writer = FileWriter(held.enter_context(connect()))
+            written = writer.write([(p.reg, p.parsed) for p in batch])
+            for p, rows in zip(batch, written, strict=True):
+                result.record(p, p.file.path, rows)
+            batch.clear()
+
+        for fut in futures:
+            try:
+                prepared = fut.result(timeout=_IDLE_RELEASE_S)
+            except FutureTimeout:
+                # A slow file: commit what is ready and release the warehouse meanwhile.
+                flush()
+                held.close()
+                writer = None
+                prepared = fut.result()
+            batch.append(prepared)
+            batch_rows += prepared.rows
+            if len(batch) >= _BATCH_FILES or batch_rows >= _BATCH_ROWS:
+                flush()
+        flush()

@@ -9,7 +9,6 @@ This runs in the reader, in memory, before any value is written, logged or put i
 from __future__ import annotations
 
 import hashlib
-import hmac
 import os
 import secrets
 from pathlib import Path
@@ -18,6 +17,8 @@ import polars as pl
 
 from pipelines.identifiers import is_valid
 from pipelines.settings import Home
+
+_BLOCK = 64  # SHA-256 block size, for HMAC's padded keys
 
 KEY_ENV = "EDUSTAT_PSEUDONYM_KEY"
 
@@ -50,26 +51,43 @@ class Pseudonymiser:
     """Turns an IIN column into `<name>_hash` and `<name>_valid` columns."""
 
     def __init__(self, key: bytes) -> None:
-        self._key = key
+        self.key = key  # kept to start worker processes with the same key
+        # HMAC-SHA256 with the padded-key states computed once: copying them per value is ~5x
+        # faster than hmac.new() and gives the same digest (RFC 2104; checked by a test).
+        if len(key) > _BLOCK:
+            key = hashlib.sha256(key).digest()
+        padded = key.ljust(_BLOCK, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in padded))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in padded))
 
     def hash_one(self, iin: str) -> str:
-        return hmac.new(self._key, iin.encode("ascii", "replace"), hashlib.sha256).hexdigest()
+        inner = self._inner.copy()
+        inner.update(iin.encode("ascii", "replace"))
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()
 
     def replace_column(self, df: pl.DataFrame, name: str) -> pl.DataFrame:
-        """Replace column `name` by `<name>_hash`, `<name>_valid` at the same position.
-
-        Hashing runs over the unique values only (a file rarely repeats an IIN, but a round-wide
-        pass would), then maps back with a vectorised lookup.
-        """
-        cleaned = df.get_column(name).cast(pl.String).str.replace_all(r"\s+", "")
-        cleaned = pl.when(cleaned == "").then(None).otherwise(cleaned).alias(name)
-        cleaned = df.select(cleaned).get_column(name)
-        uniques = cleaned.drop_nulls().unique().to_list()
-        hashes = {v: self.hash_one(v) for v in uniques}
-        valid = {v: is_valid(v) for v in uniques}
-        hash_col = cleaned.replace_strict(hashes, default=None, return_dtype=pl.String)
-        valid_col = cleaned.replace_strict(valid, default=None, return_dtype=pl.Boolean)
-        at = df.columns.index(name)
-        out = df.drop(name)
-        out = out.insert_column(at, valid_col.alias(f"{name}_valid"))
-        return out.insert_column(at, hash_col.alias(f"{name}_hash"))
+        """Replace column `name` of `df` (in place) by `<name>_hash`, `<name>_valid`."""
+        values = df.get_column(name).cast(pl.String).to_list()
+        # Plain Python over the column (a repeated IIN is looked up, not hashed twice): with
+        # ~600 values a file this beats any polars round trip, and is_valid stays the one rule.
+        seen: dict[str, tuple[str, bool]] = {}
+        hashes: list[str | None] = []
+        valid: list[bool | None] = []
+        for v in values:
+            v = "".join(v.split()) if v else v  # '860101 300011' is the same IIN
+            if not v:
+                hashes.append(None)
+                valid.append(None)
+                continue
+            if v not in seen:
+                seen[v] = (self.hash_one(v), is_valid(v))
+            h, ok = seen[v]
+            hashes.append(h)
+            valid.append(ok)
+        # In place (direct frame operations, no polars query): the raw column is gone from `df`.
+        at = df.get_column_index(name)
+        df.replace_column(at, pl.Series(f"{name}_hash", hashes, dtype=pl.String))
+        df.insert_column(at + 1, pl.Series(f"{name}_valid", valid, dtype=pl.Boolean))
+        return df

@@ -61,14 +61,15 @@ def sweep(landing: Path, connect: Connect, partitions: dict[str, set[str]]) -> S
     with connect() as con:
         ensure_schema(con)
         known = {r[0] for r in con.execute(f"SELECT file_id FROM {REGISTRY}").fetchall()}
-        writer = FileWriter(con)
-        registered = 0
+        new: list[tuple[Registration, None]] = []
         for f in strays:
             sha = hashlib.sha256(f.abs_path.read_bytes()).hexdigest()
             reg = _stray_registration(f, sha, partitions)
             if reg.file_id not in known:
-                writer.write(reg, None, reg.partition_key)
-                registered += 1
+                new.append((reg, None))
+        if new:
+            FileWriter(con).write(new)
+        registered = len(new)
         occupied = {owned for f in files if (owned := _owned_key(f.path, partitions))}
         registered_partitions = con.execute(
             f"SELECT DISTINCT source, partition_key FROM {REGISTRY} "

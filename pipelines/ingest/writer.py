@@ -1,8 +1,9 @@
-"""One DuckDB transaction per file version: rows of all its sheets, its issues, its registry row.
+"""Whole file versions in one DuckDB transaction: rows of all sheets, issues, registry row.
 
 Either all of a file is in the warehouse (with its registry row, so the next run skips it) or
 none of it is (no registry row, so the next run loads it again). A kill -9 at any moment
-therefore leaves neither partial nor duplicated rows.
+therefore leaves neither partial nor duplicated rows. A transaction may carry several whole
+files (those ready at the same moment): fewer commits, same guarantee per file.
 """
 
 from __future__ import annotations
@@ -10,18 +11,21 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import polars as pl
+import pyarrow as pa
 
 from pipelines.ingest.readers import ParsedFile
 from pipelines.ingest.schema import ISSUES_TABLE, REGISTRY_TABLE, SCHEMA
 
 # Test hook for the crash-safety test: "N:/path/marker" makes the writer, once N files are
-# committed, insert the next file's first sheet, touch the marker and sleep inside the open
+# committed, insert the next batch's first table, touch the marker and sleep inside the open
 # transaction, so the test can kill -9 the process mid-transaction. Unset in normal runs.
 PAUSE_ENV = "EDUSTAT_TEST_PAUSE_IN_TRANSACTION"
 
@@ -49,48 +53,107 @@ def utc_now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def add_lineage(parsed: ParsedFile, reg: Registration) -> None:
+    """Append the lineage columns (all but `_loaded_at`, set at commit) to every sheet frame.
+
+    Runs in the reader's worker thread, in place, with direct column operations: the single
+    writer thread then only converts and inserts.
+    """
+    for ps in parsed.sheets:
+        n = ps.frame.height
+        values = (
+            ("_file_id", reg.file_id),
+            ("_file_path", reg.path),
+            ("_file_sha256", reg.sha256),
+            ("_sheet", ps.sheet.name),
+            ("_partition", reg.partition_key),
+        )
+        ps.frame.hstack(
+            [pl.Series(name, [v], dtype=pl.String).new_from_index(0, n) for name, v in values],
+            in_place=True,
+        )
+
+
+_REGISTRY_SCHEMA = {
+    "file_id": pl.String,
+    "path": pl.String,
+    "source": pl.String,
+    "partition_key": pl.String,
+    "sha256": pl.String,
+    "size_bytes": pl.Int64,
+    "status": pl.String,
+    "reason": pl.String,
+    "reason_rule": pl.String,
+    "college_bin": pl.String,
+    "signed_at": pl.Datetime("us"),
+    "version": pl.Int32,
+}
+
+
 class FileWriter:
-    """Writes file versions over one open connection; counts commits for the pause hook."""
+    """Writes batches of whole file versions over one open connection, one transaction each."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
         self._pause = _pause_setting()
 
     def write(
-        self, reg: Registration, parsed: ParsedFile | None, partition_key: str | None
-    ) -> dict[str, int]:
-        """Insert `parsed` (None for a rejected file) and `reg` atomically; rows per raw table."""
+        self, versions: Sequence[tuple[Registration, ParsedFile | None]]
+    ) -> list[dict[str, int]]:
+        """Insert file versions (parsed=None: rejected) with their registry rows; rows per file.
+
+        A batch only ever holds whole files, so every file is still written in one transaction
+        with its registry row; batching a few ready files per commit saves a commit (an fsync)
+        and a round of INSERTs per file.
+        """
+        tables: dict[str, list[pa.Table]] = defaultdict(list)
+        issues: list[pa.Table] = []
+        per_file: list[dict[str, int]] = []
+        for reg, parsed in versions:
+            rows: dict[str, int] = {}
+            for ps in parsed.sheets if parsed else ():
+                tables[ps.sheet.raw_table].append(ps.frame.to_arrow())
+                rows[ps.sheet.raw_table] = rows.get(ps.sheet.raw_table, 0) + ps.frame.height
+            if parsed is not None and parsed.issues.height:
+                ids = pl.Series("_file_id", [reg.file_id], dtype=pl.String)
+                issues.append(
+                    parsed.issues.hstack([ids.new_from_index(0, parsed.issues.height)]).to_arrow()
+                )
+            per_file.append(rows)
+        registry = pl.DataFrame(
+            [{k: getattr(reg, k) for k in _REGISTRY_SCHEMA} for reg, _ in versions],
+            schema=_REGISTRY_SCHEMA,
+            orient="row",
+        ).to_arrow()
         loaded_at = utc_now()
-        rows: dict[str, int] = {}
         con = self.con
         con.execute("BEGIN TRANSACTION")
         try:
-            for i, ps in enumerate(parsed.sheets if parsed else ()):
-                frame = ps.frame.with_columns(
-                    pl.lit(reg.file_id).alias("_file_id"),
-                    pl.lit(reg.path).alias("_file_path"),
-                    pl.lit(reg.sha256).alias("_file_sha256"),
-                    pl.lit(ps.sheet.name).alias("_sheet"),
-                    pl.lit(partition_key, dtype=pl.String).alias("_partition"),
-                    pl.lit(loaded_at).alias("_loaded_at"),
-                )
-                _insert(con, f"{SCHEMA}.{ps.sheet.raw_table}", frame)
-                rows[ps.sheet.raw_table] = rows.get(ps.sheet.raw_table, 0) + frame.height
-                if i == 0:
-                    self._maybe_pause()
-            if parsed is not None and parsed.issues.height:
+            for i, (table, parts) in enumerate(tables.items()):
                 _insert(
                     con,
-                    f"{SCHEMA}.{ISSUES_TABLE}",
-                    parsed.issues.with_columns(pl.lit(reg.file_id).alias("_file_id")),
+                    f"{SCHEMA}.{table}",
+                    pa.concat_tables(parts),
+                    "? AS _loaded_at",
+                    [loaded_at],
                 )
-            _insert_registration(con, reg, loaded_at)
+                if i == 0:
+                    self._maybe_pause()
+            if issues:
+                _insert(con, f"{SCHEMA}.{ISSUES_TABLE}", pa.concat_tables(issues))
+            _insert(
+                con,
+                f"{SCHEMA}.{REGISTRY_TABLE}",
+                registry,
+                "? AS first_seen_at, ? AS status_changed_at",
+                [loaded_at, loaded_at],
+            )
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
             raise
-        _PAUSE_STATE["committed"] += 1
-        return rows
+        _PAUSE_STATE["committed"] += len(versions)
+        return per_file
 
     def _maybe_pause(self) -> None:
         if self._pause is None or _PAUSE_STATE["committed"] < self._pause[0]:
@@ -112,35 +175,17 @@ def _pause_setting() -> tuple[int, Path] | None:
     return int(n), Path(marker)
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+def _insert(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    data: pa.Table,
+    extra: str = "",
+    params: list[object] | None = None,
+) -> None:
     # Arrow in, set-based INSERT: DuckDB scans the Arrow buffers directly, no per-row Python.
-    con.register("_incoming", frame.to_arrow())
+    con.register("_incoming", data)
     try:
-        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _incoming")
+        select = f"*, {extra}" if extra else "*"
+        con.execute(f"INSERT INTO {table} BY NAME SELECT {select} FROM _incoming", params or [])
     finally:
         con.unregister("_incoming")
-
-
-def _insert_registration(con: duckdb.DuckDBPyConnection, reg: Registration, at: datetime) -> None:
-    con.execute(
-        f"""INSERT INTO {SCHEMA}.{REGISTRY_TABLE}
-            (file_id, path, source, partition_key, sha256, size_bytes, status, reason, reason_rule,
-             college_bin, signed_at, version, first_seen_at, status_changed_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-        [
-            reg.file_id,
-            reg.path,
-            reg.source,
-            reg.partition_key,
-            reg.sha256,
-            reg.size_bytes,
-            reg.status,
-            reg.reason,
-            reg.reason_rule,
-            reg.college_bin,
-            reg.signed_at,
-            reg.version,
-            at,
-            at,
-        ],
-    )

@@ -10,7 +10,7 @@ import fastexcel
 import polars as pl
 
 from pipelines.contracts import normalise_label
-from pipelines.ingest.cells import ROW, CellSheet, Rejected
+from pipelines.ingest.cells import CellSheet, Rejected, numbered
 
 
 def read_xlsx_cells(data: bytes, path: str, wanted: set[str] | None = None) -> list[CellSheet]:
@@ -23,6 +23,8 @@ def read_xlsx_cells(data: bytes, path: str, wanted: set[str] | None = None) -> l
             "structure.unreadable_file", path, f"workbook cannot be opened ({type(exc).__name__})"
         ) from None
     out = []
+    if wanted is not None and not any(normalise_label(n) in wanted for n in names):
+        wanted = None  # no contract sheet at all: load every sheet to tell empty from misnamed
     for idx, name in enumerate(names):
         if wanted is not None and normalise_label(name) not in wanted:
             out.append(CellSheet(name, pl.DataFrame()))  # listed (for messages), not loaded
@@ -37,7 +39,5 @@ def read_xlsx_cells(data: bytes, path: str, wanted: set[str] | None = None) -> l
                 path,
                 f"sheet '{name}' cannot be read ({type(exc).__name__})",
             ) from None
-        df = df.rename({c: f"c{i}" for i, c in enumerate(df.columns)})
-        df = df.with_columns(pl.int_range(1, df.height + 1, dtype=pl.Int64).alias(ROW))
-        out.append(CellSheet(name, df))
+        out.append(CellSheet(name, numbered(df, 1)))
     return out

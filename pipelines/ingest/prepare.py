@@ -1,0 +1,102 @@
+"""Everything done to one file before the writer sees it: parse, registry row, lineage.
+
+Runs in a worker (process or thread); pure with respect to the warehouse. The raw bytes and
+cell text never leave this step: what comes back holds IIN hashes, not IINs.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from pipelines.contracts import Contract, load_contract
+from pipelines.ingest.cells import Rejected
+from pipelines.ingest.discovery import LandingFile
+from pipelines.ingest.pseudonym import Pseudonymiser
+from pipelines.ingest.readers import ParsedFile, parse
+from pipelines.ingest.registry import NOBD
+from pipelines.ingest.writer import Registration, add_lineage
+
+log = logging.getLogger("edustat.ingest")
+
+
+@dataclass(frozen=True)
+class Task:
+    """One new file version to read (picklable: sent to worker processes)."""
+
+    source: str
+    partition_key: str
+    file: LandingFile
+    sha256: str
+    file_id: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Prepared:
+    file: LandingFile
+    reg: Registration
+    parsed: ParsedFile | None  # None: rejected
+    rejected: Rejected | None = None
+
+    @property
+    def rows(self) -> int:
+        return sum(s.frame.height for s in self.parsed.sheets) if self.parsed else 0
+
+
+def prepare(task: Task, ps: Pseudonymiser) -> Prepared:
+    contract = load_contract(task.source)
+    parsed, rejected = _parse(contract, task, ps)
+    reg = registration(contract, task, parsed, rejected)
+    if parsed is not None:
+        add_lineage(parsed, reg)
+    return Prepared(task.file, reg, parsed, rejected)
+
+
+def _parse(
+    contract: Contract, task: Task, ps: Pseudonymiser
+) -> tuple[ParsedFile | None, Rejected | None]:
+    path = task.file.path
+    if contract.match_file(path.rsplit("/", 1)[-1]) is None:
+        pattern = contract.landing_dir + "/" + contract.file_name
+        return None, Rejected(
+            "structure.unreadable_file", path, f"file name does not follow {pattern}"
+        )
+    try:
+        return parse(contract, task.data, path, ps), None
+    except Rejected as rej:
+        return None, rej
+    except Exception as exc:  # a reader bug must not stop the round; the type name is safe to show
+        log.warning("cannot read %s (%s)", path, type(exc).__name__)
+        return None, Rejected(
+            "structure.unreadable_file", path, f"file cannot be read ({type(exc).__name__})"
+        )
+
+
+def registration(
+    contract: Contract, task: Task, parsed: ParsedFile | None, rejected: Rejected | None
+) -> Registration:
+    """The registry row: BIN and signing time from the NOBD header, version from the name."""
+    fields = contract.match_file(task.file.path.rsplit("/", 1)[-1]) or {}
+    version = int(fields["version"]) if fields.get("version") else None
+    college_bin, signed_at = fields.get("college_bin"), None
+    if parsed is not None and contract.source == NOBD:
+        header = parsed.sheet("header")
+        if header is not None and header.frame.height:
+            first = header.frame.row(0, named=True)
+            college_bin = first.get("college_bin") or college_bin
+            signed_at = first.get("signed_at")
+    return Registration(
+        file_id=task.file_id,
+        path=task.file.path,
+        source=contract.source,
+        partition_key=task.partition_key,
+        sha256=task.sha256,
+        size_bytes=task.file.size,
+        status="rejected" if rejected else "loaded",
+        reason=rejected.reason if rejected else None,
+        reason_rule=rejected.rule if rejected else None,
+        college_bin=college_bin,
+        signed_at=signed_at,
+        version=version,
+    )
