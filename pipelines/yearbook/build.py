@@ -160,7 +160,7 @@ def _write_release(
     _write_queries(book, folder)
     timings["xlsx"] = time.perf_counter() - t
     t = time.perf_counter()
-    if parallel and (os.cpu_count() or 1) > 1:
+    if parallel and _spare_cores():
         per_lang = _render_in_workers(book, release, folder)
     else:
         per_lang = [render_language(book, release, lang, folder) for lang in LANGS]
@@ -194,6 +194,13 @@ def render_language(book: Book, release: str, lang: Lang, folder: Path) -> float
     (folder / html_file(lang)).write_text(html, encoding="utf-8")
     render_pdf(html, folder / pdf_file(lang), epoch=book_epoch(book))
     return time.perf_counter() - t
+
+
+def _spare_cores() -> bool:
+    """Two processes pay off only with a second idle core: each worker imports matplotlib and
+    WeasyPrint again (~1.5 s), which a busy machine (a test run with xdist) cannot absorb."""
+    cores = os.cpu_count() or 1
+    return cores > 1 and os.getloadavg()[0] < cores - 0.5
 
 
 def _render_in_workers(book: Book, release: str, folder: Path) -> list[float]:
