@@ -102,18 +102,14 @@ def targets(result: dict[str, Any]) -> Table:
         title_justify="left",
         box=box.SIMPLE_HEAD,
     )
-    for col in ("target", "bound", "value", "result"):
-        table.add_column(col, justify="right" if col in ("value",) else "left")
-    for name, t in result.get("targets", {}).items():
+    table.add_column("target")
+    table.add_column("value", justify="right")
+    table.add_column("result")
+    for t in result.get("targets", {}).values():
         status = t["status"]
         colour = {"PASS": "green", "MISS": "red"}.get(status, "yellow")
         note = f" ({t['note']})" if t.get("note") else ""
-        table.add_row(
-            f"{t['text']}  [dim]{name}[/dim]",
-            t["target"],
-            _fmt(t["value"]),
-            f"[{colour}]{status}[/{colour}]{note}",
-        )
+        table.add_row(t["text"], _fmt(t["value"]), f"[{colour}]{status}[/{colour}]{note}")
     return table
 
 
