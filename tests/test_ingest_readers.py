@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import io
 import os
+import random
 import stat
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -21,10 +22,10 @@ import pytest
 import xlsxwriter
 
 from pipelines.contracts import Contract, load_contract
-from pipelines.identifiers import complete
+from pipelines.identifiers import complete, is_valid
 from pipelines.ingest.cells import Rejected
 from pipelines.ingest.loader import ingest_partition
-from pipelines.ingest.pseudonym import Pseudonymiser, load_key
+from pipelines.ingest.pseudonym import Pseudonymiser, load_key, valid_many
 from pipelines.ingest.readers import parse
 from pipelines.ingest.registry import _decide
 from pipelines.settings import Home
@@ -308,3 +309,13 @@ def test_fast_hmac_equals_the_standard_library() -> None:
         ps = Pseudonymiser(key)
         for iin in ("860101300011", "000000000000", ""):
             assert ps.hash_one(iin) == hmac.new(key, iin.encode(), hashlib.sha256).hexdigest()
+
+
+def test_vectorised_check_digit_equals_identifiers_is_valid() -> None:
+    rng = random.Random(7)
+    firsts = [f"{rng.randrange(10**11):011d}" for _ in range(5000)]
+    values: list[str | None] = [s + str(rng.randrange(10)) for s in firsts]  # ~1 in 10 valid
+    values += [v for s in firsts[:2000] if (v := complete(s))]  # valid, both weight sets
+    values += ["", "12345678901", "1234567890123", "12345678901a", " 12345678901", None]
+    values += ["١٢٣٤٥٦٧٨٩٠١٢", "860101３00011"]  # non-ASCII digits: the reference decides
+    assert valid_many(values) == [None if v is None else is_valid(v) for v in values]

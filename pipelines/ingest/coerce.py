@@ -130,7 +130,7 @@ _FULL: dict[str, Callable[[pl.Expr], pl.Expr]] = {
 # --- fast expressions: the common spelling only ----------------------------------------------
 
 
-def _sample_format(sample: str | None, kind: str) -> str | None:
+def sample_format(sample: str | None) -> str | None:
     """The one format (of common.yml and calamine's ISO text) that parses `sample`."""
     if sample is None:
         return None
@@ -146,12 +146,11 @@ def _sample_format(sample: str | None, kind: str) -> str | None:
     return None
 
 
-def _fast(col: Column, s: pl.Expr, sample: str | None) -> pl.Expr:
+def _fast(col: Column, s: pl.Expr, fmt: str | None) -> pl.Expr:
     if col.type == "integer":
         return _number_text(s).cast(pl.Int64, strict=False)
     if col.type == "decimal":
         return _decimal(s)
-    fmt = _sample_format(sample, col.type)
     if fmt is None:
         return _FULL[col.type](s)
     has_time = "%H" in fmt
@@ -179,12 +178,12 @@ def flag(name: str) -> str:
     return _BAD + name
 
 
-def typed_columns(columns: tuple[Column, ...], samples: dict[str, str | None]) -> list[pl.Expr]:
+def typed_columns(columns: tuple[Column, ...], formats: dict[str, str | None]) -> list[pl.Expr]:
     """Fast typed expression plus failure flag for every non-text contract column.
 
     Meant for one `with_columns` over the text frame (every cell String, blanks NULL): all
-    expressions read the text columns before any is replaced. `samples` holds the first
-    non-blank text of each date/datetime column, to choose its format once.
+    expressions read the text columns before any is replaced. `formats` holds, per date and
+    datetime column, the format of its first value (see sample_format), or None.
     """
     exprs: list[pl.Expr] = []
     for c in columns:
@@ -192,7 +191,7 @@ def typed_columns(columns: tuple[Column, ...], samples: dict[str, str | None]) -
             continue
         s = pl.col(c.name).str.strip_chars()
         typed = (
-            _boolean(pl.col(c.name)) if c.type == "boolean" else _fast(c, s, samples.get(c.name))
+            _boolean(pl.col(c.name)) if c.type == "boolean" else _fast(c, s, formats.get(c.name))
         )
         exprs.append(typed.cast(POLARS_TYPES[c.type]).alias(c.name))
         exprs.append((pl.col(c.name).is_not_null() & typed.is_null()).alias(flag(c.name)))

@@ -41,7 +41,7 @@ Connect = Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]
 _IDLE_RELEASE_S = 0.5
 # Files per commit: a commit (and its INSERTs) costs ~10 ms whatever its size, so files are
 # committed in batches of up to these bounds; memory stays a few dozen files.
-_BATCH_FILES = 32
+_BATCH_FILES = 64
 _BATCH_ROWS = 100_000
 DEFAULT_WORKERS = 2
 

@@ -13,11 +13,15 @@ import os
 import secrets
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from pipelines.identifiers import is_valid
 from pipelines.settings import Home
 
+# pipelines.identifiers' weights (first pass, and second when the first gives 10).
+_W1 = np.array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], dtype=np.int64)
+_W2 = np.array([3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2], dtype=np.int64)
 _BLOCK = 64  # SHA-256 block size, for HMAC's padded keys
 
 KEY_ENV = "EDUSTAT_PSEUDONYM_KEY"
@@ -47,6 +51,33 @@ def _key_file(path: Path) -> bytes:
     return key.encode("ascii")
 
 
+def valid_many(values: list[str | None]) -> list[bool | None]:
+    """identifiers.is_valid over a column at once (None stays None), vectorised with numpy.
+
+    The same rule as pipelines.identifiers (tests compare the two on random and edge values);
+    per value in Python it was a fifth of a file's parse time at ~600 IINs a file.
+    """
+    out: list[bool | None] = [None if v is None else False for v in values]
+    plain = [
+        i
+        for i, v in enumerate(values)
+        if v is not None and len(v) == 12 and v.isascii() and v.isdigit()
+    ]
+    for i, v in enumerate(values):  # exotic digits (e.g. Arabic-Indic): the reference itself
+        if v is not None and len(v) == 12 and not v.isascii() and v.isdigit():
+            out[i] = is_valid(v)
+    if plain:
+        digits = np.frombuffer("".join(values[i] for i in plain).encode("ascii"), dtype=np.uint8)
+        d = digits.reshape(-1, 12).astype(np.int64) - 48
+        first = d[:, :11] @ _W1 % 11
+        second = d[:, :11] @ _W2 % 11
+        check = np.where(first == 10, second, first)
+        ok = (check != 10) & (check == d[:, 11])
+        for i, v in zip(plain, ok.tolist(), strict=True):
+            out[i] = v
+    return out
+
+
 class Pseudonymiser:
     """Turns an IIN column into `<name>_hash` and `<name>_valid` columns."""
 
@@ -69,23 +100,19 @@ class Pseudonymiser:
 
     def replace_column(self, df: pl.DataFrame, name: str) -> pl.DataFrame:
         """Replace column `name` of `df` (in place) by `<name>_hash`, `<name>_valid`."""
-        values = df.get_column(name).cast(pl.String).to_list()
-        # Plain Python over the column (a repeated IIN is looked up, not hashed twice): with
-        # ~600 values a file this beats any polars round trip, and is_valid stays the one rule.
-        seen: dict[str, tuple[str, bool]] = {}
-        hashes: list[str | None] = []
-        valid: list[bool | None] = []
-        for v in values:
-            v = "".join(v.split()) if v else v  # '860101 300011' is the same IIN
-            if not v:
-                hashes.append(None)
-                valid.append(None)
-                continue
-            if v not in seen:
-                seen[v] = (self.hash_one(v), is_valid(v))
-            h, ok = seen[v]
-            hashes.append(h)
-            valid.append(ok)
+        # '860101 300011' is the same IIN; an empty cell is no IIN.
+        values = [
+            ("".join(v.split()) or None) if v else None
+            for v in df.get_column(name).cast(pl.String).to_list()
+        ]
+        # Plain Python over ~600 values a file beats any polars round trip; a repeated IIN is
+        # looked up, not hashed twice.
+        seen: dict[str, str] = {}
+        hashes = [
+            None if v is None else seen.get(v) or seen.setdefault(v, self.hash_one(v))
+            for v in values
+        ]
+        valid = valid_many(values)
         # In place (direct frame operations, no polars query): the raw column is gone from `df`.
         at = df.get_column_index(name)
         df.replace_column(at, pl.Series(f"{name}_hash", hashes, dtype=pl.String))

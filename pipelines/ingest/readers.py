@@ -7,12 +7,13 @@ module only as `<name>_hash` / `<name>_valid`.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
 import polars as pl
 
-from pipelines.contracts import Contract, Sheet, normalise_label
+from pipelines.contracts import Contract, Sheet, all_contracts, normalise_label
 from pipelines.ingest import coerce
 from pipelines.ingest.cells import ROW, CellSheet, Rejected
 from pipelines.ingest.coerce import ISSUE_SCHEMA, empty_issues
@@ -111,8 +112,9 @@ class _Header:
     cells: list[str | None]
 
 
-def _find_header(frame: pl.DataFrame, header_map: dict[str, str]) -> _Header | None:
-    """The header row: among the first non-blank rows, the one matching most contract headers."""
+def _find_header(frame: pl.DataFrame, header_map: dict[str, str], perfect: int) -> _Header | None:
+    """The header row: among the first non-blank rows, the one matching most contract headers
+    (a row matching `perfect` headers, every contract column, ends the search)."""
     cols = [c for c in frame.columns if c != ROW]
     if not cols:
         return None
@@ -129,7 +131,7 @@ def _find_header(frame: pl.DataFrame, header_map: dict[str, str]) -> _Header | N
         if best is None or score > best[0]:
             best = (score, _Header(i, int(row[at]), cells))
         seen += 1
-        if seen == _HEADER_SEARCH_ROWS:
+        if seen == _HEADER_SEARCH_ROWS or score >= perfect:
             break
     return None if best is None else best[1]
 
@@ -146,6 +148,43 @@ def _samples(
     return out
 
 
+_SHEETS: dict[str, Sheet] = {
+    sheet.raw_table: sheet for contract in all_contracts().values() for sheet in contract.sheets
+}
+
+
+@functools.cache
+def _header_map(raw_table: str) -> dict[str, str]:
+    return _SHEETS[raw_table].header_map()
+
+
+@functools.lru_cache(maxsize=256)
+def _queries(
+    raw_table: str,
+    mapping: tuple[tuple[str, str], ...],
+    formats: tuple[tuple[str, str | None], ...],
+) -> tuple[list[pl.Expr], pl.Expr, list[pl.Expr]]:
+    """The text projection, the non-blank-row filter and the typed columns of one sheet layout.
+
+    Building polars expressions costs Python time per expression; files from the same export
+    software share a layout (column positions, date formats), so each layout is built once.
+    """
+    sheet = _SHEETS[raw_table]
+    cols = dict(mapping)
+
+    def cell_text(name: str) -> pl.Expr:
+        if name not in cols:
+            return pl.lit(None, dtype=pl.String).alias(name)
+        raw = pl.col(cols[name]).cast(pl.String)
+        # Blank (empty or whitespace only) is NULL for every type, strings included.
+        return pl.when(raw.str.strip_chars() == "").then(None).otherwise(raw).alias(name)
+
+    names = [c.name for c in sheet.columns]
+    text = [pl.col(ROW).cast(pl.Int64), *[cell_text(n) for n in names]]
+    nonblank = pl.any_horizontal(pl.col(names).is_not_null())
+    return text, nonblank, coerce.typed_columns(sheet.columns, dict(formats))
+
+
 def _typed_sheet(
     sheet: Sheet,
     cell: CellSheet,
@@ -156,8 +195,8 @@ def _typed_sheet(
 ) -> pl.DataFrame:
     """Header -> contract columns -> typed, IIN-pseudonymised rows, in one polars query."""
     where = f"sheet '{sheet.name}' ({safe_text(cell.label) or _titles(sheet.headers)})"
-    header_map = sheet.header_map()
-    header = _find_header(cell.frame, header_map) or _Header(-1, 0, [])
+    header_map = _header_map(sheet.raw_table)
+    header = _find_header(cell.frame, header_map, len(sheet.columns)) or _Header(-1, 0, [])
     mapping: dict[str, str] = {}  # contract column -> cN
     for i, text in enumerate(header.cells):
         if text is None or not text.strip():
@@ -183,27 +222,16 @@ def _typed_sheet(
                 f"{where}: column '{col.name}' ({_titles(col.headers)}) not found",
             )
 
-    def cell_text(name: str) -> pl.Expr:
-        if name not in mapping:
-            return pl.lit(None, dtype=pl.String).alias(name)
-        raw = pl.col(mapping[name]).cast(pl.String)
-        # Blank (empty or whitespace only) is NULL for every type, strings included.
-        return pl.when(raw.str.strip_chars() == "").then(None).otherwise(raw).alias(name)
-
-    names = [c.name for c in sheet.columns]
-    text = (
-        cell.frame.lazy()
-        .slice(header.index + 1)
-        .select(pl.col(ROW).cast(pl.Int64), *[cell_text(n) for n in names])
-        .filter(pl.any_horizontal(pl.col(names).is_not_null()))
-    )
     dated = [c.name for c in sheet.columns if c.type in ("date", "datetime")]
     samples = _samples(cell.frame, header, mapping, dated)
+    formats = tuple((n, coerce.sample_format(samples[n])) for n in dated)
+    text_exprs, nonblank, typed_exprs = _queries(
+        sheet.raw_table, tuple(sorted(mapping.items())), formats
+    )
+    text = cell.frame.lazy().slice(header.index + 1).select(text_exprs).filter(nonblank)
     # The in-memory engine: on a sheet of a few hundred rows the default engine's set-up costs
     # more than the work (measured 2x on this query).
-    typed = text.with_columns(coerce.typed_columns(sheet.columns, samples)).collect(
-        engine="in-memory"
-    )
+    typed = text.with_columns(typed_exprs).collect(engine="in-memory")
     flagged = [c for c in sheet.columns if coerce.flag(c.name) in typed.columns]
     failing = [c for c in flagged if typed.get_column(coerce.flag(c.name)).any()]
     if failing:  # rare: recompute the text once, retype those columns, log the cells
