@@ -253,6 +253,12 @@ def run_pipeline(home: Home, quiet: bool = False) -> int:
         unsubscribe = progress.subscribe(on_file)
         try:
             for planned in plan:
+                if not planned.asset_keys and not any(c["loaded"] for c in this_run.values()):
+                    # A checks-only run tests the raw tables, which only the ingest writes: with
+                    # no file loaded in this run their results cannot have changed.
+                    bar.advance(runs_task)
+                    bar.console.print(f"[dim]skipped {planned.label} (raw tables unchanged)[/dim]")
+                    continue
                 bar.update(runs_task, description=f"run: {planned.label}")
                 outcome = execute(defs, planned, instance)
                 outcomes.append(outcome)
