@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.bench.measure import MB, Measured, run_measured
+from pipelines.bench.source import Code
 
 INGEST_STEPS = {
     "nobd_submissions": "ingest_nobd",
@@ -147,8 +148,8 @@ def edustat_command() -> list[str]:
     return [sys.executable, "-m", "pipelines.cli.main"]
 
 
-def run_env(home: Path) -> dict[str, str]:
-    env = dict(os.environ)
+def run_env(home: Path, code: Code) -> dict[str, str]:
+    env = code.env()
     env["EDUSTAT_HOME"] = str(home)
     env.pop("DAGSTER_HOME", None)  # `edustat run` sets its own under EDUSTAT_HOME
     bindir = str(Path(sys.executable).parent)
@@ -156,13 +157,14 @@ def run_env(home: Path) -> dict[str, str]:
     return env
 
 
-def run_edustat(home: Path, log: Path, timeout_s: float | None) -> RunResult:
-    """One `edustat run --quiet` on `home`, measured, with its step timings read back."""
+def run_edustat(home: Path, log: Path, timeout_s: float | None, code: Code) -> RunResult:
+    """One `edustat run --quiet` of `code` on `home`, measured, with its step timings."""
     report_path = home / "logs" / "edustat-run.json"
     report_path.unlink(missing_ok=True)
     measured = run_measured(
         [*edustat_command(), "run", "--quiet"],
-        env=run_env(home),
+        env=run_env(home, code),
+        cwd=code.root,
         log=log,
         timeout_s=timeout_s,
     )

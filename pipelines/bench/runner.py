@@ -24,9 +24,10 @@ from typing import Any
 import psutil
 from rich.console import Console
 
-from pipelines.bench import data
+from pipelines.bench import data, source
 from pipelines.bench.measure import run_measured
 from pipelines.bench.pipeline import PHASES, RunResult, fresh_home, run_edustat
+from pipelines.bench.source import Code
 from pipelines.bench.targets import TARGETS, stats
 from pipelines.ingest.loader import DEFAULT_WORKERS
 from pipelines.settings import REPO_ROOT, Home
@@ -44,6 +45,7 @@ class BenchOptions:
     skip_scaling: bool = False
     timeout_s: float = DEFAULT_TIMEOUT_S
     workers: int = DEFAULT_WORKERS  # the ingest's pool size, used by the floor
+    code: str = "head"  # pipelines.bench.source: the committed HEAD, or the worktree as is
 
 
 def machine_info() -> dict[str, Any]:
@@ -74,12 +76,16 @@ def _load1() -> float:
     return round(os.getloadavg()[0], 2)
 
 
-def run_floor(landing: Path, work: Path, log: Path, workers: int, timeout: float) -> dict[str, Any]:
+def run_floor(
+    landing: Path, work: Path, log: Path, workers: int, timeout: float, code: Code
+) -> dict[str, Any]:
     out = work / "floor.json"
     out.unlink(missing_ok=True)
     m = run_measured(
         [sys.executable, "-m", "pipelines.bench.floor", str(landing), "--out", str(out),
          "--workers", str(workers)],
+        env=code.env(),
+        cwd=code.root,
         log=log,
         timeout_s=timeout,
     )  # fmt: skip
@@ -92,12 +98,14 @@ def run_floor(landing: Path, work: Path, log: Path, workers: int, timeout: float
     }
 
 
-def run_loader(landing: Path, work: Path, log: Path, timeout: float) -> dict[str, Any]:
+def run_loader(landing: Path, work: Path, log: Path, timeout: float, code: Code) -> dict[str, Any]:
     out, db = work / "loader.json", work / "statistician.duckdb"
     out.unlink(missing_ok=True)
     m = run_measured(
         [sys.executable, "-m", "pipelines.bench.statistician_loader", str(landing), str(db),
          "--out", str(out)],
+        env=code.env(),
+        cwd=code.root,
         log=log,
         timeout_s=timeout,
     )  # fmt: skip
@@ -197,9 +205,13 @@ def run_bench(home: Home, opts: BenchOptions, console: Console) -> dict[str, Any
     started = datetime.now(UTC)
     t_start = time.perf_counter()
     machine = machine_info()
+    git = git_info()
     _say(console, f"load average at start: {machine['load_average']} on "
          f"{machine['cores_logical']} cores")  # fmt: skip
 
+    code = source.prepare(opts.code, bench_root, log)
+    states = [source.tree_state()]
+    _say(console, f"code: {opts.code} ({code.root}, commit {(code.commit or '?')[:10]})")
     spec = data.spec_for(opts.scale, opts.seed)
     _say(console, f"dataset {spec.folder}: {spec.colleges} colleges (cached if present)")
     dataset = data.ensure(bench_root, spec, log)
@@ -213,15 +225,16 @@ def run_bench(home: Home, opts: BenchOptions, console: Console) -> dict[str, Any
         tag = f"[{i + 1}/{opts.runs}]"
         load_before = _load1()
         run_home = fresh_home(work / "home", dataset.landing)
-        cold = run_edustat(run_home, log, opts.timeout_s)
+        states.append(source.tree_state())
+        cold = run_edustat(run_home, log, opts.timeout_s, code)
         _say(console, _run_line(f"{tag} edustat run (empty warehouse)", cold))
         if i == 0:
             rows["pipeline_raw"] = raw_row_counts(run_home)
-        rerun = run_edustat(run_home, log, opts.timeout_s)
+        rerun = run_edustat(run_home, log, opts.timeout_s, code)
         _say(console, _run_line(f"{tag} edustat run (unchanged)", rerun))
-        floor = run_floor(dataset.landing, work, log, opts.workers, opts.timeout_s)
+        floor = run_floor(dataset.landing, work, log, opts.workers, opts.timeout_s, code)
         _say(console, f"{tag} raw floor: {floor.get('seconds', float('nan')):.1f} s")
-        loader = run_loader(dataset.landing, work, log, opts.timeout_s)
+        loader = run_loader(dataset.landing, work, log, opts.timeout_s, code)
         _say(console, f"{tag} statistician's loader: {loader.get('seconds', float('nan')):.1f} s")
         if i == 0:
             rows["statistician_loader"] = loader.get("rows")
@@ -242,7 +255,17 @@ def run_bench(home: Home, opts: BenchOptions, console: Console) -> dict[str, Any
 
     scaling = None
     if not opts.skip_scaling:
-        scaling = _scaling(bench_root, work, log, opts, metrics_per_round, console)
+        states.append(source.tree_state())
+        scaling = _scaling(bench_root, work, log, opts, code, metrics_per_round, console)
+    states.append(source.tree_state())
+    warnings: list[str] = []
+    if opts.code == "worktree" and len(set(states)) > 1:
+        warnings.append(
+            "the working tree changed while the bench ran: its numbers mix code versions "
+            "(use --code head to measure one commit)"
+        )
+    for w in warnings:
+        console.print(f"[yellow]warning:[/yellow] {w}")
 
     names = list(dict.fromkeys(k for m in metrics_per_round for k in m))
     metrics = {n: stats([m.get(n) for m in metrics_per_round]) for n in names}
@@ -282,7 +305,14 @@ def run_bench(home: Home, opts: BenchOptions, console: Console) -> dict[str, Any
         "rows": rows,
         "scaling": scaling,
         "machine": machine | {"load_average_end": [round(x, 2) for x in os.getloadavg()]},
-        "git": git_info(),
+        "git": git,
+        "code": {
+            "mode": opts.code,
+            "root": str(code.root),
+            "commit": code.commit,
+            "worktree_states": list(dict.fromkeys(states)),
+        },
+        "warnings": warnings,
         "started_at": started.isoformat(timespec="seconds"),
         "bench_seconds": round(time.perf_counter() - t_start, 1),
         "method": {
@@ -311,6 +341,7 @@ def _scaling(
     work: Path,
     log: Path,
     opts: BenchOptions,
+    code: Code,
     base: list[dict[str, float | None]],
     console: Console,
 ) -> dict[str, Any]:
@@ -318,7 +349,7 @@ def _scaling(
     _say(console, f"scaling dataset {spec.folder}: {spec.colleges} colleges (cached if present)")
     dataset = data.ensure(bench_root, spec, log)
     run_home = fresh_home(work / "home-x4", dataset.landing)
-    cold = run_edustat(run_home, log, opts.timeout_s)
+    cold = run_edustat(run_home, log, opts.timeout_s, code)
     _say(console, _run_line("4× edustat run (empty warehouse)", cold))
     peaks = cold.phase_peaks()
     ingest_peak_4x = max((v for k, v in peaks.items() if k.startswith("ingest_")), default=None)

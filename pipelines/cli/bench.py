@@ -27,6 +27,13 @@ def bench(
     skip_scaling: Annotated[
         bool, typer.Option("--skip-scaling", help="Skip the 4× colleges run.")
     ] = False,
+    code: Annotated[
+        str,
+        typer.Option(
+            help="head: measure the committed HEAD (exported once, immune to edits during the "
+            "bench); worktree: the checkout as it is, uncommitted edits included."
+        ),
+    ] = "head",
     timeout: Annotated[
         float, typer.Option(help="Seconds before a measured process is killed.")
     ] = 3600.0,
@@ -37,13 +44,16 @@ def bench(
     from rich.console import Console
 
     from pipelines.bench.runner import BenchOptions, print_report, run_bench
+    from pipelines.bench.source import MODES
     from pipelines.demo.config import parse_scale
 
     try:
         parse_scale(scale)
     except ValueError as e:
         raise typer.BadParameter(str(e), param_hint="--scale") from e
+    if code not in MODES:
+        raise typer.BadParameter(f"one of {', '.join(MODES)}", param_hint="--code")
     console = Console()
-    options = BenchOptions(scale, runs, seed, skip_scaling, timeout)
+    options = BenchOptions(scale, runs, seed, skip_scaling, timeout, code=code)
     result = run_bench(Home.from_env(), options, console)
     print_report(result, console)
