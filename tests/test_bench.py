@@ -14,7 +14,7 @@ import pytest
 from conftest import edustat
 from rich.console import Console
 
-from pipelines.bench import data, floor, statistician_loader
+from pipelines.bench import data, floor, source, statistician_loader
 from pipelines.bench.measure import run_measured
 from pipelines.bench.pipeline import RunResult, StepWindow, phase_of
 from pipelines.bench.runner import round_metrics
@@ -84,6 +84,26 @@ def test_statistician_loader_loads_every_table(tiny: data.Dataset, tmp_path: Pat
     assert all(n > 0 for n in counts.values())
 
 
+def test_head_snapshot_is_importable(tmp_path: Path) -> None:
+    """--code head: the committed tree, exported once, first on PYTHONPATH, manifest parsed."""
+    import subprocess
+
+    code = source.prepare("head", tmp_path)
+    assert code.commit and code.root == tmp_path / "src" / code.commit[:12]
+    assert (code.root / "dbt_project" / "target" / "manifest.json").exists()
+    out = subprocess.run(
+        [sys.executable, "-c", "import pipelines; print(pipelines.__file__)"],
+        env=code.env(),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.strip().startswith(str(code.root))
+    assert source.prepare("head", tmp_path).root == code.root  # reused
+    assert source.tree_state().startswith(code.commit)
+
+
 def _fake_run(wall: float, rss: int, steps: dict[str, float]) -> RunResult:
     from pipelines.bench.measure import Measured
 
@@ -137,7 +157,7 @@ def test_edustat_bench_tiny(tmp_path: Path) -> None:
     """The command end to end: 12 colleges, one run, no scaling."""
     out = edustat(
         "bench", "--scale", "12", "--runs", "1", "--skip-scaling", "--seed", "5",
-        home=tmp_path, timeout=1500,
+        "--code", "worktree", home=tmp_path, timeout=1500,
     )  # fmt: skip
     assert "PASS" in out.stdout or "MISS" in out.stdout
     result = json.loads((tmp_path / "bench" / "latest.json").read_text(encoding="utf-8"))
