@@ -122,6 +122,12 @@ def run_measured(
             timer.start()
         try:
             _, status, usage = os.wait4(proc.pid, 0)
+        except BaseException:  # interrupted: stop our child's process group, not just our wait
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            sampler.stop()
+            raise
         finally:
             if timer is not None:
                 timer.cancel()

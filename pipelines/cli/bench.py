@@ -6,11 +6,17 @@ to the terminal and to EDUSTAT_HOME/bench/latest.json. See pipelines/bench/runne
 
 from __future__ import annotations
 
+import signal
+from types import FrameType
 from typing import Annotated
 
 import typer
 
 from pipelines.settings import Home
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def register(app: typer.Typer) -> None:
@@ -53,6 +59,8 @@ def bench(
         raise typer.BadParameter(str(e), param_hint="--scale") from e
     if code not in MODES:
         raise typer.BadParameter(f"one of {', '.join(MODES)}", param_hint="--code")
+    # A bench stopped with SIGTERM must stop the `edustat run` it measures (own session) too.
+    signal.signal(signal.SIGTERM, _interrupt)
     console = Console()
     options = BenchOptions(scale, runs, seed, skip_scaling, timeout, code=code)
     result = run_bench(Home.from_env(), options, console)
