@@ -58,6 +58,21 @@ def machine_info() -> dict[str, Any]:
         "load_average": [round(x, 2) for x in load],
         "python": platform.python_version(),
         "platform": platform.platform(),
+        "bytecode": bytecode_info(),
+    }
+
+
+def bytecode_info() -> dict[str, Any]:
+    """Whether imports can use compiled bytecode: without it every process (edustat, each dbt
+    call, GX's import) compiles its libraries from source, measured at ~17 s of a national run."""
+    import sysconfig
+
+    site = Path(sysconfig.get_paths()["purelib"])
+    return {
+        "PYTHONDONTWRITEBYTECODE": bool(os.environ.get("PYTHONDONTWRITEBYTECODE")),
+        "PYTHONPYCACHEPREFIX": os.environ.get("PYTHONPYCACHEPREFIX"),
+        "site_packages_pyc_files": sum(1 for _ in site.rglob("*.pyc")),
+        "site_packages_py_files": sum(1 for _ in site.rglob("*.py")),
     }
 
 
@@ -208,6 +223,13 @@ def run_bench(home: Home, opts: BenchOptions, console: Console) -> dict[str, Any
     git = git_info()
     _say(console, f"load average at start: {machine['load_average']} on "
          f"{machine['cores_logical']} cores")  # fmt: skip
+    bc = machine["bytecode"]
+    if bc["site_packages_pyc_files"] < bc["site_packages_py_files"] // 10:
+        console.print(
+            "[yellow]note:[/yellow] the venv holds almost no compiled bytecode"
+            + (" and PYTHONDONTWRITEBYTECODE is set" if bc["PYTHONDONTWRITEBYTECODE"] else "")
+            + ": every measured process compiles its imports (see README, Performance)"
+        )
 
     code = source.prepare(opts.code, bench_root, log)
     states = [source.tree_state()]
