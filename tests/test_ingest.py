@@ -303,6 +303,42 @@ def test_second_run_on_unchanged_landing_adds_nothing(
         f"\nsecond run: wall {wall:.1f} s, pipeline {report['pipeline_seconds']:.1f} s, "
         f"ingest steps {sum(ingest_steps.values()):.1f} s {ingest_steps}"
     )
+    # Nothing changed, so only the ingest ran (checksums), not dbt, checks or publishing.
+    assert "Warehouse up to date" in result.stdout, result.stdout[-3000:]
+    assert report["pipeline_seconds"] < 10, report
+    assert {r["label"].split(" [")[0] for r in report["runs"]} <= {
+        "nobd",
+        "passports, worldskills",
+    }, report["runs"]
+
+
+def test_build_stamp_notices_what_would_change_the_build(
+    pipeline_home: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The up-to-date check is conservative: a setting, a write to the warehouse, a new file
+    status or a missing published copy each make the next `edustat run` rebuild."""
+    from pipelines.cli import build_stamp
+    from pipelines.settings import Home
+
+    home = Home(tmp_path_factory.mktemp("stamp") / "home")
+    shutil.copytree(pipeline_home, home.root, symlinks=True)
+    assert build_stamp.is_up_to_date(home)
+
+    monkeypatch.setenv("EDUSTAT_KEEP_SNAPSHOTS", "2")
+    assert not build_stamp.is_up_to_date(home)
+    monkeypatch.delenv("EDUSTAT_KEEP_SNAPSHOTS")
+    assert build_stamp.is_up_to_date(home)
+
+    stamp = (home.logs / build_stamp.STAMP_FILE).read_text(encoding="utf-8")
+    with duckdb.connect(str(home.warehouse)) as con:
+        con.execute("UPDATE raw.landing_files SET reason = 'edited by hand' WHERE rowid = 0")
+    assert not build_stamp.is_up_to_date(home)
+
+    build_stamp.write(home)  # vouch for the edited warehouse, then lose the published copy
+    assert build_stamp.is_up_to_date(home)
+    (home.published / "current").unlink()
+    assert not build_stamp.is_up_to_date(home)
+    assert stamp != (home.logs / build_stamp.STAMP_FILE).read_text(encoding="utf-8")
 
 
 def test_kill_9_mid_transaction_then_rerun_equals_a_clean_run(

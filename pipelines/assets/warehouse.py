@@ -26,6 +26,7 @@ of the same name (`dq_findings` the step vs `marts/dq_findings` the mart).
 
 # No `from __future__ import annotations`: Dagster reads the annotations at runtime.
 import fcntl
+import importlib.metadata
 import os
 import shutil
 import subprocess
@@ -34,6 +35,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +48,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 from dagster_duckdb import DuckDBResource
+from packaging import version
 
 from pipelines.settings import DBT_PROJECT_DIR
 
@@ -160,7 +163,17 @@ TRANSLATOR = WarehouseTranslator(
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 MANIFEST = ensure_manifest(DBT_PROJECT.project_dir)
 
-DBT_RESOURCE = DbtCliResource(
+
+class WarehouseDbt(DbtCliResource):
+    """DbtCliResource that takes dbt-core's version from the installed package: the stock one
+    starts `dbt --version` (about 2 s) in every run to learn it."""
+
+    @cached_property
+    def _cli_version(self) -> version.Version:
+        return version.parse(importlib.metadata.version("dbt-core"))
+
+
+DBT_RESOURCE = WarehouseDbt(
     project_dir=DBT_PROJECT,
     profiles_dir=str(DBT_PROJECT_DIR),
     dbt_executable=dbt_executable(),

@@ -8,18 +8,21 @@ pipeline and the command exits 1.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
+import sys
 import time
 import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
+from pipelines.cli import build_stamp
 from pipelines.settings import Home
 
 if TYPE_CHECKING:
@@ -43,6 +46,9 @@ concurrency:
 # Dagster's console logger would interleave with the progress bars; the event log keeps it all.
 _QUIET_LOGGERS = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 _MAX_REASONS_SHOWN = 15
+TOOL_LOG = "dbt-console.log"  # dbt's own output during the last `edustat run`
+_TOOL_ERROR_MARKS = ("Error", "ERROR", "Failure in", "FAIL ")
+_MAX_TOOL_ERRORS_SHOWN = 20
 
 
 def prepare_dagster_home(home: Home) -> Path:
@@ -93,7 +99,12 @@ def _errors(result: ExecuteInProcessResult) -> list[str]:
     return out or ["run failed"]
 
 
-def execute(defs: Definitions, planned: PlannedRun, instance: DagsterInstance) -> RunOutcome:
+def execute(
+    defs: Definitions,
+    planned: PlannedRun,
+    instance: DagsterInstance,
+    tool_log: TextIO | None = None,
+) -> RunOutcome:
     from dagster._core.storage.tags import (
         ASSET_PARTITION_RANGE_END_TAG,
         ASSET_PARTITION_RANGE_START_TAG,
@@ -111,13 +122,15 @@ def execute(defs: Definitions, planned: PlannedRun, instance: DagsterInstance) -
     elif planned.partition_keys:
         partition_key = planned.partition_keys[0]
     start = time.perf_counter()
-    result = job.execute_in_process(
-        run_config=_QUIET_LOGGERS,
-        instance=instance,
-        partition_key=partition_key,
-        tags=tags,
-        raise_on_error=False,
-    )
+    # dbt's console lines (dagster-dbt echoes them to stdout) go to the tool log, not the screen.
+    with contextlib.redirect_stdout(tool_log or sys.stdout):
+        result = job.execute_in_process(
+            run_config=_QUIET_LOGGERS,
+            instance=instance,
+            partition_key=partition_key,
+            tags=tags,
+            raise_on_error=False,
+        )
     seconds = time.perf_counter() - start
     errors = [] if result.success else _errors(result)
     return RunOutcome(planned, seconds, result.success, errors, _step_seconds(result))
@@ -195,8 +208,21 @@ def _write_report(
     return path
 
 
-def run_pipeline(home: Home, quiet: bool = False) -> int:
-    """Plan and execute every run; print progress and the summary. Returns the exit code."""
+def _tool_errors(path: Path) -> list[str]:
+    """dbt's error lines from the tool log: why a dbt step failed, named by model and file."""
+    if not path.exists():
+        return []
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    hits = [line.strip() for line in lines if any(m in line for m in _TOOL_ERROR_MARKS)]
+    return list(dict.fromkeys(hits))[:_MAX_TOOL_ERRORS_SHOWN]
+
+
+def run_pipeline(home: Home, quiet: bool = False, force: bool = False) -> int:
+    """Plan and execute every run; print progress and the summary. Returns the exit code.
+
+    The ingest runs always execute (an unchanged file costs a checksum). The rest (dbt, checks,
+    reports, publish, yearbook) is skipped when build_stamp says the warehouse was already built
+    from exactly these inputs, unless `force`."""
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -207,10 +233,13 @@ def run_pipeline(home: Home, quiet: bool = False) -> int:
         TimeElapsedColumn,
     )
 
-    console = Console(stderr=False, quiet=quiet)
+    # Bound to the real stdout: dbt's output is redirected away from it during each run.
+    console = Console(file=sys.stdout, quiet=quiet)
     wall_start = time.perf_counter()
     prepare_dagster_home(home)
     handler = _file_log(home)
+    tool_log_path = home.logs / TOOL_LOG
+    tool_log_path.write_text("", encoding="utf-8")  # this run's dbt output only
     warnings.filterwarnings(
         "ignore", module=r"dagster.*"
     )  # beta/preview notices, not for operators
@@ -251,8 +280,16 @@ def run_pipeline(home: Home, quiet: bool = False) -> int:
             bar.advance(files_task)
 
         unsubscribe = progress.subscribe(on_file)
+        up_to_date: bool | None = None  # decided when the ingest runs are over
         try:
             for planned in plan:
+                if up_to_date is None and not planned.partition_keys:
+                    up_to_date = not force and build_stamp.is_up_to_date(home)
+                    if not up_to_date:
+                        build_stamp.clear(home)
+                if up_to_date:
+                    bar.advance(runs_task)
+                    continue
                 if not planned.asset_keys and not any(c["loaded"] for c in this_run.values()):
                     # A checks-only run tests the raw tables, which only the ingest writes: with
                     # no file loaded in this run their results cannot have changed.
@@ -260,7 +297,8 @@ def run_pipeline(home: Home, quiet: bool = False) -> int:
                     bar.console.print(f"[dim]skipped {planned.label} (raw tables unchanged)[/dim]")
                     continue
                 bar.update(runs_task, description=f"run: {planned.label}")
-                outcome = execute(defs, planned, instance)
+                with tool_log_path.open("a", encoding="utf-8") as tool_log:
+                    outcome = execute(defs, planned, instance, tool_log)
                 outcomes.append(outcome)
                 bar.advance(runs_task)
                 mark = "[green]ok[/green]" if outcome.success else "[red]FAILED[/red]"
@@ -270,6 +308,12 @@ def run_pipeline(home: Home, quiet: bool = False) -> int:
         finally:
             unsubscribe()
             bar.update(runs_task, description="runs")
+    if up_to_date:
+        console.print(
+            "Warehouse up to date: no landing file, code or setting changed since the last "
+            "complete build, so dbt, checks, reports, publish and the yearbook were not re-run "
+            "(edustat run --force rebuilds)."
+        )
 
     pipeline_s = sum(o.seconds for o in outcomes)
     console.print(_summary_table(registry_counts(home), this_run))
@@ -293,7 +337,14 @@ def run_pipeline(home: Home, quiet: bool = False) -> int:
         for o in failed:
             for err in o.errors:
                 console.print(f"[red]error[/red] in {o.run.label}: {err}")
+        tool_errors = _tool_errors(tool_log_path)
+        if tool_errors:
+            console.print(f"dbt reported ({tool_log_path}):")
+            for line in tool_errors:
+                console.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
         return EXIT_FAILED
+    if not up_to_date:
+        build_stamp.write(home)
     return 0
 
 
@@ -303,8 +354,12 @@ def register(app: typer.Typer) -> None:
         quiet: Annotated[
             bool, typer.Option("--quiet", "-q", help="No progress or summary.")
         ] = False,
+        force: Annotated[
+            bool,
+            typer.Option("--force", help="Rebuild the warehouse even if nothing has changed."),
+        ] = False,
     ) -> None:
         """Materialise everything: ingest each round/year with landing files, then the rest."""
-        code = run_pipeline(Home.from_env(), quiet=quiet)
+        code = run_pipeline(Home.from_env(), quiet=quiet, force=force)
         if code:
             raise typer.Exit(code)
