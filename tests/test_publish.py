@@ -193,6 +193,32 @@ def test_dbt_docs_describe_the_snapshot(home: Home, tmp_path: Path) -> None:
     assert not (res.path / f"{DB_FILE}.wal").exists()
 
 
+def test_dbt_docs_are_reused_only_for_the_same_project_and_schema(
+    home: Home, tmp_path: Path
+) -> None:
+    project = tmp_path / "dbt"
+    for rel, text in STANDIN_DBT.items():
+        (project / rel).parent.mkdir(parents=True, exist_ok=True)
+        (project / rel).write_text(textwrap.dedent(text).strip() + "\n")
+
+    def catalog(when: datetime) -> bytes:
+        res = publish_snapshot(home, build_time=when, dbt_project_dir=project)
+        return (res.path / "docs" / "catalog.json").read_bytes()
+
+    first = catalog(T0)
+    make_warehouse(home, rows=7)  # other data, same schema: dbt is not started again
+    assert catalog(T0 + timedelta(minutes=1)) == first  # byte-equal: even its generated_at
+
+    with duckdb.connect(str(home.warehouse)) as con:
+        con.execute("ALTER TABLE marts.indicator_values ADD COLUMN note VARCHAR")
+    changed = json.loads(catalog(T0 + timedelta(minutes=2)))
+    assert "note" in changed["nodes"]["model.standin.indicator_values"]["columns"]
+
+    (project / "models" / "extra.sql").write_text("select 1 as one\n")  # the project changed
+    again = json.loads(catalog(T0 + timedelta(minutes=3)))
+    assert again["metadata"]["generated_at"] != changed["metadata"]["generated_at"]
+
+
 # ---- Dagster: the asset runs last and only after everything upstream succeeded ---------------
 
 

@@ -30,7 +30,6 @@ import importlib.metadata
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import uuid
 from collections.abc import Iterator, Mapping
@@ -50,6 +49,7 @@ from dagster_dbt import (
 from dagster_duckdb import DuckDBResource
 from packaging import version
 
+from pipelines.dbt_command import dbt_executable
 from pipelines.settings import DBT_PROJECT_DIR
 
 # What `dbt parse` reads; a change to any of these makes the manifest stale. indicators.yml is
@@ -67,17 +67,6 @@ MARTS_EXCLUDE = "tag:dq_prep"
 
 PARTIAL_PARSE = "partial_parse.msgpack"
 KEEP_STEP_TARGETS = 10  # dbt target folders kept under $EDUSTAT_HOME/dbt/runs/ for debugging
-
-
-def dbt_executable() -> str:
-    """The dbt next to this interpreter (the venv's), else the one on PATH."""
-    sibling = Path(sys.executable).with_name("dbt")
-    if sibling.exists():
-        return str(sibling)
-    found = shutil.which("dbt")
-    if not found:
-        raise RuntimeError("dbt executable not found next to python or on PATH (make install)")
-    return found
 
 
 def _newest_input_mtime(project_dir: Path) -> float:

@@ -10,15 +10,22 @@ partial-parse file, under load). dbt only reuses its partial-parse file when the
 unchanged, and the profile names the database path, which differs per snapshot. So with a
 `work_dir` the profile points at a fixed path, `<work_dir>/db/warehouse.duckdb`, a symlink
 re-pointed at each snapshot, and the target folder (with partial_parse.msgpack) is kept there.
+
+Reuse: the docs are a function of the dbt project, the dbt version and the snapshot's schema
+(dbt-duckdb's catalog lists tables, views, columns, types and comments; no row statistics). With
+a `work_dir`, the key of those inputs is kept beside the last generated docs; a snapshot with
+the same key (a rebuild after a resubmission, say) gets a copy of them instead of another
+`dbt docs generate` (~6 s). Only the manifest's generation time then predates the snapshot.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import importlib.metadata
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,28 +33,20 @@ from typing import Any
 
 import yaml
 
+from pipelines.dbt_command import dbt_executable
 from pipelines.settings import DBT_PROJECT_DIR
 
 # What a reader needs: index.html (+ the two JSON files it loads, served over HTTP) and
 # static_index.html, which embeds both and also works when opened straight from disk.
 DOC_FILES = ("index.html", "manifest.json", "catalog.json", "static_index.html")
 REQUIRED = ("index.html", "manifest.json", "catalog.json")
+KEY_FILE = ".docs-key"  # in the work dir's target folder: the inputs of the docs kept there
+_NOT_PROJECT_INPUTS = {"target", "logs", "dbt_packages"}
 DOCS_TIMEOUT_S = 600
 
 
 class DocsGenerationError(RuntimeError):
     pass
-
-
-def dbt_executable() -> str:
-    """The venv's dbt (beside this interpreter), else the one on PATH (STACK.md trap 7)."""
-    beside = Path(sys.executable).parent / "dbt"
-    if beside.exists():
-        return str(beside)
-    found = shutil.which("dbt")
-    if not found:
-        raise DocsGenerationError("dbt executable not found (expected beside the Python in .venv)")
-    return found
 
 
 def _profile_name(project_dir: Path) -> str:
@@ -66,6 +65,30 @@ def _work_dir(work_dir: Path | None) -> Iterator[Path]:
     else:
         work_dir.mkdir(parents=True, exist_ok=True)
         yield work_dir
+
+
+def docs_key(db_path: Path, dbt_project_dir: Path) -> str:
+    """A digest of everything the docs are made from (see the module docstring)."""
+    import duckdb
+
+    digest = hashlib.sha256()
+    for package in ("dbt-core", "dbt-duckdb"):
+        digest.update(f"{package}=={importlib.metadata.version(package)}\n".encode())
+    for path in sorted(dbt_project_dir.rglob("*")):
+        rel = path.relative_to(dbt_project_dir)
+        if path.is_file() and not _NOT_PROJECT_INPUTS & set(rel.parts) and rel.name[0] != ".":
+            digest.update(f"{rel.as_posix()}\0".encode())
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        for sql in (
+            "SELECT schema_name, table_name, comment FROM duckdb_tables()",
+            "SELECT schema_name, view_name, comment FROM duckdb_views() WHERE NOT internal",
+            "SELECT schema_name, table_name, column_index, column_name, data_type, comment "
+            "FROM duckdb_columns()",
+        ):
+            for row in con.execute(f"{sql} ORDER BY ALL").fetchall():
+                digest.update(repr(row).encode())
+    return digest.hexdigest()
 
 
 def _point_at(link: Path, target: Path) -> None:
@@ -95,6 +118,15 @@ def generate_docs(
         raise DocsGenerationError(f"no dbt project at {dbt_project_dir}")
     profile = _profile_name(dbt_project_dir)
     with _work_dir(work_dir) as work:
+        target = work / "target"
+        key = docs_key(db_path, dbt_project_dir) if work_dir is not None else None
+        key_file = target / KEY_FILE
+        if key and key_file.is_file() and key_file.read_text(encoding="utf-8") == key:
+            written = _copy_docs(target, out_dir)
+            if not set(REQUIRED) - set(written):
+                if log is not None:
+                    log.info(f"dbt docs for {db_path.parent.name}: unchanged inputs, reused")
+                return written
         # The file must be called warehouse.duckdb: dbt-duckdb names the database after the
         # file's stem, and the manifest's nodes say `warehouse`.
         stable_db = work / "db" / db_path.name
@@ -114,7 +146,8 @@ def generate_docs(
             }
         }
         (work / "profiles.yml").write_text(yaml.safe_dump(profiles), encoding="utf-8")
-        target = work / "target"
+        with contextlib.suppress(FileNotFoundError):
+            key_file.unlink()
         for fname in DOC_FILES:  # never copy a previous snapshot's docs by mistake
             with contextlib.suppress(FileNotFoundError):
                 (target / fname).unlink()
@@ -154,16 +187,23 @@ def generate_docs(
         if proc.returncode != 0:
             tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
             raise DocsGenerationError(f"dbt docs generate failed ({proc.returncode}):\n{tail}")
-        out_dir.mkdir(parents=True, exist_ok=True)
-        written: list[str] = []
-        for fname in DOC_FILES:
-            src = target / fname
-            if src.is_file():
-                shutil.copy2(src, out_dir / fname)
-                written.append(fname)
+        written = _copy_docs(target, out_dir)
         missing = set(REQUIRED) - set(written)
         if missing:
             raise DocsGenerationError(f"dbt docs generate did not write {sorted(missing)}")
+        if key:
+            key_file.write_text(key, encoding="utf-8")
         if log is not None:
             log.info(f"dbt docs for {db_path.parent.name}: {', '.join(written)}")
         return written
+
+
+def _copy_docs(target: Path, out_dir: Path) -> list[str]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[str] = []
+    for fname in DOC_FILES:
+        src = target / fname
+        if src.is_file():
+            shutil.copy2(src, out_dir / fname)
+            written.append(fname)
+    return written
