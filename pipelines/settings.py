@@ -11,6 +11,16 @@ DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 REFERENCE_DIR = REPO_ROOT / "sources" / "reference"
 
+# DuckDB's memory cap for the pipeline's connections to the warehouse (the Dagster resource and
+# dbt). DuckDB's own default is 80% of RAM, which it keeps as cache; above the cap it spills to
+# disk instead, so the build's memory does not grow with the size of the country.
+DUCKDB_MEMORY_LIMIT_ENV = "EDUSTAT_DUCKDB_MEMORY_LIMIT"
+DUCKDB_MEMORY_LIMIT = "1GB"  # dbt_project/profiles.yml repeats it for dbt started from a shell
+
+
+def duckdb_memory_limit() -> str:
+    return os.environ.get(DUCKDB_MEMORY_LIMIT_ENV) or DUCKDB_MEMORY_LIMIT
+
 
 @dataclass(frozen=True)
 class Home:

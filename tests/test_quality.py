@@ -193,6 +193,31 @@ def test_asset_checks_report_per_suite(
     assert metadata["findings"].value > 0 and metadata["held_back_submissions"].value > 0
 
 
+def test_chunked_validation_finds_the_same(
+    pipeline_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every expectation is row-wise, so small chunks give exactly the findings of big ones."""
+    from pipelines.quality import frames
+
+    query = f"select {FINDING_COLUMNS.replace('region_code, ', '')} from dq.findings order by all"
+    with warehouse(pipeline_home) as con:
+        before = con.sql(query).fetchall()
+        students = con.execute("select count(*) from dq_prep.dq_frame_nobd_students").fetchall()[0][
+            0
+        ]
+    monkeypatch.setattr(frames, "CHUNK_ROWS", 2048)
+    assert students > 3 * frames.CHUNK_ROWS  # several chunks, and a partial last one
+
+    @contextmanager
+    def connect() -> Iterator[duckdb.DuckDBPyConnection]:
+        with warehouse(pipeline_home, read_only=False) as con:
+            yield con
+
+    runner.run(connect)
+    with warehouse(pipeline_home) as con:
+        assert con.sql(query).fetchall() == before
+
+
 def test_rerun_is_idempotent(pipeline_home: Path) -> None:
     """Validating the same data again changes nothing: same findings, same statuses and times."""
     query = f"select {FINDING_COLUMNS.replace('region_code, ', '')} from dq.findings order by all"

@@ -8,7 +8,7 @@ from typing import Any
 from dagster import ConfigurableResource
 from dagster_duckdb import DuckDBResource
 
-from pipelines.settings import Home
+from pipelines.settings import Home, duckdb_memory_limit
 
 
 class HomeResource(ConfigurableResource):
@@ -26,6 +26,9 @@ def default_resources(home: Home | None = None) -> dict[str, Any]:
     return {
         # DuckDBResource opens a fresh connection per get_connection() and retries on a held
         # lock: exactly the short-lived connections the single-writer file needs.
-        "duckdb": DuckDBResource(database=str(home.warehouse)),
+        "duckdb": DuckDBResource(
+            database=str(home.warehouse),
+            connection_config={"memory_limit": duckdb_memory_limit()},
+        ),
         "home": HomeResource(root=str(home.root)),
     }

@@ -50,7 +50,7 @@ from dagster_duckdb import DuckDBResource
 from packaging import version
 
 from pipelines.dbt_command import dbt_executable
-from pipelines.settings import DBT_PROJECT_DIR
+from pipelines.settings import DBT_PROJECT_DIR, DUCKDB_MEMORY_LIMIT_ENV, duckdb_memory_limit
 
 # What `dbt parse` reads; a change to any of these makes the manifest stale. indicators.yml is
 # not among them: the models read it when they are compiled for a run (macros/indicators.sql).
@@ -174,15 +174,17 @@ def _warehouse_env(warehouse: Path) -> Iterator[None]:
     """Point dbt's profile at the run's warehouse file (the DuckDB resource's), not at a path
     derived from the shell: dbt runs in dbt_project/, where a relative EDUSTAT_HOME would point
     elsewhere. DbtCliResource passes os.environ to the dbt process when it starts it."""
-    previous = os.environ.get("EDUSTAT_WAREHOUSE")
-    os.environ["EDUSTAT_WAREHOUSE"] = str(warehouse)
+    settings = {"EDUSTAT_WAREHOUSE": str(warehouse), DUCKDB_MEMORY_LIMIT_ENV: duckdb_memory_limit()}
+    previous = {name: os.environ.get(name) for name in settings}
+    os.environ.update(settings)
     try:
         yield
     finally:
-        if previous is None:
-            os.environ.pop("EDUSTAT_WAREHOUSE", None)
-        else:
-            os.environ["EDUSTAT_WAREHOUSE"] = previous
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _step_target(context: AssetExecutionContext, runs_dir: Path) -> Path:

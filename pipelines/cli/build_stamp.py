@@ -34,7 +34,13 @@ CODE_DIRS = (REPO_ROOT / "pipelines", DBT_PROJECT_DIR, EXPECTATIONS_DIR, REPO_RO
 # Build output and caches inside those folders: not inputs.
 _SKIP_PARTS = {"__pycache__", "target", "logs", "dbt_packages", ".pytest_cache"}
 # Settings that do not change what a build produces, or must never be written anywhere.
-_ENV_IGNORED = {"EDUSTAT_HOME", "EDUSTAT_PSEUDONYM_KEY", "EDUSTAT_SQL_HISTORY", "EDUSTAT_WAREHOUSE"}
+_ENV_IGNORED = {
+    "EDUSTAT_HOME",
+    "EDUSTAT_PSEUDONYM_KEY",
+    "EDUSTAT_SQL_HISTORY",
+    "EDUSTAT_WAREHOUSE",
+    "EDUSTAT_DUCKDB_MEMORY_LIMIT",
+}
 
 
 def _code_digest() -> str:

@@ -249,7 +249,7 @@ def run_pipeline(home: Home, quiet: bool = False, force: bool = False) -> int:
     from pipelines.assets.partitions import source_partition_keys
     from pipelines.assets.plan import plan_runs
     from pipelines.definitions import defs
-    from pipelines.ingest import progress
+    from pipelines.ingest import progress, workers
     from pipelines.ingest.discovery import all_files, owner
 
     warnings.filterwarnings("ignore", category=dagster.BetaWarning)
@@ -284,6 +284,7 @@ def run_pipeline(home: Home, quiet: bool = False, force: bool = False) -> int:
         try:
             for planned in plan:
                 if up_to_date is None and not planned.partition_keys:
+                    workers.stop_pool()  # the ingest runs are over: give their memory back
                     up_to_date = not force and build_stamp.is_up_to_date(home)
                     if not up_to_date:
                         build_stamp.clear(home)

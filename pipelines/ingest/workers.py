@@ -56,12 +56,16 @@ def process_pool(workers: int, key: bytes) -> ProcessPoolExecutor:
     return pool
 
 
-def _shutdown() -> None:
+def stop_pool(wait: bool = True) -> None:
+    """Stop the worker processes (each holds a few hundred MB once it has parsed workbooks).
+    `edustat run` calls this when the ingest runs are over; the next ingest starts a new pool."""
+    global _pool
     if _pool is not None:
-        _pool[1].shutdown(wait=False, cancel_futures=True)
+        _pool[1].shutdown(wait=wait, cancel_futures=True)
+        _pool = None
 
 
-atexit.register(_shutdown)
+atexit.register(stop_pool, wait=False)
 
 
 class Runner:

@@ -4,11 +4,19 @@
 A frame holds every current submission of every round at once, with the submission key
 (`_file_id`) and the row (`_row_number`) as columns, so GX runs once per frame, never per file.
 Besides the contract columns each frame has `_college_bin`, the college a finding is about.
+
+Memory: every expectation in the suites is row-wise (the rules that look across rows, such as
+duplicates across colleges or the change against the previous round, are columns computed by the
+dbt views), so a frame can be validated in chunks of rows with the same findings. The row frames
+are copied to a Parquet file under a short-lived connection (no writer lock held while GX works)
+and read back CHUNK_ROWS rows at a time: the DQ step's memory is bounded by the chunk, not by the
+size of the country.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipelines.identifiers import is_valid
@@ -18,6 +26,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 SCHEMA = "dq_prep"
+CHUNK_ROWS = 100 * 2048  # rows validated at once (a multiple of DuckDB's 2,048-row vector)
 
 # Frame name (`<source>.<sheet>`, `<source>.submissions`, `<source>.files`) -> dbt view.
 ROW_FRAMES: dict[str, str] = {
@@ -65,6 +74,30 @@ def read_frame(con: duckdb.DuckDBPyConnection, name: str) -> pd.DataFrame:
     sql, params = frame_sql(name)
     df = con.execute(sql, params).df() if params else con.sql(sql).df()
     return prepare(name, df)
+
+
+def spill_frame(con: duckdb.DuckDBPyConnection, name: str, path: Path) -> None:
+    """Write the frame to a Parquet file (DuckDB streams it; nothing is held in Python)."""
+    sql, params = frame_sql(name)
+    # COPY takes no parameters; the one parameter is a source name from the suites (frame_name).
+    for value in params:
+        sql = sql.replace("?", "'" + str(value).replace("'", "''") + "'", 1)
+    con.execute(f"COPY ({sql}) TO '{path}' (FORMAT parquet)")
+
+
+def frame_chunks(name: str, path: Path, rows: int | None = None) -> Iterator[pd.DataFrame]:
+    """The spilled frame in chunks of `rows` (CHUNK_ROWS), typed as read_frame types a frame."""
+    import duckdb
+
+    rows = rows or CHUNK_ROWS
+
+    with duckdb.connect() as mem:  # in memory: the warehouse stays free for other writers
+        result = mem.execute("SELECT * FROM read_parquet(?)", [str(path)])
+        while True:
+            chunk = result.fetch_df_chunk(rows // 2048)
+            if chunk.empty:
+                return
+            yield prepare(name, chunk)
 
 
 def prepare(name: str, df: pd.DataFrame) -> pd.DataFrame:

@@ -1,13 +1,14 @@
 """Run the committed suites (expectations/*.json) over the frames and write `dq.findings`.
 
 One ephemeral GX context per run, a pandas datasource (GX's SQL datasource fails on DuckDB,
-STACK.md trap 5) and one validation per frame: the expectations of every suite that speak about
-that frame run together on the whole frame, and each result is mapped back to its suite and rule
-through `meta`. Failing rows are attributed with `unexpected_index_column_names`
-(`_file_id`, `_row_number`) and joined back to the frame for the college and offending value.
+STACK.md trap 5) and one validation definition per frame: the expectations of every suite that
+speak about that frame run together on the frame's rows (in chunks, frames.py), and each result is
+mapped back to its suite and rule through `meta`. Failing rows are attributed with
+`unexpected_index_column_names` (`_file_id`, `_row_number`) and joined back to the frame for the
+college and offending value.
 
 Order of work (docs/ARCHITECTURE.md "Data-quality output"):
-1. read every row-level and file-level frame (one query each), validate them;
+1. spill every row-level and file-level frame (one query each), validate it chunk by chunk;
 2. in one transaction: set current NOBD submissions with a blocking finding to `held_back` and
    the others back to `loaded`; read the submission frame (its temporal rule compares against the
    previous round's *accepted* submission, which step 2 has just decided); validate it (warnings
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import json
 import logging
+import tempfile
 import time as clock
 import warnings
 from collections import Counter, defaultdict
@@ -34,7 +36,13 @@ from typing import TYPE_CHECKING, Any
 from pipelines.contracts import all_contracts
 from pipelines.ingest.registry import REGISTRY
 from pipelines.ingest.writer import utc_now
-from pipelines.quality.frames import SUBMISSION_FRAMES, frame_name, read_frame
+from pipelines.quality.frames import (
+    SUBMISSION_FRAMES,
+    frame_chunks,
+    frame_name,
+    read_frame,
+    spill_frame,
+)
 from pipelines.settings import EXPECTATIONS_DIR
 
 if TYPE_CHECKING:
@@ -164,20 +172,31 @@ class Validator:
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
         self.source = self.context.data_sources.add_pandas("edustat_dq")
 
+        self._definitions: dict[str, tuple[Any, dict[str, Planned]]] = {}
+
+    def _definition(self, frame: str, planned: list[Planned]) -> tuple[Any, dict[str, Planned]]:
+        """The frame's validation definition (made once, reused for each chunk of the frame)."""
+        if frame not in self._definitions:
+            gx = self._gx
+            asset = self.source.add_dataframe_asset(frame)
+            batch = asset.add_batch_definition_whole_dataframe(frame)
+            suite = self.context.suites.add(
+                gx.ExpectationSuite(name=f"frame:{frame}", expectations=[p.config for p in planned])
+            )
+            # The context gives every expectation an id; results carry it back.
+            by_id = {exp.id: p for exp, p in zip(suite.expectations, planned, strict=True)}
+            validation = self.context.validation_definitions.add(
+                gx.ValidationDefinition(name=f"frame:{frame}", data=batch, suite=suite)
+            )
+            self._definitions[frame] = (validation, by_id)
+        return self._definitions[frame]
+
     def validate(
         self, frame: str, df: pd.DataFrame, planned: list[Planned]
     ) -> list[tuple[Planned, ExpectationValidationResult]]:
-        """Run the planned expectations on the whole frame; results paired with their plan."""
-        gx = self._gx
-        batch = self.source.add_dataframe_asset(frame).add_batch_definition_whole_dataframe(frame)
-        suite = self.context.suites.add(
-            gx.ExpectationSuite(name=f"frame:{frame}", expectations=[p.config for p in planned])
-        )
-        # The context gives every expectation an id; results carry it back.
-        by_id = {exp.id: p for exp, p in zip(suite.expectations, planned, strict=True)}
-        validation = self.context.validation_definitions.add(
-            gx.ValidationDefinition(name=f"frame:{frame}", data=batch, suite=suite)
-        )
+        """Run the planned expectations on the frame (or a chunk of its rows); results paired
+        with their plan."""
+        validation, by_id = self._definition(frame, planned)
         with warnings.catch_warnings():
             # The contracts' patterns use groups, e.g. round_id `^\d{4}-(autumn|spring)$`; pandas
             # warns that str.contains ignores them, which is exactly what a match test wants.
@@ -349,25 +368,28 @@ def run(connect: Connect, suites_dir: Path = EXPECTATIONS_DIR) -> RunOutcome:
     first = {n: p for n, p in by_frame.items() if n not in SUBMISSION_FRAMES}
     later = {n: p for n, p in by_frame.items() if n in SUBMISSION_FRAMES}
 
-    # 1. Row- and file-level frames, one at a time: read under a short-lived connection and
-    #    validate without it (the warehouse has one writer; GX work must not hold the lock), then
-    #    drop it, so the peak memory is that of the largest frame, not of all frames together.
+    # 1. Row- and file-level frames, one at a time: spilled to Parquet under a short-lived
+    #    connection (the warehouse has one writer; GX work must not hold the lock), then
+    #    validated in chunks of rows (frames.py), so memory is bounded by a chunk.
     t1 = clock.perf_counter()
     validator = Validator()
     timings["gx_context_s"] = clock.perf_counter() - t1
     timings["read_frames_s"] = timings["validate_s"] = 0.0
     parts: list[pd.DataFrame] = []
     rows = 0
-    for name in first:
-        t1 = clock.perf_counter()
-        with connect() as con:
-            frame = {name: read_frame(con, name)}
-        t2 = clock.perf_counter()
-        parts += _validate_frames(validator, frame, first, outcomes, pii)
-        timings["read_frames_s"] += t2 - t1
-        timings["validate_s"] += clock.perf_counter() - t2
-        rows += len(frame[name])
-        del frame
+    with tempfile.TemporaryDirectory(prefix="edustat-dq-") as tmp:
+        for name in first:
+            t1 = clock.perf_counter()
+            spilled = Path(tmp) / f"{name}.parquet"
+            with connect() as con:
+                spill_frame(con, name, spilled)
+            timings["read_frames_s"] += clock.perf_counter() - t1
+            for chunk in frame_chunks(name, spilled):
+                t2 = clock.perf_counter()
+                parts += _validate_frames(validator, {name: chunk}, first, outcomes, pii)
+                timings["validate_s"] += clock.perf_counter() - t2
+                rows += len(chunk)
+            spilled.unlink()
 
     # 2. Statuses, then the submission-level frame, then dq.findings: one transaction.
     t1 = clock.perf_counter()
