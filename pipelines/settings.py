@@ -15,7 +15,7 @@ REFERENCE_DIR = REPO_ROOT / "sources" / "reference"
 # dbt). DuckDB's own default is 80% of RAM, which it keeps as cache; above the cap it spills to
 # disk instead, so the build's memory does not grow with the size of the country.
 DUCKDB_MEMORY_LIMIT_ENV = "EDUSTAT_DUCKDB_MEMORY_LIMIT"
-DUCKDB_MEMORY_LIMIT = "1GB"  # dbt_project/profiles.yml repeats it for dbt started from a shell
+DUCKDB_MEMORY_LIMIT = "512MB"  # dbt_project/profiles.yml repeats it for dbt started from a shell
 
 
 def duckdb_memory_limit() -> str:
