@@ -49,7 +49,7 @@ from dagster_dbt import (
 from dagster_duckdb import DuckDBResource
 from packaging import version
 
-from pipelines.dbt_command import dbt_executable
+from pipelines.executables import dbt_executable
 from pipelines.settings import DBT_PROJECT_DIR, DUCKDB_MEMORY_LIMIT_ENV, duckdb_memory_limit
 
 # What `dbt parse` reads; a change to any of these makes the manifest stale. indicators.yml is

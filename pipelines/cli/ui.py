@@ -11,20 +11,18 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import signal
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 from types import FrameType
 from typing import Annotated
 
 import psutil
 import typer
 
+from pipelines.executables import venv_executable
 from pipelines.settings import REPO_ROOT, Home
 
 DEFAULT_HOST = "127.0.0.1"
@@ -51,21 +49,11 @@ class _Stop(Exception):
     """Raised from a signal handler to leave the wait loop."""
 
 
-def dagster_executable() -> str:
-    beside = Path(sys.executable).parent / "dagster"
-    if beside.exists():
-        return str(beside)
-    found = shutil.which("dagster")
-    if not found:
-        raise FileNotFoundError("dagster executable not found (expected beside the venv's Python)")
-    return found
-
-
 def dagster_command(host: str, port: int) -> list[str]:
     """`dagster dev` for the repo's workspace.yaml, else the definitions module directly."""
     workspace = REPO_ROOT / "workspace.yaml"
     target = ["-w", str(workspace)] if workspace.is_file() else ["-m", "pipelines.definitions"]
-    return [dagster_executable(), "dev", *target, "--host", host, "--port", str(port)]
+    return [venv_executable("dagster"), "dev", *target, "--host", host, "--port", str(port)]
 
 
 def display_url(host: str, port: int) -> str:

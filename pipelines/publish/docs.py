@@ -33,7 +33,7 @@ from typing import Any
 
 import yaml
 
-from pipelines.dbt_command import dbt_executable
+from pipelines.executables import dbt_executable
 from pipelines.settings import DBT_PROJECT_DIR
 
 # What a reader needs: index.html (+ the two JSON files it loads, served over HTTP) and
