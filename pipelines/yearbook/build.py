@@ -198,9 +198,16 @@ def render_language(book: Book, release: str, lang: Lang, folder: Path) -> float
 
 def _spare_cores() -> bool:
     """Two processes pay off only with a second idle core: each worker imports matplotlib and
-    WeasyPrint again (~1.5 s), which a busy machine (a test run with xdist) cannot absorb."""
+    WeasyPrint again (~1.5 s), which a busy machine (a test run with xdist) cannot absorb.
+
+    Measured now, over 0.2 s, not by the load average: that lags a minute behind, so right after
+    the rest of `edustat run` had kept both cores busy it said "busy" to an idle machine and the
+    national yearbook took 10 s instead of 6 s."""
+    import psutil
+
     cores = os.cpu_count() or 1
-    return cores > 1 and os.getloadavg()[0] < cores - 0.5
+    busy = psutil.cpu_percent(interval=0.2) / 100 * cores  # cores in use by everything else
+    return cores - busy >= 1.5
 
 
 def _render_in_workers(book: Book, release: str, folder: Path) -> list[float]:
