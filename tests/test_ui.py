@@ -118,6 +118,9 @@ def test_ui_serves_the_code_location_and_stops_cleanly(ui) -> None:  # type: ign
         for n in nodes
         for c in (n["assetChecksOrError"].get("checks") or [])
     }
+    # `edustat ui` polls the address every 0.5 s: its announcement may follow our first answer.
+    while f"Dagster UI: {url}" not in log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.5)
     assert f"Dagster UI: {url}" in log.read_text()
     # DAGSTER_HOME = $EDUSTAT_HOME/dagster, with the instance settings `edustat run` uses.
     assert (log.parent / "home" / "dagster" / "dagster.yaml").is_file()

@@ -169,7 +169,8 @@ def ui(
         while proc.poll() is None:
             known.update(_descendants(proc.pid))
             if not announced and _ready(url):
-                typer.echo(f"Dagster UI: {url}   (Ctrl-C to stop)")
+                # Flushed: with stdout redirected (a log, a pipe) it would wait in the buffer.
+                print(f"Dagster UI: {url}   (Ctrl-C to stop)", flush=True)
                 announced = True
             elif not announced and time.monotonic() > deadline:
                 typer.echo(
