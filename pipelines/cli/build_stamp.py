@@ -27,6 +27,7 @@ import json
 import os
 from pathlib import Path
 
+from pipelines.digests import add_tree
 from pipelines.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR, REPO_ROOT, Home
 
 STAMP_FILE = "build-stamp.json"
@@ -46,16 +47,11 @@ _ENV_IGNORED = {
 def _code_digest() -> str:
     digest = hashlib.sha256()
     for root in CODE_DIRS:
-        for path in sorted(root.rglob("*")):
-            rel = path.relative_to(REPO_ROOT)
-            if not path.is_file() or _SKIP_PARTS & set(rel.parts) or path.name.startswith("."):
-                continue
-            digest.update(f"{rel.as_posix()}\0".encode())
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
+        add_tree(digest, root, REPO_ROOT, _SKIP_PARTS)
     return digest.hexdigest()
 
 
-def _registry_digest(warehouse: Path) -> str | None:
+def _registry_digest(warehouse: Path) -> str:
     import duckdb
 
     with duckdb.connect(str(warehouse), read_only=True) as con:

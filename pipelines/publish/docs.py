@@ -33,6 +33,7 @@ from typing import Any
 
 import yaml
 
+from pipelines.digests import add_tree
 from pipelines.executables import dbt_executable
 from pipelines.settings import DBT_PROJECT_DIR
 
@@ -74,11 +75,7 @@ def docs_key(db_path: Path, dbt_project_dir: Path) -> str:
     digest = hashlib.sha256()
     for package in ("dbt-core", "dbt-duckdb"):
         digest.update(f"{package}=={importlib.metadata.version(package)}\n".encode())
-    for path in sorted(dbt_project_dir.rglob("*")):
-        rel = path.relative_to(dbt_project_dir)
-        if path.is_file() and not _NOT_PROJECT_INPUTS & set(rel.parts) and rel.name[0] != ".":
-            digest.update(f"{rel.as_posix()}\0".encode())
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    add_tree(digest, dbt_project_dir, dbt_project_dir, _NOT_PROJECT_INPUTS)
     with duckdb.connect(str(db_path), read_only=True) as con:
         for sql in (
             "SELECT schema_name, table_name, comment FROM duckdb_tables()",
