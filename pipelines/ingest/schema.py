@@ -36,9 +36,19 @@ REGISTRY_COLUMNS: tuple[tuple[str, str], ...] = (
     ("status", "VARCHAR NOT NULL"),  # loaded | held_back | rejected | superseded
     ("reason", "VARCHAR"),
     ("reason_rule", "VARCHAR"),  # rule id behind `reason` (structure.* for rejected files)
+    ("reason_kk", "VARCHAR"),  # `reason` as a clerk reads it
+    ("reason_ru", "VARCHAR"),
+    # The owner, decided once here (docs/ARCHITECTURE.md "One owner per file"): the college and
+    # round of the file name; what the header says is kept beside it for the identity rules.
     ("college_bin", "VARCHAR"),
+    ("name_round_id", "VARCHAR"),
+    ("header_college_bin", "VARCHAR"),
+    ("header_round_id", "VARCHAR"),
     ("signed_at", "TIMESTAMP"),
     ("version", "INTEGER"),
+    ("is_present", "BOOLEAN"),  # the version is under landing/ now
+    # NOBD: the data-quality step found no hold-level finding (NULL: not validated).
+    ("is_acceptable", "BOOLEAN"),
     ("first_seen_at", "TIMESTAMP NOT NULL"),
     ("status_changed_at", "TIMESTAMP NOT NULL"),
 )

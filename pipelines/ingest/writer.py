@@ -43,9 +43,15 @@ class Registration:
     status: str
     reason: str | None = None
     reason_rule: str | None = None
+    reason_kk: str | None = None
+    reason_ru: str | None = None
     college_bin: str | None = None
+    name_round_id: str | None = None
+    header_college_bin: str | None = None
+    header_round_id: str | None = None
     signed_at: datetime | None = None
     version: int | None = None
+    is_present: bool = True
 
 
 def utc_now() -> datetime:
@@ -84,9 +90,15 @@ _REGISTRY_SCHEMA = {
     "status": pl.String,
     "reason": pl.String,
     "reason_rule": pl.String,
+    "reason_kk": pl.String,
+    "reason_ru": pl.String,
     "college_bin": pl.String,
+    "name_round_id": pl.String,
+    "header_college_bin": pl.String,
+    "header_round_id": pl.String,
     "signed_at": pl.Datetime("us"),
     "version": pl.Int32,
+    "is_present": pl.Boolean,
 }
 
 

@@ -9,13 +9,14 @@ codes and numeric ranges. Rules that are not in the contracts (check digits, cro
 temporal comparisons) are declared here once, next to the frame column they test.
 
 Conventions the runner relies on (each expectation's `meta`):
-- `rule_id`, `severity` (blocking|warning), `message_kk`, `message_ru`: from `rules.RULES`;
+- `rule_id`, `severity` (reject|hold|quarantine|warning, `rules.severity`), `message_kk`,
+  `message_ru`: from `rules.RULES`;
 - `sheet`, `field`: what the finding names (contract names, not frame columns); NULL `field` for a
   submission- or file-level rule; structure rules take sheet/field from the registry row;
 - `level`: `row` (one finding per failing row), `submission` (one per NOBD file, row NULL) or
   `file` (one per rejected file). The runner picks the frame from (source, level, sheet):
   `<source>.<sheet>`, `<source>.submissions` or `<source>.files` (see `frames.py`).
-GX's own `severity` is set too (critical for blocking) so GX tooling shows the same thing.
+GX's own `severity` is set too (critical for reject and hold, warning otherwise).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipelines.contracts import SOURCES, Column, Sheet, load_contract
-from pipelines.quality.rules import RULES, STRUCTURE_RULES
+from pipelines.quality.rules import RULES, STRUCTURE_RULES, severity
 from pipelines.settings import EXPECTATIONS_DIR
 
 if TYPE_CHECKING:
@@ -294,16 +295,17 @@ def build() -> dict[str, ExpectationSuite]:
             expectations = []
             for cls, kwargs, rule_id, sheet, field, level in specs:
                 rule = RULES[rule_id]
+                cost = severity(rule_id, source, sheet)
                 meta = {
                     "rule_id": rule_id,
-                    "severity": rule.severity,
+                    "severity": cost,
                     "message_kk": rule.message_kk,
                     "message_ru": rule.message_ru,
                     "sheet": sheet,
                     "field": field,
                     "level": level,
                 }
-                gx_severity = "critical" if rule.severity == "blocking" else "warning"
+                gx_severity = "critical" if cost in ("reject", "hold") else "warning"
                 expectations.append(getattr(gxe, cls)(**kwargs, meta=meta, severity=gx_severity))
             name = f"{source}.{family}"
             suites[name] = gx.ExpectationSuite(

@@ -11,10 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Severity = Literal["blocking", "warning"]
-
-# Suite families: the part of a suite's name after the source (`nobd_submission.domain`).
-FAMILIES = ("structure", "identifiers", "domain", "logic", "cross_source", "temporal")
+# What a failed rule costs (docs/ARCHITECTURE.md "Acceptance policy"): `reject` the file (it
+# cannot be read), `hold` the submission (it cannot be trusted as a whole; the previous accepted
+# version stays current), `quarantine` the row (left out of facts and indicators, the rest
+# counts), `warning` (reported, nothing excluded).
+Severity = Literal["reject", "hold", "quarantine", "warning"]
+SEVERITIES: tuple[Severity, ...] = ("reject", "hold", "quarantine", "warning")
 
 
 @dataclass(frozen=True)
@@ -36,99 +38,99 @@ RULES: dict[str, Rule] = {
         _r(
             "structure.unreadable_file",
             "structure",
-            "blocking",
+            "reject",
             "Файл оқылмайды (жұмыс кітабы бүлінген немесе толық емес)",
             "Файл не читается (книга повреждена или неполная)",
         ),
-        _r("structure.empty_file", "structure", "blocking", "Файл бос", "Файл пустой"),
+        _r("structure.empty_file", "structure", "reject", "Файл бос", "Файл пустой"),
         _r(
             "structure.bad_encoding",
             "structure",
-            "blocking",
+            "reject",
             "Мәтін кодтауы UTF-8 те, Windows-1251 де емес",
             "Кодировка текста не UTF-8 и не Windows-1251",
         ),
         _r(
             "structure.missing_sheet",
             "structure",
-            "blocking",
+            "reject",
             "Міндетті парақ (бөлім) жоқ",
             "Отсутствует обязательный лист (раздел)",
         ),
         _r(
             "structure.missing_column",
             "structure",
-            "blocking",
+            "reject",
             "Міндетті баған жоқ",
             "Отсутствует обязательный столбец",
         ),
         _r(
             "identifiers.iin_checksum",
             "identifiers",
-            "blocking",
+            "quarantine",
             "ЖСН бақылау цифры қате",
             "Неверная контрольная цифра ИИН",
         ),
         _r(
             "identifiers.bin_checksum",
             "identifiers",
-            "blocking",
+            "quarantine",
             "БСН бақылау цифры қате",
             "Неверная контрольная цифра БИН",
         ),
         _r(
             "identifiers.unknown_region",
             "identifiers",
-            "blocking",
+            "warning",
             "Өңір анықтамалықта жоқ",
             "Регион отсутствует в справочнике",
         ),
         _r(
             "identifiers.unknown_specialty",
             "identifiers",
-            "blocking",
+            "quarantine",
             "Мамандық коды жіктеуіште жоқ",
             "Код специальности отсутствует в классификаторе",
         ),
         _r(
             "identifiers.unknown_qualification",
             "identifiers",
-            "blocking",
+            "quarantine",
             "Біліктілік коды жіктеуіште жоқ",
             "Код квалификации отсутствует в классификаторе",
         ),
         _r(
             "domain.allowed_values",
             "domain",
-            "blocking",
+            "quarantine",
             "Мән рұқсат етілген мәндер тізімінде жоқ",
             "Значение не входит в список допустимых",
         ),
         _r(
             "domain.range",
             "domain",
-            "blocking",
+            "quarantine",
             "Мән рұқсат етілген ауқымнан тыс",
             "Значение вне допустимого диапазона",
         ),
         _r(
             "domain.required_value",
             "domain",
-            "blocking",
+            "quarantine",
             "Міндетті өріс толтырылмаған",
             "Не заполнено обязательное поле",
         ),
         _r(
             "logic.kazakh_copies_exceed_total",
             "logic",
-            "blocking",
+            "quarantine",
             "Қазақ тіліндегі оқулықтар данасы барлық данадан көп",
             "Экземпляров учебников на казахском языке больше, чем всего",
         ),
         _r(
             "logic.dual_without_enterprise",
             "logic",
-            "blocking",
+            "quarantine",
             "Дуальды оқытудағы білім алушының кәсіпорын БСН-і көрсетілмеген",
             "Для обучающегося по дуальной системе не указан БИН предприятия",
         ),
@@ -142,14 +144,14 @@ RULES: dict[str, Rule] = {
         _r(
             "logic.duplicate_student_in_submission",
             "logic",
-            "blocking",
+            "quarantine",
             "Бір білім алушы тапсырыста бірнеше рет көрсетілген",
             "Обучающийся указан в отчёте несколько раз",
         ),
         _r(
             "logic.duplicate_student_across_colleges",
             "logic",
-            "blocking",
+            "warning",
             "Білім алушы осы кезеңде бірнеше колледжде көрсетілген",
             "Обучающийся указан в этом периоде в нескольких колледжах",
         ),
@@ -181,7 +183,82 @@ RULES: dict[str, Rule] = {
             "Білім алушылар саны алдыңғы кезеңмен салыстырғанда 40%-дан астам өзгерген",
             "Численность обучающихся изменилась более чем на 40% к предыдущему периоду",
         ),
+        _r(
+            "identity.bin_mismatch",
+            "identity",
+            "hold",
+            "Файл атауындағы БСН мен тақырыптағы БСН сәйкес келмейді",
+            "БИН в имени файла и БИН в заголовке не совпадают",
+        ),
+        _r(
+            "identity.round_mismatch",
+            "identity",
+            "hold",
+            "Жинау кезеңі файл атауында, тақырыпта және қалтада әртүрлі",
+            "Период сбора в имени файла, в заголовке и в папке различается",
+        ),
+        _r(
+            "identity.header_rows",
+            "identity",
+            "hold",
+            "Тақырып парағында бір жолдан артық бар",
+            "На листе заголовка больше одной строки",
+        ),
+        _r(
+            "submission.defective_rows",
+            "submission",
+            "hold",
+            "Парақтағы ақаулы жолдар шектен көп: қате жүйелі (мысалы, ЖСН сан ретінде енгізілген)",
+            "Доля ошибочных строк листа выше порога: ошибка систематическая "
+            "(например, ИИН введены как числа)",
+        ),
+        _r(
+            "cross.contingent_implausible",
+            "cross_source",
+            "hold",
+            "Білім алушылар саны паспорттағы қуаттан немесе алдыңғы кезеңнен 3 еседен артық",
+            "Численность обучающихся более чем в 3 раза превышает мощность по паспорту "
+            "или предыдущий период",
+        ),
+        _r(
+            "identifiers.ambiguous_region",
+            "identifiers",
+            "warning",
+            "Өңір атауы бірмәнді емес (бірнеше өңірге сәйкес келеді), өңір белгісіз деп алынды",
+            "Название региона неоднозначно (подходит нескольким регионам), регион считается "
+            "неизвестным",
+        ),
+        _r(
+            "identifiers.region_not_yet_established",
+            "identifiers",
+            "warning",
+            "Бұл өңір паспорт күнінде әлі құрылмаған (8 маусым 2022 жылға дейін)",
+            "Этот регион на дату паспорта ещё не образован (до 8 июня 2022 года)",
+        ),
+        _r(
+            "identifiers.passport_conflict",
+            "identifiers",
+            "warning",
+            "Паспортта бір БСН әртүрлі мәндермен бірнеше рет көрсетілген",
+            "В паспорте один БИН указан несколько раз с разными значениями",
+        ),
     )
 }
 
 STRUCTURE_RULES = tuple(r for r in RULES if RULES[r].family == "structure")
+
+# Share of a sheet's rows that may be quarantined before the fault counts as systematic and the
+# submission is held back (submission.defective_rows); a single defective row never holds.
+DEFECTIVE_ROWS_SHARE = 0.05
+# Students above this multiple of the passport capacity or of the previous round's accepted count
+# hold the submission back (cross.contingent_implausible); milder excess only warns.
+IMPLAUSIBLE_FACTOR = 3.0
+
+
+def severity(rule_id: str, source: str, sheet: str | None) -> Severity:
+    """The cost of one failed rule where it fails. A row rule on the NOBD header holds the whole
+    submission: the header is the submission's identity, there is no "rest" to keep."""
+    rule = RULES[rule_id]
+    if rule.severity == "quarantine" and source == "nobd_submission" and sheet == "header":
+        return "hold"
+    return rule.severity
