@@ -76,15 +76,17 @@ def _parse(
 def registration(
     contract: Contract, task: Task, parsed: ParsedFile | None, rejected: Rejected | None
 ) -> Registration:
-    """The registry row: BIN and signing time from the NOBD header, version from the name."""
+    """The registry row. The owner is decided here, once: the college and round of the file
+    name (an NOBD file is filed under them); what the header says is kept beside it, for the
+    identity rules (docs/ARCHITECTURE.md "Acceptance policy")."""
     fields = contract.match_file(task.file.path.rsplit("/", 1)[-1]) or {}
     version = int(fields["version"]) if fields.get("version") else None
-    college_bin, signed_at = fields.get("college_bin"), None
+    header_bin = header_round = signed_at = None
     if parsed is not None and contract.source == NOBD:
         header = parsed.sheet("header")
         if header is not None and header.frame.height:
             first = header.frame.row(0, named=True)
-            college_bin = first.get("college_bin") or college_bin
+            header_bin, header_round = first.get("college_bin"), first.get("round_id")
             signed_at = first.get("signed_at")
     return Registration(
         file_id=task.file_id,
@@ -96,7 +98,10 @@ def registration(
         status="rejected" if rejected else "loaded",
         reason=rejected.reason if rejected else None,
         reason_rule=rejected.rule if rejected else None,
-        college_bin=college_bin,
+        college_bin=fields.get("college_bin"),
+        name_round_id=fields.get("round_id"),
+        header_college_bin=header_bin,
+        header_round_id=header_round,
         signed_at=signed_at,
         version=version,
     )

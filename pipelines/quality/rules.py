@@ -65,6 +65,13 @@ RULES: dict[str, Rule] = {
             "Отсутствует обязательный столбец",
         ),
         _r(
+            "structure.conflicting_sheets",
+            "structure",
+            "reject",
+            "Бір бөлімге арналған екі парақтың бағандары әртүрлі",
+            "Два листа одного раздела имеют разные столбцы",
+        ),
+        _r(
             "identifiers.iin_checksum",
             "identifiers",
             "quarantine",
