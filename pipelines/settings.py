@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipelines.quality.rules import DEFECTIVE_ROWS_SHARE
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
@@ -20,6 +22,15 @@ DUCKDB_MEMORY_LIMIT = "512MB"  # dbt_project/profiles.yml repeats it for dbt sta
 
 def duckdb_memory_limit() -> str:
     return os.environ.get(DUCKDB_MEMORY_LIMIT_ENV) or DUCKDB_MEMORY_LIMIT
+
+
+# Share of a sheet's rows that may be quarantined before the submission is held back
+# (rule submission.defective_rows, docs/ARCHITECTURE.md "Acceptance policy").
+DEFECTIVE_ROWS_SHARE_ENV = "EDUSTAT_DEFECTIVE_ROWS_SHARE"
+
+
+def defective_rows_share() -> float:
+    return float(os.environ.get(DEFECTIVE_ROWS_SHARE_ENV) or DEFECTIVE_ROWS_SHARE)
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,13 @@
-"""The file registry's currency rules: which version of a file or submission is current.
+"""The file registry's presence and currency rules, recomputed for a whole partition after every
+ingest of it from the versions present under landing/ now, so the outcome depends only on what is
+there, never on the order files arrived:
 
-Recomputed for a whole partition after every ingest of it, from the versions present under
-landing/ now, so the outcome depends only on what is there, never on the order files arrived:
-
-- a version no longer present (its path was deleted or now has other content) is `superseded`;
-- NOBD: among present loaded/held_back/superseded versions, per college BIN (from the header),
-  the latest `signed_at` (ties: higher version, then path) is current, the others `superseded`;
+- `is_present` says whether the version is under landing/ now; a readable version no longer
+  present is `superseded`;
+- NOBD: every present readable version is a candidate (`loaded` when new or back again); which
+  one is current depends on its data quality, so the data-quality step decides among them
+  (docs/ARCHITECTURE.md "Acceptance policy", pipelines/quality/currency.py);
 - other sources: every present readable version is current (one per path);
-- a current version keeps `loaded` or `held_back` (the data-quality step owns that choice);
-  a current version that was `superseded` comes back as `loaded`;
 - `rejected` never changes: an unreadable version stays unreadable.
 """
 
@@ -46,36 +45,28 @@ def known_file_ids(
     return {r[0] for r in rows}
 
 
-def _decide(
-    versions: pl.DataFrame, present: set[str], source: str
-) -> list[tuple[str, str, str | None]]:
-    """(file_id, new status, reason) for every version whose status must change."""
-    changes: list[tuple[str, str, str | None]] = []
+Change = tuple[str, str, str | None, bool]  # file_id, status, reason, is_present
+
+
+def _decide(versions: pl.DataFrame, present: set[str]) -> list[Change]:
+    """(file_id, status, reason, is_present) for every version whose row must change."""
     present_paths = set(versions.filter(pl.col("file_id").is_in(list(present))).get_column("path"))
-    readable = versions.filter(pl.col("status").is_in(READABLE))
-    for row in readable.filter(~pl.col("file_id").is_in(list(present))).iter_rows(named=True):
-        if row["status"] != "superseded":
-            gone = (
-                "replaced by a new version at the same path"
-                if row["path"] in present_paths
-                else "file no longer in landing/"
-            )
-            changes.append((row["file_id"], "superseded", gone))
-    candidates = readable.filter(pl.col("file_id").is_in(list(present)))
-    key = "college_bin" if source == NOBD else "path"
-    ranked = candidates.sort(
-        ["signed_at", "version", "path", "file_id"],
-        descending=[True, True, True, False],
-        nulls_last=True,
-    ).with_columns(
-        pl.col("path").first().over(key).alias("current_path"),
-        (pl.int_range(pl.len()).over(key) == 0).alias("is_current"),
-    )
-    for row in ranked.iter_rows(named=True):
-        if row["is_current"] and row["status"] == "superseded":
-            changes.append((row["file_id"], "loaded", None))
-        elif not row["is_current"] and row["status"] != "superseded":
-            changes.append((row["file_id"], "superseded", f"superseded by {row['current_path']}"))
+    changes: list[Change] = []
+    for row in versions.iter_rows(named=True):
+        here = row["file_id"] in present
+        status, reason = row["status"], row["reason"]
+        if status in READABLE and not here:
+            if status != "superseded":
+                status = "superseded"
+                reason = (
+                    "replaced by a new version at the same path"
+                    if row["path"] in present_paths
+                    else "file no longer in landing/"
+                )
+        elif status == "superseded" and here and not row["is_present"]:
+            status, reason = "loaded", None  # back under landing/: a candidate again
+        if (status, reason, here) != (row["status"], row["reason"], row["is_present"]):
+            changes.append((row["file_id"], status, reason, here))
     return changes
 
 
@@ -88,16 +79,21 @@ def refresh_currency(
 ) -> CurrencyChange:
     """Apply the currency rules to one (source, partition) in one transaction."""
     versions = con.sql(
-        f"SELECT file_id, path, status, college_bin, signed_at, version FROM {REGISTRY} "
+        f"SELECT file_id, path, status, reason, is_present FROM {REGISTRY} "
         "WHERE source = $source AND partition_key = $partition",
         params={"source": source, "partition": partition_key},
     ).pl()
-    changes = _decide(versions, present, source)
+    changes = _decide(versions, present)
     if not changes:
         return CurrencyChange(0, 0)
     frame = pl.DataFrame(
         changes,
-        schema={"file_id": pl.String, "status": pl.String, "reason": pl.String},
+        schema={
+            "file_id": pl.String,
+            "status": pl.String,
+            "reason": pl.String,
+            "is_present": pl.Boolean,
+        },
         orient="row",
     )
     con.execute("BEGIN TRANSACTION")
@@ -105,7 +101,12 @@ def refresh_currency(
         con.register("_changes", frame.to_arrow())
         con.execute(
             f"""UPDATE {REGISTRY} AS f
-                SET status = c.status, reason = c.reason, reason_rule = NULL, status_changed_at = ?
+                SET status = c.status,
+                    reason = c.reason,
+                    reason_rule = CASE WHEN f.status = c.status THEN f.reason_rule END,
+                    is_present = c.is_present,
+                    status_changed_at = CASE WHEN f.status = c.status THEN f.status_changed_at
+                                             ELSE ? END
                 FROM _changes AS c WHERE f.file_id = c.file_id""",
             [at or utc_now()],
         )
@@ -114,5 +115,5 @@ def refresh_currency(
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    superseded = sum(1 for _, status, _ in changes if status == "superseded")
+    superseded = sum(1 for _, status, _, _ in changes if status == "superseded")
     return CurrencyChange(superseded, len(changes) - superseded)

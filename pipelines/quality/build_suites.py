@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipelines.contracts import SOURCES, Column, Sheet, load_contract
-from pipelines.quality.rules import RULES, STRUCTURE_RULES, severity
+from pipelines.quality.rules import IMPLAUSIBLE_FACTOR, RULES, STRUCTURE_RULES, severity
 from pipelines.settings import EXPECTATIONS_DIR
 
 if TYPE_CHECKING:
@@ -128,6 +128,12 @@ def _is_true(column: str) -> Any:
     return GxColumn(column) == True  # noqa: E712 -- builds a GX condition, not a comparison
 
 
+def _absent(column: str, rule: str, sheet: str, field: str | None) -> Spec:
+    """A per-row description of a violation the frame computes: it must be NULL. The finding
+    shows the description (e.g. both BINs of a mismatch)."""
+    return ("ExpectColumnValuesToBeNull", {"column": column}, rule, sheet, field, "row")
+
+
 def _region_known(sheet: str) -> Spec:
     return _flag("region_known", "identifiers.unknown_region", sheet, "region")
 
@@ -152,6 +158,11 @@ def _nobd_specs() -> dict[str, list[Spec]]:
     contract = load_contract("nobd_submission")
     return {
         "structure": _structure_specs(),
+        "identity": [
+            _absent("bin_mismatch", "identity.bin_mismatch", "header", "college_bin"),
+            _absent("round_mismatch", "identity.round_mismatch", "header", "round_id"),
+            _absent("extra_header_row", "identity.header_rows", "header", None),
+        ],
         "identifiers": [
             _flag("college_bin_valid", "identifiers.bin_checksum", "header", "college_bin"),
             _region_known("header"),
@@ -198,13 +209,8 @@ def _nobd_specs() -> dict[str, list[Spec]]:
                 "birth_date",
                 "row",
             ),
-            (
-                "ExpectColumnValuesToBeBetween",
-                {"column": "iin_rows_in_submission", "max_value": 1},
-                "logic.duplicate_student_in_submission",
-                "students",
-                "iin",
-                "row",
+            _absent(
+                "iin_repeat_of_row", "logic.duplicate_student_in_submission", "students", "iin"
             ),
             (
                 "ExpectColumnValuesToBeBetween",
@@ -220,6 +226,14 @@ def _nobd_specs() -> dict[str, list[Spec]]:
                 "ExpectColumnValuesToBeBetween",
                 {"column": "students_per_capacity", "max_value": CAPACITY_FACTOR},
                 "cross.contingent_exceeds_capacity",
+                "students",
+                None,
+                "submission",
+            ),
+            (
+                "ExpectColumnValuesToBeBetween",
+                {"column": "students_multiple", "max_value": IMPLAUSIBLE_FACTOR},
+                "cross.contingent_implausible",
                 "students",
                 None,
                 "submission",

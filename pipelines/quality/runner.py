@@ -7,12 +7,15 @@ mapped back to its suite and rule through `meta`. Failing rows are attributed wi
 `unexpected_index_column_names` (`_file_id`, `_row_number`) and joined back to the frame for the
 college and offending value.
 
-Order of work (docs/ARCHITECTURE.md "Data-quality output"):
-1. spill every row-level and file-level frame (one query each), validate it chunk by chunk;
-2. in one transaction: set current NOBD submissions with a blocking finding to `held_back` and
-   the others back to `loaded`; read the submission frame (its temporal rule compares against the
-   previous round's *accepted* submission, which step 2 has just decided); validate it (warnings
-   only, so it cannot change a status); replace `dq.findings`.
+Order of work (docs/ARCHITECTURE.md "Data-quality output", "Acceptance policy"):
+1. spill every row-level and file-level frame (one query each), validate it chunk by chunk; every
+   NOBD version present under landing/ is validated, not only the latest;
+2. in one transaction: hold the versions with a hold finding or with systematic row defects
+   (submission.defective_rows, a rule over the findings themselves) and decide which version of
+   each college and round is current (currency.py); read the submission frame (its rules compare
+   against the previous round's *accepted* submission, just decided) and validate it; hold what
+   it holds and decide again; keep the findings of current and held-back versions only; replace
+   `dq.findings`.
 
 An expectation that errors (exception_info) is not bad data: it is reported separately and the
 Dagster check fails with ERROR severity (pipelines/assets/quality.py).
@@ -33,9 +36,9 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipelines.contracts import all_contracts
-from pipelines.ingest.registry import REGISTRY
-from pipelines.ingest.writer import utc_now
+from pipelines.contracts import all_contracts, load_contract
+from pipelines.ingest.registry import NOBD, REGISTRY
+from pipelines.quality import currency
 from pipelines.quality.frames import (
     SUBMISSION_FRAMES,
     frame_chunks,
@@ -43,7 +46,8 @@ from pipelines.quality.frames import (
     read_frame,
     spill_frame,
 )
-from pipelines.settings import EXPECTATIONS_DIR
+from pipelines.quality.rules import RULES
+from pipelines.settings import EXPECTATIONS_DIR, defective_rows_share
 
 if TYPE_CHECKING:
     import duckdb
@@ -282,7 +286,8 @@ def findings_of(
     value_col = None
     source = planned.suite.split(".")[0]
     field_name = meta["field"]
-    if level == "submission":
+    if level == "submission" or planned.config["type"] == "expect_column_values_to_be_null":
+        # The column measures or describes the violation (e.g. both BINs of a mismatch).
         value_col = planned.config["kwargs"].get("column")
     elif level == "row" and field_name in df.columns:
         value_col = field_name
@@ -396,85 +401,96 @@ def run(connect: Connect, suites_dir: Path = EXPECTATIONS_DIR) -> RunOutcome:
     with connect() as con:
         con.execute("begin transaction")
         try:
-            counts = _update_statuses(con, _concat(parts))
+            versions = currency.present_versions(con)
+            parts.append(_defective_rows(con, _concat(parts)))
+            holds = _holds(_concat(parts))
+            before = currency.apply(con, versions, currency.decide(versions, holds))
             later_frames = {name: read_frame(con, name) for name in later}
             rows += sum(len(df) for df in later_frames.values())
             parts += _validate_frames(validator, later_frames, later, outcomes, pii)
             findings = _concat(parts)
-            n = _write_findings(con, findings)
+            decisions = currency.decide(versions, _holds(findings))
+            counts = currency.apply(con, versions, decisions)
+            superseded = {f for f, d in decisions.items() if d.status == "superseded"}
+            n = _write_findings(con, findings.loc[~findings["file_id"].isin(superseded)])
             con.execute("commit")
         except BaseException:
             con.execute("rollback")
             raise
     timings["statuses_and_write_s"] = clock.perf_counter() - t1
     timings["total_s"] = clock.perf_counter() - t0
-    return RunOutcome(outcomes, n, *counts, rows_validated=rows, timings=timings)
+    return RunOutcome(
+        outcomes,
+        n,
+        counts.held_back,
+        before.released + counts.released,
+        counts.newly_held_back,
+        rows_validated=rows,
+        timings=timings,
+    )
 
 
-def _update_statuses(
-    con: duckdb.DuckDBPyConnection, findings: pd.DataFrame
-) -> tuple[int, int, int]:
-    """held_back <-> loaded for current NOBD submissions; returns (held back, released, newly)."""
+def _holds(findings: pd.DataFrame) -> dict[str, str]:
+    """file_id -> the rule ids (sorted, comma-separated) of its hold findings."""
+    held = findings.loc[findings["severity"] == "hold", ["file_id", "rule_id"]].drop_duplicates()
+    return {
+        str(fid): ", ".join(sorted(group["rule_id"]))
+        for fid, group in held.groupby("file_id", sort=False)
+    }
+
+
+def _defective_rows(con: duckdb.DuckDBPyConnection, findings: pd.DataFrame) -> pd.DataFrame:
+    """submission.defective_rows: an NOBD sheet with more than one quarantined row and more than
+    `defective_rows_share()` of its rows quarantined. A rule over the findings, so it runs here,
+    after the row rules: one finding per (version, sheet), row and field NULL."""
     import pandas as pd
 
-    blocking = findings.loc[findings["severity"] == "blocking", ["file_id", "rule_id"]]
-    reasons = (
-        blocking.drop_duplicates()
-        .sort_values("rule_id")
-        .groupby("file_id")["rule_id"]
-        .agg(", ".join)
-        .reset_index(name="reason")
-        if not blocking.empty
-        else pd.DataFrame({"file_id": pd.Series(dtype="str"), "reason": pd.Series(dtype="str")})
+    quarantined = findings.loc[
+        (findings["severity"] == "quarantine") & findings["row_number"].notna(),
+        ["file_id", "college_bin", "sheet", "row_number"],
+    ].drop_duplicates()
+    if quarantined.empty:
+        return pd.DataFrame(columns=FINDING_COLUMNS)
+    defective = (
+        quarantined.groupby(["file_id", "college_bin", "sheet"], dropna=False)
+        .size()
+        .reset_index(name="defective")
     )
-    now = utc_now()
-    con.register("_dq_blocking", reasons)
-    try:
-        newly = con.execute(
-            f"""
-            select count(*) from {REGISTRY} f join _dq_blocking b using (file_id)
-            where f.source = 'nobd_submission' and f.status = 'loaded'
-            """
-        ).fetchall()[0][0]
-        released = con.execute(
-            f"""
-            select count(*) from {REGISTRY}
-            where source = 'nobd_submission' and status = 'held_back'
-              and file_id not in (select file_id from _dq_blocking)
-            """
-        ).fetchall()[0][0]
-        # The reason names the rule ids; the timestamp moves only when the status does.
-        con.execute(
-            f"""
-            update {REGISTRY} as f
-            set status = 'held_back',
-                reason = b.reason,
-                reason_rule = null,
-                status_changed_at = case when f.status = 'held_back' then f.status_changed_at
-                                         else ? end
-            from _dq_blocking as b
-            where f.file_id = b.file_id
-              and f.source = 'nobd_submission'
-              and f.status in ('loaded', 'held_back')
-            """,
-            [now],
-        )
-        con.execute(
-            f"""
-            update {REGISTRY}
-            set status = 'loaded', reason = null, reason_rule = null, status_changed_at = ?
-            where source = 'nobd_submission' and status = 'held_back'
-              and file_id not in (select file_id from _dq_blocking)
-            """,
-            [now],
-        )
-        held = con.execute(
-            f"select count(*) from {REGISTRY} where source = 'nobd_submission' "
-            "and status = 'held_back'"
-        ).fetchall()[0][0]
-    finally:
-        con.unregister("_dq_blocking")
-    return int(held), int(released), int(newly)
+    totals = _sheet_rows(con)
+    merged = defective.merge(totals, on=["file_id", "sheet"], how="inner")
+    share = defective_rows_share()
+    over = merged.loc[(merged["defective"] > 1) & (merged["defective"] > share * merged["rows"])]
+    rule = RULES["submission.defective_rows"]
+    return pd.DataFrame(
+        {
+            "suite": "nobd_submission.submission",
+            "file_id": over["file_id"],
+            "college_bin": over["college_bin"],
+            "sheet": over["sheet"],
+            "row_number": None,
+            "field": None,
+            "rule_id": rule.rule_id,
+            "severity": rule.severity,
+            "offending_value": [
+                f"{d} / {r} ({d / r:.0%})"
+                for d, r in zip(over["defective"], over["rows"], strict=True)
+            ],
+            "message_kk": rule.message_kk,
+            "message_ru": rule.message_ru,
+        },
+        columns=FINDING_COLUMNS,
+    )
+
+
+def _sheet_rows(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Rows per (NOBD file version, sheet) in the raw layer."""
+    sheets = load_contract(NOBD).sheets
+    sql = " union all ".join(
+        f"select _file_id as file_id, '{sheet.name}' as sheet, count(*) as rows "
+        f"from raw.{sheet.raw_table} group by _file_id"
+        for sheet in sheets
+    )
+    return con.sql(sql).df()
 
 
 def _write_findings(con: duckdb.DuckDBPyConnection, findings: pd.DataFrame) -> int:

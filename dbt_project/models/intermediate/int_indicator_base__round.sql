@@ -1,5 +1,6 @@
 -- Base of the round-grained indicators: one row per college expected in a round, with the
--- additive measures of its accepted current submission (NULL when it has none). The measures are
+-- additive measures of its accepted current submission (NULL when it has none), summed over
+-- its rows that are not quarantined. The measures are
 -- what indicators.yml's numerator/denominator expressions aggregate.
 with
 
@@ -12,7 +13,8 @@ students as (
         _file_id as file_id,
         count(*) as students_total,
         count(*) filter (where dual_training) as students_dual
-    from {{ ref('stg_nobd__students') }}
+    from {{ ref('stg_nobd__students') }} as s
+    where {{ not_quarantined('s') }}
     group by _file_id
 ),
 
@@ -21,7 +23,8 @@ library as (
         _file_id as file_id,
         sum(copies_total) as copies_total,
         sum(copies_kk) as copies_kk
-    from {{ ref('stg_nobd__library') }}
+    from {{ ref('stg_nobd__library') }} as l
+    where {{ not_quarantined('l') }}
     group by _file_id
 )
 

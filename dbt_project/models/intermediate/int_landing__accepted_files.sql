@@ -1,12 +1,12 @@
 -- depends_on: {{ source('dq', 'findings') }}
 -- The statuses read here are final only after the data-quality step (Dagster asset
--- `dq_findings`) has moved blocking submissions to `held_back`. This table must therefore be
+-- `dq_findings`) has decided which NOBD version is current. This table must therefore be
 -- built after that step, and the line above makes it so: without it Dagster may build this table
 -- (which reads only staging) before the step, and a held-back submission would count.
 --
 -- File versions whose rows the marts may use: status `loaded` (accepted; docs/ARCHITECTURE.md).
--- NOBD: the ingest keeps one current version per college and round, and the data-quality step
--- moves a current one with a blocking finding to `held_back`, so `loaded` = accepted current.
+-- NOBD: the data-quality step keeps one `loaded` version per college and round, the latest
+-- acceptable one (docs/ARCHITECTURE.md "Acceptance policy"), so `loaded` = accepted current.
 -- Passports and CIS exports: should a file be delivered again under the same name, only the
 -- latest loaded version counts (the ingest may keep the older version's rows).
 select

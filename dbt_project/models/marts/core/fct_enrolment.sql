@@ -24,3 +24,4 @@ select
     s._row_number as row_number
 from {{ ref('stg_nobd__students') }} as s
 {{ accepted_submission_joins('s') }}
+where {{ not_quarantined('s') }}

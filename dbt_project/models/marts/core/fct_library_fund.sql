@@ -15,3 +15,4 @@ select
     l._row_number as row_number
 from {{ ref('stg_nobd__library') }} as l
 {{ accepted_submission_joins('l') }}
+where {{ not_quarantined('l') }}

@@ -1,7 +1,8 @@
--- Timeliness per expected college per round (docs/ARCHITECTURE.md "Timeliness"), plus one row
--- per superseded submission. `missing` = no accepted current submission, which includes a current
--- submission held back for blocking findings (file_id set, blocking_findings > 0) and a college
--- whose only file was rejected (file_id NULL; its structure finding is in marts.dq_findings).
+-- Timeliness per expected college per round (docs/ARCHITECTURE.md "Timeliness", "Acceptance
+-- policy"), plus one row per superseded submission. `missing` = no accepted current submission,
+-- which includes a submission held back with no earlier accepted version (file_id set, hold
+-- findings > 0) and a college whose only file was rejected (file_id NULL; its structure finding
+-- is in marts.dq_findings). on_time/late are judged on the first acceptable version.
 with
 
 expected as (
@@ -28,22 +29,55 @@ extension_days as (
     group by e.round_id, e.college_bin
 ),
 
--- The current submission of each college and round: the accepted one, else the held-back one
--- (the latest signed if a college has two, which only a mistyped header BIN can cause).
+-- Every NOBD version present under landing/, by its owner (college of the file name) and round.
+versions as (
+    select
+        partition_key as round_id,
+        college_bin,
+        file_id,
+        path as file_path,
+        signed_at,
+        status,
+        is_acceptable
+    from {{ ref('stg_landing_files') }}
+    where source = 'nobd_submission'
+        and status <> 'rejected'
+        and is_present
+),
+
+-- Per college and round (docs/ARCHITECTURE.md "Acceptance policy"): the current accepted
+-- version, the latest held-back one, and the first acceptable one, on whose signing time
+-- timeliness is judged.
+per_college as (
+    select
+        round_id,
+        college_bin,
+        max(file_id) filter (where status = 'loaded') as accepted_file_id,
+        arg_max(file_id, signed_at) filter (where status = 'held_back') as held_back_file_id,
+        min(signed_at) filter (where is_acceptable) as first_accepted_signed_at
+    from versions
+    group by round_id, college_bin
+),
+
 current_submissions as (
-    select *
-    from {{ ref('dq_current_submissions') }}
-    qualify row_number() over (
-        partition by round_id, college_bin
-        order by is_accepted desc, signed_at desc nulls last, file_id
-    ) = 1
+    select
+        p.round_id,
+        p.college_bin,
+        p.held_back_file_id,
+        p.first_accepted_signed_at,
+        v.file_id,
+        v.file_path,
+        v.signed_at,
+        v.status = 'loaded' as is_accepted
+    from per_college as p
+    inner join versions as v
+        on v.file_id = coalesce(p.accepted_file_id, p.held_back_file_id)
 ),
 
 superseded as (
     select
         f.partition_key as round_id,
-        coalesce(nullif(regexp_extract(f.path, '(\d{12})_[^/]*$', 1), ''), f.college_bin)
-            as college_bin,
+        f.college_bin,
         f.file_id,
         f.path as file_path,
         f.signed_at
@@ -55,7 +89,8 @@ superseded as (
 findings as (
     select
         file_id,
-        count(*) filter (where severity = 'blocking') as blocking_findings,
+        count(*) filter (where severity = 'hold') as hold_findings,
+        count(*) filter (where severity = 'quarantine') as quarantine_findings,
         count(*) filter (where severity = 'warning') as warning_findings
     from {{ source('dq', 'findings') }}
     group by file_id
@@ -72,9 +107,20 @@ status_rows as (
         r.deadline_at + to_days(cast(x.extra_days as integer)) as deadline_at,
         case
             when s.file_id is null or not s.is_accepted then 'missing'
-            when s.signed_at <= r.deadline_at + to_days(cast(x.extra_days as integer)) then 'on_time'
+            when s.first_accepted_signed_at <= r.deadline_at + to_days(cast(x.extra_days as integer))
+                then 'on_time'
             else 'late'
-        end as status
+        end as status,
+        s.first_accepted_signed_at,
+        s.held_back_file_id,
+        coalesce(s.is_accepted and s.held_back_file_id is not null, false)
+            as previous_version_current,
+        coalesce(
+            s.is_accepted
+            and s.signed_at > s.first_accepted_signed_at
+            and s.signed_at > r.deadline_at + to_days(cast(x.extra_days as integer)),
+            false
+        ) as corrected_after_due_date
     from expected as e
     inner join rounds as r
         on r.round_id = e.round_id
@@ -95,7 +141,11 @@ superseded_rows as (
         s.file_path,
         s.signed_at,
         r.deadline_at + to_days(cast(coalesce(x.extra_days, 0) as integer)) as deadline_at,
-        'superseded' as status
+        'superseded' as status,
+        cast(null as timestamp) as first_accepted_signed_at,
+        cast(null as varchar) as held_back_file_id,
+        false as previous_version_current,
+        false as corrected_after_due_date
     from superseded as s
     left join rounds as r
         on r.round_id = s.round_id
@@ -112,7 +162,8 @@ superseded_rows as (
 
 select
     u.*,
-    coalesce(f.blocking_findings, 0) as blocking_findings,
+    coalesce(f.hold_findings, 0) as hold_findings,
+    coalesce(f.quarantine_findings, 0) as quarantine_findings,
     coalesce(f.warning_findings, 0) as warning_findings
 from (
     select * from status_rows

@@ -12,5 +12,5 @@ select
     s.titles_total,
     s.titles_kk
 from {{ ref('stg_nobd__library') }} as s
-inner join {{ ref('dq_current_submissions') }} as c
+inner join {{ ref('dq_submission_versions') }} as c
     on c.file_id = s._file_id

@@ -8,5 +8,5 @@ select
     s.headcount,
     s.fte
 from {{ ref('stg_nobd__staff') }} as s
-inner join {{ ref('dq_current_submissions') }} as c
+inner join {{ ref('dq_submission_versions') }} as c
     on c.file_id = s._file_id

@@ -1,6 +1,6 @@
 {{ config(materialized='view', schema='dq_prep', tags=['dq_prep']) }}
 {% set code_columns = ['gender', 'study_language', 'study_form', 'funding', 'status'] %}
--- GX frame `nobd_submission.students`: student rows of every current NOBD submission, validated
+-- GX frame `nobd_submission.students`: student rows of every NOBD submission version, validated
 -- as one frame (never per file). Columns are named as in the contract; a code column holds the
 -- canonical code when staging knows the spelling and the spelling as written otherwise, so
 -- "value in the contract's codes" fails exactly on unknown spellings and names them.
@@ -15,14 +15,14 @@ students as (
         c.college_bin as _college_bin,
         c.reference_date as _reference_date
     from {{ ref('stg_nobd__students') }} as s
-    inner join {{ ref('dq_current_submissions') }} as c
+    inner join {{ ref('dq_submission_versions') }} as c
         on c.file_id = s._file_id
 ),
 
 -- Duplicate counts aggregate the two key columns and join back: at national scale (10^6 rows)
 -- that is several times faster than window functions, which sort every column of the frame.
 per_file as (
-    select _file_id, iin_hash, count(*) as iin_rows
+    select _file_id, iin_hash, min(_row_number) as first_row
     from students
     where iin_hash is not null
     group by _file_id, iin_hash
@@ -57,8 +57,10 @@ select
     -- Completed years at the round's reference date (the calendar's, not the header's, so a
     -- mistyped header date cannot move every student's age).
     datesub('year', s.birth_date, s._reference_date) as age_at_reference,
-    -- Rows with this IIN in this submission; colleges listing it in this round.
-    per_file.iin_rows as iin_rows_in_submission,
+    -- A repeat of a student listed earlier in this submission: the row it repeats (the first
+    -- occurrence counts, each repeat is quarantined); NULL otherwise.
+    case when s._row_number > per_file.first_row then per_file.first_row end as iin_repeat_of_row,
+    -- Colleges listing this IIN in this round (a warning on each: the student counts at both).
     per_round.colleges as iin_colleges_in_round
 from students as s
 left join per_file

@@ -1,6 +1,7 @@
 {{ config(materialized='view', schema='dq_prep', tags=['dq_prep']) }}
--- GX frame `nobd_submission.submissions`: one row per current NOBD submission with the measures of
--- the submission-level rules (cross.contingent_exceeds_capacity, temporal.enrolment_change).
+-- GX frame `nobd_submission.submissions`: one row per NOBD submission version with the measures of
+-- the submission-level rules (cross.contingent_exceeds_capacity, temporal.enrolment_change, and
+-- cross.contingent_implausible, which holds the submission back).
 -- Read by the runner after it has set held_back/loaded, because "the college's accepted submission
 -- of the immediately preceding round" depends on that status (docs/ARCHITECTURE.md).
 with
@@ -12,7 +13,7 @@ students as (
 ),
 
 current_submissions as (
-    select * from {{ ref('dq_current_submissions') }}
+    select * from {{ ref('dq_submission_versions') }}
 )
 
 select
@@ -27,7 +28,12 @@ select
     prev_students.students as previous_students,
     -- NULL when the previous round has no accepted submission of this college (no comparison).
     abs(coalesce(s.students, 0) - prev_students.students) / nullif(prev_students.students, 0)
-        as enrolment_change
+        as enrolment_change,
+    -- How many times the capacity or the previous round's count the students are (the larger).
+    greatest(
+        coalesce(s.students, 0) / nullif(reg.capacity, 0),
+        coalesce(s.students, 0) / nullif(prev_students.students, 0)
+    ) as students_multiple
 from current_submissions as c
 left join students as s
     on s._file_id = c.file_id
