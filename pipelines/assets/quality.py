@@ -2,9 +2,10 @@
 
 It runs between the two dbt steps (pipelines/assets/warehouse.py): after `dbt_staging` has built
 staging and the `dq_prep` frames, it validates them with the committed suites
-(pipelines/quality/runner.py), writes `dq.findings`, and sets current NOBD submissions with a
-blocking finding to `held_back` (others back to `loaded`). `dbt_marts` reads `dq.findings` through
-the dbt source whose asset key is `dq_findings`, so Dagster runs the marts after this step.
+(pipelines/quality/runner.py), writes `dq.findings`, and decides which NOBD version of each
+college and round is current (a version with a hold finding is `held_back`). `dbt_marts` reads
+`dq.findings` through the dbt source whose asset key is `dq_findings`, so Dagster runs the marts
+after this step.
 
 Check semantics (STACK.md trap 9): bad data is routed to the regions, it is not a pipeline
 failure, so a suite with failing rows is a failed check of severity WARN. An expectation that
@@ -68,7 +69,8 @@ def check_name(suite: str) -> str:
     ],
     description=(
         "Validate every current submission with the GX suites in expectations/, write "
-        "dq.findings (replaced per run) and hold back NOBD submissions with blocking findings."
+        "dq.findings (replaced per run), hold back NOBD submissions that cannot be trusted and "
+        "decide which version of each is current."
     ),
 )
 def dq_findings(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:

@@ -111,15 +111,23 @@ def rounds_with_data(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 # --- counts ---------------------------------------------------------------------------------
 
-# A held-back college is expected, has a current submission, and that submission is not
-# accepted because of a blocking finding: the mart reports it as missing with a file.
-_HELD_BACK = "status = 'missing' and file_id is not null"
 # A missing college whose file was rejected as unreadable has no file_id, but a structure
 # finding in the round: the list says so, because "not submitted" would be unfair to it.
 _REJECTED = f"""status = 'missing' and file_id is null and exists (
     select 1 from {SCHEMA}.dq_findings r
     where r.round_id = s.round_id and r.college_bin = s.college_bin
       and r.rule_id like 'structure.%')"""
+
+
+_STATUS_KEYS = (
+    "on_time",
+    "late",
+    "missing",
+    "held_back",
+    "previous_version_current",
+    "corrected_after_due_date",
+)
+_FINDING_KEYS = ("hold_findings", "quarantined_rows", "warning_findings")
 
 
 def _status_counts(con: duckdb.DuckDBPyConnection, round_id: str) -> dict[str | None, dict]:
@@ -130,7 +138,9 @@ def _status_counts(con: duckdb.DuckDBPyConnection, round_id: str) -> dict[str | 
                count(*) filter (where status = 'on_time') as on_time,
                count(*) filter (where status = 'late') as late,
                count(*) filter (where status = 'missing') as missing,
-               count(*) filter (where {_HELD_BACK}) as held_back
+               count(*) filter (where is_held_back) as held_back,
+               count(*) filter (where previous_version_current) as previous_version_current,
+               count(*) filter (where corrected_after_due_date) as corrected_after_due_date
         from {SCHEMA}.dq_submission_status
         where round_id = ? and status <> 'superseded'
         group by region_code
@@ -195,7 +205,10 @@ def _finding_counts(con: duckdb.DuckDBPyConnection, scope: _Scope) -> dict[str |
         cte
         + """
         select pack_region as region_code,
-               count(*) filter (where severity = 'blocking') as blocking_findings,
+               count(*) filter (where severity = 'hold') as hold_findings,
+               count(distinct (file_id, sheet, row_number))
+                   filter (where severity = 'quarantine' and row_number is not null)
+                   as quarantined_rows,
                count(*) filter (where severity = 'warning') as warning_findings
         from scoped group by pack_region
         """,
@@ -207,7 +220,7 @@ def _finding_counts(con: duckdb.DuckDBPyConnection, scope: _Scope) -> dict[str |
 def _counts(status: dict | None, rates: dict | None, findings: dict | None) -> Counts | None:
     if rates is None and status is None:
         return None
-    status = status or {"on_time": 0, "late": 0, "missing": 0, "held_back": 0}
+    status = status or dict.fromkeys(_STATUS_KEYS, 0)
     rates = rates or {}
     findings = findings or {}
     expected = rates.get("expected", status["on_time"] + status["late"] + status["missing"])
@@ -218,7 +231,10 @@ def _counts(status: dict | None, rates: dict | None, findings: dict | None) -> C
         late=int(status["late"]),
         missing=int(status["missing"]),
         held_back=int(status["held_back"]),
-        blocking_findings=int(findings.get("blocking_findings", 0)),
+        previous_version_current=int(status["previous_version_current"]),
+        corrected_after_due_date=int(status["corrected_after_due_date"]),
+        hold_findings=int(findings.get("hold_findings", 0)),
+        quarantined_rows=int(findings.get("quarantined_rows", 0)),
         warning_findings=int(findings.get("warning_findings", 0)),
         reporting_rate=_float(rates.get("reporting_rate")),
         reporting_rate_on_time=_float(rates.get("reporting_rate_on_time")),
@@ -230,10 +246,7 @@ def _float(value: Any) -> float | None:
 
 
 def _sum_findings(counts: dict[str | None, dict]) -> dict:
-    return {
-        key: sum(row[key] for row in counts.values())
-        for key in ("blocking_findings", "warning_findings")
-    }
+    return {key: sum(row[key] for row in counts.values()) for key in _FINDING_KEYS}
 
 
 @dataclass(frozen=True)
@@ -252,10 +265,7 @@ def _round_counts(con: duckdb.DuckDBPyConnection, info: RoundInfo) -> _RoundCoun
         counts = _counts(status.get(code), rates.get(code), findings.get(code))
         if counts is not None:
             by_region[code] = counts
-    national_status = {
-        key: sum(row[key] for row in status.values())
-        for key in ("on_time", "late", "missing", "held_back")
-    }
+    national_status = {key: sum(row[key] for row in status.values()) for key in _STATUS_KEYS}
     national = _counts(
         national_status if status else None, rates.get(None), _sum_findings(findings)
     )
@@ -307,13 +317,17 @@ def _late_missing(con: duckdb.DuckDBPyConnection, info: RoundInfo) -> dict[str, 
         with {names}
         select s.region_code, s.college_bin,
                coalesce(n.name_kk, '') as name_kk, coalesce(n.name_ru, '') as name_ru,
-               case when {_HELD_BACK} then 'held_back'
+               case when s.is_held_back then 'held_back'
                     when {_REJECTED} then 'rejected'
+                    when s.previous_version_current then 'previous_version_current'
+                    when s.corrected_after_due_date then 'corrected_after_due_date'
                     else s.status end as status,
                s.signed_at, s.deadline_at
         from {SCHEMA}.dq_submission_status s
         left join college_names n using (college_bin)
-        where s.round_id = ? and s.status in ('late', 'missing')
+        where s.round_id = ?
+          and (s.status in ('late', 'missing') or s.previous_version_current
+               or s.corrected_after_due_date)
         order by s.region_code, s.status desc, s.college_bin
         """,
         [*params, info.round_id],

@@ -38,7 +38,10 @@ class Counts:
     late: int
     missing: int
     held_back: int
-    blocking_findings: int
+    previous_version_current: int  # a later version held back, an earlier one counts
+    corrected_after_due_date: int
+    hold_findings: int
+    quarantined_rows: int
     warning_findings: int
     reporting_rate: float | None  # None when nothing was expected
     reporting_rate_on_time: float | None
@@ -49,7 +52,9 @@ class CollegeStatus:
     college_bin: str
     name_kk: str
     name_ru: str
-    status: str  # late | missing | held_back | rejected (the last two are also missing)
+    # late | missing | held_back | rejected (the last two are also missing) |
+    # previous_version_current | corrected_after_due_date (on time or late, listed for the flag)
+    status: str
     signed_at: datetime | None
     deadline_at: datetime | None
 

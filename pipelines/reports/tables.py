@@ -71,9 +71,12 @@ METRICS: tuple[tuple[str, str, Kind], ...] = (
     ("late", "late", "int"),
     ("missing", "missing", "int"),
     ("held_back", "held_back", "int"),
+    ("previous_version_current", "previous_version_current", "int"),
+    ("corrected_after_due_date", "corrected_after_due_date", "int"),
     ("reporting_rate", "reporting_rate", "pct"),
     ("reporting_rate_on_time", "reporting_rate_on_time", "pct"),
-    ("blocking_findings", "blocking_findings", "int"),
+    ("hold_findings", "hold_findings", "int"),
+    ("quarantined_rows", "quarantined_rows", "int"),
     ("warning_findings", "warning_findings", "int"),
 )
 

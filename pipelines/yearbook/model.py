@@ -13,7 +13,7 @@ Lang = Literal["kk", "ru"]
 LANGS: tuple[Lang, ...] = ("kk", "ru")
 
 # Why a cell has no number. National-statistics convention (documented in README.md):
-#   not_reported   «…»  data expected but not received (or held back for blocking errors)
+#   not_reported   «…»  data expected but not received (or held back as a whole)
 #   suppressed     «…»  received, withheld from publication (e.g. too few colleges)
 #   not_applicable «–»  the figure cannot exist (no target set, division by zero population)
 # A true zero is printed as 0. A blank cell never appears inside a table body.

@@ -113,6 +113,8 @@ status_rows as (
         end as status,
         s.first_accepted_signed_at,
         s.held_back_file_id,
+        -- Held back with no accepted version to fall back on: counted as missing.
+        coalesce(s.file_id is not null and not s.is_accepted, false) as is_held_back,
         coalesce(s.is_accepted and s.held_back_file_id is not null, false)
             as previous_version_current,
         coalesce(
@@ -144,6 +146,7 @@ superseded_rows as (
         'superseded' as status,
         cast(null as timestamp) as first_accepted_signed_at,
         cast(null as varchar) as held_back_file_id,
+        false as is_held_back,
         false as previous_version_current,
         false as corrected_after_due_date
     from superseded as s
