@@ -12,7 +12,7 @@ import pytest
 from pipelines.identifiers import complete
 from pipelines.quality import build_suites
 from pipelines.quality.frames import SUBMISSION_FRAMES, frame_name, frame_sql, prepare
-from pipelines.quality.rules import RULES
+from pipelines.quality.rules import RULES, SEVERITIES, severity
 from pipelines.quality.runner import (
     MASK,
     Planned,
@@ -33,7 +33,9 @@ def architecture_catalogue() -> dict[str, str]:
     """rule id -> severity, from the table in docs/ARCHITECTURE.md (the project's contract)."""
     text = (REPO_ROOT / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
     section = text.split("## Rule catalogue", 1)[1]
-    rows = re.findall(r"^\| `([a-z_]+\.[a-z_]+)` \| [^|]+ \| (blocking|warning) \|", section, re.M)
+    rows = re.findall(
+        r"^\| `([a-z_]+\.[a-z_]+)` \| [^|]+ \| (reject|hold|quarantine|warning) \|", section, re.M
+    )
     return dict(rows)
 
 
@@ -71,21 +73,24 @@ def test_every_expectation_carries_rule_severity_and_messages() -> None:
             meta = exp["meta"]
             assert set(meta) >= META_KEYS, (name, exp["type"])
             rule = RULES[meta["rule_id"]]
-            assert meta["severity"] == rule.severity in ("blocking", "warning")
+            source = name.split(".")[0]
+            cost = severity(meta["rule_id"], source, meta["sheet"])
+            assert meta["severity"] == cost in SEVERITIES
             assert meta["message_kk"] == rule.message_kk and meta["message_kk"].strip()
             assert meta["message_ru"] == rule.message_ru and meta["message_ru"].strip()
             assert meta["message_kk"] != meta["message_ru"]
-            assert exp["severity"] == ("critical" if rule.severity == "blocking" else "warning")
+            assert exp["severity"] == ("critical" if cost in ("reject", "hold") else "warning")
             assert name.split(".")[1] == rule.family, (name, meta["rule_id"])
             assert meta["level"] in ("row", "submission", "file")
 
 
 def test_catalogue_matches_architecture_and_every_rule_has_an_expectation() -> None:
     catalogue = architecture_catalogue()
-    assert len(catalogue) == 22
+    assert len(catalogue) == len(RULES) == 31
     assert {r: RULES[r].severity for r in RULES} == catalogue
     covered = {e["meta"]["rule_id"] for s in load_suites().values() for e in s["expectations"]}
-    assert covered == set(catalogue)
+    # submission.defective_rows is a rule over the findings, evaluated by the runner.
+    assert covered | {"submission.defective_rows"} == set(catalogue)
 
 
 def test_domain_suites_follow_the_contracts() -> None:
@@ -161,7 +166,7 @@ def test_failing_rows_become_findings_and_errors_are_not_bad_data(validator: Val
             "_college_bin": ["111", "111", "222"],
             "course": [1.0, 7.0, 2.0],
             "iin_hash": ["h1", "h1", "h2"],
-            "iin_rows_in_submission": [2.0, 2.0, 1.0],
+            "iin_repeat_of_row": [None, 2.0, None],
         }
     )
     planned = [
@@ -175,8 +180,8 @@ def test_failing_rows_become_findings_and_errors_are_not_bad_data(validator: Val
         ),  # fmt: skip
         _planned(
             "nobd_submission.logic",
-            "expect_column_values_to_be_between",
-            {"column": "iin_rows_in_submission", "max_value": 1},
+            "expect_column_values_to_be_null",
+            {"column": "iin_repeat_of_row"},
             "logic.duplicate_student_in_submission",
             "students",
             "iin",
@@ -202,7 +207,8 @@ def test_failing_rows_become_findings_and_errors_are_not_bad_data(validator: Val
         ["file_id", "row_number", "field", "offending_value", "college_bin"]
     ].values.tolist() == [["a", 3.0, "course", "7", "111"]]
     dups = findings[findings.rule_id == "logic.duplicate_student_in_submission"]
-    assert sorted(dups.row_number) == [2.0, 3.0] and set(dups.offending_value) == {MASK}
+    # Only the repeat is a finding (the first occurrence counts); the IIN field is never shown.
+    assert sorted(dups.row_number) == [3.0] and set(dups.offending_value) == {MASK}
     assert outcomes["nobd_submission.domain"].failing_rows == {"domain.range": 1}
     broken = outcomes["nobd_submission.identifiers"]
     assert broken.errors and not broken.failing_rows and not broken.passed
