@@ -349,7 +349,8 @@ def test_held_back_submission_changes_nothing_and_resubmission_replaces(
     v9 = landing / "nobd" / round_id / f"{c_bin}_{round_id}_v9.csv"
     resubmission.write(v9)
 
-    # D's first submission: well-formed, but more Kazakh copies than copies in all (blocking).
+    # D's first submission: well-formed, but its header speaks of the previous round (last round's
+    # file re-sent under this round's name): it cannot be trusted as a whole, so it is held back.
     held = CsvSubmission(landing / c_file["path"], c_file["format"])
     d_college = next(c for c in truth["colleges"] if c["college_bin"] == d_bin)
     held.set("header", 0, "college_bin", d_bin)
@@ -360,8 +361,9 @@ def test_held_back_submission_changes_nothing_and_resubmission_replaces(
     )
     for i, iin in enumerate(iins):
         held.set("students", i, "iin", iin)
-    held_lib = held.rows("library")[0]
-    held.set("library", 0, "copies_kk", str(int(held_lib["copies_total"]) + 1000))
+    previous = reference.previous_round(round_id)
+    assert previous is not None
+    held.set("header", 0, "round_id", previous.round_id)
     held_path = landing / "nobd" / round_id / f"{d_bin}_{round_id}_v1.csv"
     held.write(held_path)
 
@@ -375,7 +377,7 @@ def test_held_back_submission_changes_nothing_and_resubmission_replaces(
     assert status[c_file["path"]] == "superseded"
     assert status[str(v9.relative_to(landing))] == "loaded"
     assert status[str(held_path.relative_to(landing))] == "held_back", (
-        "the DQ step did not hold back a submission with copies_kk > copies_total"
+        "the DQ step did not hold back a submission whose header round is not its folder's"
     )
 
     # C's library figures in the facts are the resubmission's, and only those.
