@@ -12,6 +12,7 @@ students as (
     select
         _file_id as file_id,
         count(*) as students_total,
+        count(*) as student_rows,
         count(*) filter (where dual_training) as students_dual
     from {{ ref('stg_nobd__students') }} as s
     where {{ not_quarantined('s') }}
@@ -21,6 +22,7 @@ students as (
 library as (
     select
         _file_id as file_id,
+        count(*) as library_rows,
         sum(copies_total) as copies_total,
         sum(copies_kk) as copies_kk
     from {{ ref('stg_nobd__library') }} as l
@@ -43,7 +45,11 @@ select
     case when e.has_accepted_submission then coalesce(s.students_total, 0) end as students_total,
     case when e.has_accepted_submission then coalesce(s.students_dual, 0) end as students_dual,
     case when e.has_accepted_submission then coalesce(l.copies_total, 0) end as copies_total,
-    case when e.has_accepted_submission then coalesce(l.copies_kk, 0) end as copies_kk
+    case when e.has_accepted_submission then coalesce(l.copies_kk, 0) end as copies_kk,
+    -- Accepted (not quarantined) rows of each sheet: a college contributes to an indicator when
+    -- they include that indicator's sheet (docs/ARCHITECTURE.md "Acceptance policy").
+    case when e.has_accepted_submission then coalesce(s.student_rows, 0) end as student_rows,
+    case when e.has_accepted_submission then coalesce(l.library_rows, 0) end as library_rows
 from expected as e
 left join students as s
     on s.file_id = e.accepted_file_id
