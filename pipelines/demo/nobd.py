@@ -23,7 +23,14 @@ from pipelines.demo.files import (
     xlsx_style,
 )
 from pipelines.demo.model import College, World
-from pipelines.demo.plan import SURGE_FACTOR, TWO_VERSIONS, Assignment, Plan, Scenario
+from pipelines.demo.plan import (
+    ACCEPTED,
+    SURGE_FACTOR,
+    TWO_VERSIONS,
+    Assignment,
+    Plan,
+    Scenario,
+)
 from pipelines.demo.population import Populations, Student
 from pipelines.demo.rng import stream
 from pipelines.demo.tables import Table
@@ -364,11 +371,11 @@ def region_spellings(code: str, day: date, encoding: str) -> list[str]:
 def _forced_spelling(
     college: College, region: str, a: Assignment, forced: dict[str, str]
 ) -> str | None:
-    """The first clean file of regions 63/71/61 in the period carries «ШҚО», «г. Астана»,
+    """The first accepted file of regions 63/71/61 in the period carries «ШҚО», «г. Астана»,
     «Туркестанская*» (spellings real files use; the last one with its footnote mark)."""
     spelling = FORCED_SPELLINGS.get(region)
     style = college_style(college)
-    if not spelling or region in forced or a.scenario != Scenario.CLEAN:
+    if not spelling or region in forced or a.scenario not in ACCEPTED:
         return None
     if not _encodable(spelling, style.encoding):
         return None

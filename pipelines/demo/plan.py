@@ -216,7 +216,7 @@ def _plan_round(
     take(_quota(0.04, n, 0 if n < 10 else 1), lambda: Assignment(Scenario.MISSING))
     take(_quota(0.05, n, 0 if n < 10 else 1), lambda: Assignment(Scenario.LATE))
     warnings = _quota(0.05, n, 1)
-    surges = warnings // 2 if surge_ok else 0
+    surges = max(1, warnings // 2) if surge_ok else 0  # one even when a single warning is due
     take(surges, lambda: Assignment(Scenario.SURGE), surge_ok)
     take(warnings - surges, lambda: Assignment(Scenario.AGE))
     return out
@@ -264,8 +264,9 @@ def _take_saved_late(world: World, rnd: Round, pool: list[str], out: dict[str, A
 
 
 def _plan_year(world: World, plan: Plan, year: int) -> None:
-    """Year-level warnings: a too-small passport capacity, a demo-exam claim without a CIS result,
-    and CIS rows of an organisation outside the register."""
+    """Year-level warnings: a too-small passport capacity (a college clean in all rounds of the
+    year, so that the warning is the only finding on its files), a demo-exam claim without a CIS
+    result, and CIS rows of an organisation outside the register."""
     rng = stream(world.seed, "plan-year", year)
     rounds = world.rounds_of(year)
     expected = [world.expected_bins(r) for r in rounds]
@@ -277,8 +278,12 @@ def _plan_year(world: World, plan: Plan, year: int) -> None:
     ]
     clean_in_all.sort()
     rng.shuffle(clean_in_all)
-    n = len([c for c in world.colleges if c.in_passport(year)])
+    in_passport = sorted(c.bin for c in world.colleges if c.in_passport(year))
+    n = len(in_passport)
     k_cap = _quota(0.015, n, 1)
     plan.capacity_short[year] = set(clean_in_all[:k_cap])
-    plan.demo_claim_only[year] = set(clean_in_all[k_cap : k_cap + _quota(0.02, n, 1)])
+    # A claim without a result needs no particular NOBD story: any other college of the year.
+    others = [b for b in in_passport if b not in plan.capacity_short[year]]
+    rng.shuffle(others)
+    plan.demo_claim_only[year] = set(others[: _quota(0.02, n, 1)])
     plan.outsiders[year] = 1 if n < 200 else 3
