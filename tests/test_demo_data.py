@@ -357,9 +357,7 @@ def _defective_sheets(entry: dict[str, Any], rows: Rows) -> set[str]:
     }
 
 
-def test_hold_findings_match_the_files(
-    readable: list[tuple[dict[str, Any], Rows]], manifest: dict[str, Any]
-) -> None:
+def test_hold_findings_match_the_files(readable: list[tuple[dict[str, Any], Rows]]) -> None:
     capacity = {
         (e["year"], v["college_bin"]): int(v["capacity"])
         for e, rows in readable
@@ -501,7 +499,7 @@ def test_timeliness_follows_the_first_acceptable_version(manifest: dict[str, Any
     versions = _versions(manifest)
     flags = Counter()
     for s in manifest["submissions"]:
-        fs = [f for f in versions.get((s["round_id"], s["college_bin"]), [])]
+        fs = versions.get((s["round_id"], s["college_bin"]), [])
         acceptable = [f for f in fs if f["fate"] != "rejected" and "hold" not in _severities(f)]
         current = [f for f in fs if f["fate"] == "loaded"]
         assert (s["status"] == "missing") == (not acceptable), s
@@ -567,6 +565,17 @@ def test_indicators_cover_every_period_and_region(manifest: dict[str, Any]) -> N
         ]
         assert sum(x["numerator"] for x in regional) == r["numerator"]
         assert sum(x["denominator"] for x in regional) == r["denominator"]
+
+
+def test_verify_reads_every_comparison_from_the_manifest(manifest: dict[str, Any]) -> None:
+    """Each comparison of pipelines.demo.verify has manifest keys as wide as its query's key."""
+    from pipelines.demo import verify
+
+    expected = verify._from_manifest(manifest)
+    assert set(expected) == set(verify._QUERIES)
+    for name, rows in expected.items():
+        assert rows, name
+        assert {len(k) for k in rows} == {verify._KEY_WIDTH[name]}, name
 
 
 # --- formats and spellings -------------------------------------------------------------------
