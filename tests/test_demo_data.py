@@ -1,6 +1,6 @@
-"""`edustat demo-data`: determinism, manifest completeness, and that the injected defects (and
-only those) are in the files. Files are read back here with openpyxl/csv and the contracts'
-header spellings, independently of the ingest code."""
+"""`edustat demo-data`: determinism, manifest completeness and consistency with the acceptance
+policy, and that the injected defects (and only those) are in the files. Files are read back here
+with openpyxl/csv and the contracts' header spellings, independently of the ingest code."""
 
 from __future__ import annotations
 
@@ -20,12 +20,14 @@ from typer.testing import CliRunner
 from pipelines import reference
 from pipelines.cli.demo_data import register
 from pipelines.contracts import load_contract, normalise_label
-from pipelines.demo.defect_types import SEVERITY
 from pipelines.demo.inject import check_injection_values
+from pipelines.demo.plan import NOT_INJECTED
 from pipelines.demo.spellings import check_spellings
 from pipelines.identifiers import is_valid
+from pipelines.quality.rules import DEFECTIVE_ROWS_SHARE, IMPLAUSIBLE_FACTOR, RULES, severity
 
-ARGS = ["--scale", "40", "--years", "2023-2024", "--seed", "7"]
+ARGS = ["--scale", "30", "--years", "2023-2024", "--seed", "7"]
+NOBD = "nobd_submission"
 IDENTIFIER_RULES = {"identifiers.iin_checksum", "identifiers.bin_checksum"}
 
 
@@ -172,41 +174,85 @@ def test_manifest_shape(manifest: dict[str, Any]) -> None:
         assert f["fate"] in {"loaded", "held_back", "rejected", "superseded"}
         for d in f["defects"]:
             assert set(d) == {"rule", "severity", "sheet", "row", "field"}
-            assert SEVERITY[d["rule"]] == d["severity"]
+            assert severity(d["rule"], f["source"], d["sheet"]) == d["severity"]
+        for q in f["quarantined_rows"]:
+            assert set(q) == {"sheet", "row"} and q["row"] >= 2
         if f["source"] == "nobd_submission":
             assert f["round_id"] and f["college_bin"] and f["year"] is None
         else:
             assert f["year"] and f["round_id"] is None and f["college_bin"] is None
     assert manifest["iins"] == sorted(set(manifest["iins"]))
+    for s in manifest["submissions"]:
+        assert s["status"] in {"on_time", "late", "missing"}
+        assert isinstance(s["previous_version_current"], bool)
+        assert isinstance(s["corrected_after_due_date"], bool)
 
 
 def test_every_rule_of_the_catalogue_is_injected(manifest: dict[str, Any]) -> None:
     seen = {d["rule"] for f in manifest["files"] for d in f["defects"]}
-    assert seen == set(SEVERITY)
+    assert seen == set(RULES) - NOT_INJECTED
+    severities = {d["severity"] for f in manifest["files"] for d in f["defects"]}
+    assert severities == {"reject", "hold", "quarantine", "warning"}
+
+
+def _severities(entry: dict[str, Any]) -> set[str]:
+    return {d["severity"] for d in entry["defects"]}
 
 
 def test_fates_follow_the_defects(manifest: dict[str, Any]) -> None:
     fates = Counter(f["fate"] for f in manifest["files"])
     assert min(fates.values()) > 0 and len(fates) == 4
     for f in manifest["files"]:
-        rules = {d["rule"] for d in f["defects"]}
-        structural = any(r.startswith("structure.") for r in rules)
-        blocking = any(SEVERITY[r] == "blocking" for r in rules)
-        assert (f["fate"] == "rejected") == structural, f
+        assert (f["fate"] == "rejected") == ("reject" in _severities(f)), f
         if f["fate"] == "loaded":
-            assert not blocking, f
+            assert not _severities(f) & {"reject", "hold"}, f
         if f["fate"] == "held_back":
-            assert blocking, f
+            assert "hold" in _severities(f), f
         if f["fate"] == "superseded":
-            assert not rules, f  # defects only in files that stay current
-    by_submission = defaultdict(list)
+            assert not f["defects"] and not f["quarantined_rows"], f  # findings not reported
+    # A quarantined row on a loaded file, warnings on loaded files: the file still counts.
+    loaded = [f for f in manifest["files"] if f["fate"] == "loaded"]
+    assert any(f["quarantined_rows"] for f in loaded)
+    assert any(_severities(f) == {"warning"} for f in loaded)
+
+
+def _versions(manifest: dict[str, Any]) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """(round, college of the file name) -> its NOBD files, oldest signature first."""
+    out: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for f in manifest["files"]:
-        if f["source"] == "nobd_submission":
-            by_submission[(f["college_bin"], f["round_id"])].append(f)
-    resubmitted = [fs for fs in by_submission.values() if len(fs) > 1]
-    assert resubmitted
-    for fs in resubmitted:
-        assert max(fs, key=lambda f: f["version"])["fate"] in {"loaded", "held_back"}
+        if f["source"] == NOBD:
+            out[(f["round_id"], f["college_bin"])].append(f)
+            assert f["path"].split("/")[-1].startswith(f"{f['college_bin']}_{f['round_id']}_v")
+    for fs in out.values():
+        fs.sort(key=lambda f: (f["signed_at"] or "", f["version"]))
+    return out
+
+
+def test_currency_among_versions(manifest: dict[str, Any]) -> None:
+    """The latest acceptable version is loaded, later held ones held back, the rest superseded;
+    without an acceptable version the latest is held back."""
+    seen = Counter()
+    for fs in _versions(manifest).values():
+        readable = [f for f in fs if f["fate"] != "rejected"]
+        acceptable = [i for i, f in enumerate(readable) if "hold" not in _severities(f)]
+        last = acceptable[-1] if acceptable else len(readable) - 1
+        for i, f in enumerate(readable):
+            want = "superseded" if i < last else "held_back" if i > last else "loaded"
+            if not acceptable and i == last:
+                want = "held_back"
+            assert f["fate"] == want, (f["path"], want)
+        if len(readable) > 1:
+            seen[tuple(f["fate"] for f in readable)] += 1
+    # a held resubmission (v1 stays current) and a correction (v1 superseded) both occur
+    assert seen[("loaded", "held_back")] and seen[("superseded", "loaded")], seen
+
+
+def test_quarantined_rows_are_those_of_quarantine_findings(manifest: dict[str, Any]) -> None:
+    for f in manifest["files"]:
+        expected = {(d["sheet"], d["row"]) for d in f["defects"] if d["severity"] == "quarantine"}
+        got = [(q["sheet"], q["row"]) for q in f["quarantined_rows"]]
+        assert len(got) == len(set(got)) and set(got) == expected, f["path"]
+        assert None not in {row for _, row in got}
 
 
 # --- identifiers -----------------------------------------------------------------------------
@@ -265,21 +311,110 @@ def test_manifest_iins_are_exactly_those_written(
 def test_students_are_unique_except_listed_duplicates(
     readable: list[tuple[dict[str, Any], Rows]],
 ) -> None:
+    """Within a file only the repeat of a student is listed; across colleges (of the file name:
+    versions of one college share their students) every file involved is."""
     in_round: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    listed_across: dict[str, set[tuple[str, int]]] = defaultdict(set)
+    listed_across: dict[str, set[str]] = defaultdict(set)
     for entry, rows in readable:
-        if entry["source"] != "nobd_submission" or entry["fate"] == "superseded":
+        if entry["source"] != NOBD or entry["fate"] == "superseded":
             continue
         dup_in = _flagged(entry, {"logic.duplicate_student_in_submission"})
-        seen: Counter[str] = Counter(v["iin"] for _, v in rows["students"])
+        seen: set[str] = set()
         for n, v in rows["students"]:
-            assert (seen[v["iin"]] > 1) == (("students", n, "iin") in dup_in), (entry["path"], n)
-            in_round[entry["round_id"]][v["iin"]].add(entry["path"])
-        for _sheet, n, _field in _flagged(entry, {"logic.duplicate_student_across_colleges"}):
-            listed_across[entry["round_id"]].add((entry["path"], n))
+            assert (v["iin"] in seen) == (("students", n, "iin") in dup_in), (entry["path"], n)
+            seen.add(v["iin"])
+            in_round[entry["round_id"]][v["iin"]].add(entry["college_bin"])
+        if _flagged(entry, {"logic.duplicate_student_across_colleges"}):
+            listed_across[entry["round_id"]].add(entry["college_bin"])
     for round_id, iins in in_round.items():
-        shared = {p for paths in iins.values() if len(paths) > 1 for p in paths}
-        assert shared == {p for p, _ in listed_across[round_id]}, round_id
+        shared = {b for bins in iins.values() if len(bins) > 1 for b in bins}
+        assert shared == listed_across[round_id], round_id
+
+
+# --- hold findings against the files ----------------------------------------------------------
+
+
+def _identity(entry: dict[str, Any], rows: Rows) -> set[str]:
+    """identity.* rules the written file breaks (header's first row against name and folder)."""
+    header = [v for _, v in rows["header"]]
+    folder_round = entry["path"].split("/")[1]
+    broken = set()
+    if len(header) > 1:
+        broken.add("identity.header_rows")
+    if header[0]["college_bin"] != entry["college_bin"]:
+        broken.add("identity.bin_mismatch")
+    if len({header[0]["round_id"], entry["round_id"], folder_round}) > 1:
+        broken.add("identity.round_mismatch")
+    return broken
+
+
+def _defective_sheets(entry: dict[str, Any], rows: Rows) -> set[str]:
+    per_sheet = Counter(q["sheet"] for q in entry["quarantined_rows"])
+    return {
+        sheet
+        for sheet, n in per_sheet.items()
+        if n > 1 and n > DEFECTIVE_ROWS_SHARE * len(rows[sheet])
+    }
+
+
+def test_hold_findings_match_the_files(readable: list[tuple[dict[str, Any], Rows]]) -> None:
+    capacity = {
+        (e["year"], v["college_bin"]): int(v["capacity"])
+        for e, rows in readable
+        if e["source"] == "college_passport"
+        for _, v in rows["colleges"]
+    }
+    headcount = {
+        (e["round_id"], e["college_bin"]): len(rows["students"])
+        for e, rows in readable
+        if e["source"] == NOBD and e["fate"] == "loaded"
+    }
+    held = Counter()
+    for entry, rows in readable:
+        if entry["source"] != NOBD or entry["fate"] == "superseded":
+            continue
+        rules = {d["rule"] for d in entry["defects"]}
+        assert {r for r in rules if r.startswith("identity.")} == _identity(entry, rows), entry
+        defective = {
+            d["sheet"] for d in entry["defects"] if d["rule"] == "submission.defective_rows"
+        }
+        assert defective == _defective_sheets(entry, rows), entry["path"]
+        rnd = reference.calendar()[entry["round_id"]]
+        previous = reference.previous_round(entry["round_id"])
+        limits = [
+            capacity.get((rnd.year, entry["college_bin"])),
+            headcount.get((previous.round_id, entry["college_bin"])) if previous else None,
+        ]
+        implausible = any(c and len(rows["students"]) > IMPLAUSIBLE_FACTOR * c for c in limits)
+        assert implausible == ("cross.contingent_implausible" in rules), entry["path"]
+        if entry["fate"] == "held_back":
+            held.update(r for r in rules if RULES[r].severity == "hold")
+    assert set(held) >= {r for r in RULES if RULES[r].severity == "hold"}, held
+
+
+def test_indicators_count_only_rows_that_are_not_quarantined(
+    readable: list[tuple[dict[str, Any], Rows]], manifest: dict[str, Any]
+) -> None:
+    """National textbook sums and the dual-share denominator, from the accepted files' rows."""
+    sums: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for entry, rows in readable:
+        if entry["source"] != NOBD or entry["fate"] != "loaded":
+            continue
+        left_out = {(q["sheet"], q["row"]) for q in entry["quarantined_rows"]}
+        for n, v in rows["library"]:
+            if ("library", n) not in left_out:
+                sums[("kazakh_textbook_share", entry["round_id"])][0] += int(v["copies_kk"])
+                sums[("kazakh_textbook_share", entry["round_id"])][1] += int(v["copies_total"])
+        kept = [n for n, _ in rows["students"] if ("students", n) not in left_out]
+        sums[("dual_training_share", entry["round_id"])][1] += len(kept)
+    assert any(f["quarantined_rows"] for f in manifest["files"] if f["fate"] == "loaded")
+    for r in manifest["indicators"]:
+        if r["level"] != "national" or (r["indicator_id"], r["period"]) not in sums:
+            continue
+        numerator, denominator = sums[(r["indicator_id"], r["period"])]
+        assert r["denominator"] == denominator, r
+        if r["indicator_id"] == "kazakh_textbook_share":
+            assert r["numerator"] == numerator, r
 
 
 # --- rows named by the manifest really hold the defect -----------------------------------------
@@ -360,6 +495,31 @@ def test_statuses_are_plausible(manifest: dict[str, Any]) -> None:
     assert len(keys) == len(set(keys))
 
 
+def test_timeliness_follows_the_first_acceptable_version(manifest: dict[str, Any]) -> None:
+    versions = _versions(manifest)
+    flags = Counter()
+    for s in manifest["submissions"]:
+        fs = versions.get((s["round_id"], s["college_bin"]), [])
+        acceptable = [f for f in fs if f["fate"] != "rejected" and "hold" not in _severities(f)]
+        current = [f for f in fs if f["fate"] == "loaded"]
+        assert (s["status"] == "missing") == (not acceptable), s
+        if not current:
+            assert not s["previous_version_current"] and not s["corrected_after_due_date"], s
+            continue
+        deadline = reference.calendar()[s["round_id"]].deadline(
+            reference.extension_days(s["round_id"], s["region_code"], s["college_bin"])
+        )
+        first = datetime.fromisoformat(acceptable[0]["signed_at"])
+        assert s["status"] == ("on_time" if first <= deadline else "late"), s
+        held_later = any(f["fate"] == "held_back" for f in fs)
+        assert s["previous_version_current"] == held_later, s
+        corrected = current[0] is not acceptable[0]
+        signed = datetime.fromisoformat(current[0]["signed_at"])
+        assert s["corrected_after_due_date"] == (corrected and signed > deadline), s
+        flags[(s["status"], s["previous_version_current"], s["corrected_after_due_date"])] += 1
+    assert flags[("on_time", True, False)] and flags[("on_time", False, True)], flags
+
+
 def test_an_extension_turns_a_late_signature_into_on_time(manifest: dict[str, Any]) -> None:
     files = {
         (f["college_bin"], f["round_id"]): f
@@ -368,7 +528,7 @@ def test_an_extension_turns_a_late_signature_into_on_time(manifest: dict[str, An
     }
     saved = 0
     for s in manifest["submissions"]:
-        if s["status"] != "on_time":
+        if s["status"] != "on_time" or s["corrected_after_due_date"]:
             continue
         rnd = reference.calendar()[s["round_id"]]
         signed = datetime.fromisoformat(files[(s["college_bin"], s["round_id"])]["signed_at"])
@@ -405,6 +565,17 @@ def test_indicators_cover_every_period_and_region(manifest: dict[str, Any]) -> N
         ]
         assert sum(x["numerator"] for x in regional) == r["numerator"]
         assert sum(x["denominator"] for x in regional) == r["denominator"]
+
+
+def test_verify_reads_every_comparison_from_the_manifest(manifest: dict[str, Any]) -> None:
+    """Each comparison of pipelines.demo.verify has manifest keys as wide as its query's key."""
+    from pipelines.demo import verify
+
+    expected = verify._from_manifest(manifest)
+    assert set(expected) == set(verify._QUERIES)
+    for name, rows in expected.items():
+        assert rows, name
+        assert {len(k) for k in rows} == {verify._KEY_WIDTH[name]}, name
 
 
 # --- formats and spellings -------------------------------------------------------------------
@@ -512,7 +683,8 @@ def test_before_the_2022_split_new_regions_are_written_as_their_parents(tmp_path
             assert s["region_code"] == (split[new] if before else new), s
             seen.add(before)
     for f in m["files"]:
-        if f["source"] == "nobd_submission" and f["fate"] == "loaded":
+        unknown = any(d["rule"] == "identifiers.unknown_region" for d in f["defects"])
+        if f["source"] == NOBD and f["fate"] == "loaded" and not unknown:
             header = read_landing(tmp_path, f)["header"][0][1]
             region = next(
                 s["region_code"]
@@ -524,9 +696,3 @@ def test_before_the_2022_split_new_regions_are_written_as_their_parents(tmp_path
                 header["region"],
             )
     assert seen == {True, False}
-
-
-def test_rule_catalogue_matches_the_quality_catalogue() -> None:
-    from pipelines.quality.rules import RULES
-
-    assert {r: RULES[r].severity for r in RULES} == SEVERITY

@@ -1,39 +1,16 @@
-"""A defect as the manifest records it, and the rule catalogue's severities.
+"""A finding as the manifest records it.
 
 `row` here is the 0-based index of the data row within its sheet; the manifest turns it into the
 row number a person sees (ARCHITECTURE: Excel row, first data row = 2; CSV physical line number).
+What a finding costs is not stored here: it depends on where it sits (a row rule on the NOBD
+header holds the submission), so it is always asked of `pipelines.quality.rules.severity`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-# docs/ARCHITECTURE.md "Rule catalogue": every rule id and its severity.
-SEVERITY: dict[str, str] = {
-    "structure.unreadable_file": "blocking",
-    "structure.empty_file": "blocking",
-    "structure.bad_encoding": "blocking",
-    "structure.missing_sheet": "blocking",
-    "structure.missing_column": "blocking",
-    "identifiers.iin_checksum": "blocking",
-    "identifiers.bin_checksum": "blocking",
-    "identifiers.unknown_region": "blocking",
-    "identifiers.unknown_specialty": "blocking",
-    "identifiers.unknown_qualification": "blocking",
-    "domain.allowed_values": "blocking",
-    "domain.range": "blocking",
-    "domain.required_value": "blocking",
-    "logic.kazakh_copies_exceed_total": "blocking",
-    "logic.dual_without_enterprise": "blocking",
-    "logic.age_implausible": "warning",
-    "logic.duplicate_student_in_submission": "blocking",
-    "logic.duplicate_student_across_colleges": "blocking",
-    "cross.contingent_exceeds_capacity": "warning",
-    "cross.demo_exam_claim_without_result": "warning",
-    "cross.ws_college_not_in_register": "warning",
-    "temporal.enrolment_change": "warning",
-}
-STRUCTURE_RULES = tuple(r for r in SEVERITY if r.startswith("structure."))
+from pipelines.quality.rules import Severity, severity
 
 
 @dataclass(frozen=True)
@@ -43,10 +20,9 @@ class Defect:
     row: int | None  # 0-based data-row index; None for file/sheet/submission-level findings
     field: str | None
 
-    @property
-    def severity(self) -> str:
-        return SEVERITY[self.rule]
+    def severity(self, source: str) -> Severity:
+        return severity(self.rule, source, self.sheet)
 
     @property
-    def blocking(self) -> bool:
-        return self.severity == "blocking"
+    def structural(self) -> bool:
+        return self.rule.startswith("structure.")

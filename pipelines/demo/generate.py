@@ -19,7 +19,7 @@ from pipelines.demo.files import OutFile
 from pipelines.demo.model import World, build_world
 from pipelines.demo.nobd import Candidates, build_round
 from pipelines.demo.passport import PassportRow, build_passport
-from pipelines.demo.plan import Plan, Scenario, make_plan
+from pipelines.demo.plan import TWO_VERSIONS, Plan, Scenario, make_plan
 from pipelines.demo.population import Populations
 from pipelines.demo.truth import FileRecord
 from pipelines.demo.writers import Written, write
@@ -62,9 +62,7 @@ def planned_file_count(world: World, plan: Plan) -> int:
     for rnd in world.rounds:
         for b in world.expected_bins(rnd):
             scenario = plan.get(rnd.round_id, b).scenario
-            n += {Scenario.MISSING: 0, Scenario.RESUBMIT: 2, Scenario.RESUBMIT_AFTER_REJECT: 2}.get(
-                scenario, 1
-            )
+            n += 0 if scenario == Scenario.MISSING else 2 if scenario in TWO_VERSIONS else 1
     return n + 3 * len(world.years)
 
 
@@ -100,8 +98,7 @@ def generate(out_dir: Path, options: Options, progress: Reporter | None = None) 
         records += _write_all(
             [cis.championships, cis.demo_exams, passport_file], landing, options, tick, iins
         )
-    truth.assign_fates(records)
-    truth.add_submission_warnings(records, passports)
+    truth.assign_fates(records, passports)
     subs = truth.submissions(world.rounds, passports, records)
     inds = truth.indicators(world.rounds, passports, records, demo_bins)
     path = manifest.write(out_dir, manifest.build(options, world, records, subs, inds, iins))

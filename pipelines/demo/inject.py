@@ -1,13 +1,15 @@
-"""Defect injection: each function changes one file in one known way and records the `Defect`
+"""Defect injection: each function changes one file in one known way and records the `Defect`s
 (rule id, sheet, 0-based data row, field) that the data-quality step must report for it.
 
-One file gets one story, so the expected findings are exactly the recorded ones (plus the
-cross-source and temporal warnings, which `truth.py` evaluates over the whole world because they
-depend on other files).
+One file gets one story, so the expected findings are exactly the recorded ones plus those that
+`truth.py` evaluates over what was written: the identity rules (header against file name and
+folder), the share of quarantined rows, and the cross-source and temporal rules that depend on
+other files.
 """
 
 from __future__ import annotations
 
+import math
 import random
 from datetime import date, timedelta
 
@@ -56,8 +58,8 @@ def _rename(f: OutFile) -> None:
     f.path = f"{stem}.{f.style.ext}"
 
 
-def blocking(f: OutFile, variant: str, rng: random.Random, enterprises: list[str]) -> None:
-    """One blocking row-level defect; `variant` is a plan.BLOCKING_VARIANTS entry."""
+def row_defect(f: OutFile, variant: str, rng: random.Random, enterprises: list[str]) -> None:
+    """One row-level defect; `variant` is a plan.ROW_DEFECT_VARIANTS entry."""
     rule, _, detail = variant.partition(":")
     students, library = f.tables["students"], f.tables["library"]
     i = rng.randrange(len(students.rows))
@@ -65,10 +67,6 @@ def blocking(f: OutFile, variant: str, rng: random.Random, enterprises: list[str
     if rule == "identifiers.iin_checksum":
         students.set(i, "iin", corrupt(students.get(i, "iin"), rng.randint(1, 9)))
         f.defects.append(Defect(rule, "students", i, "iin"))
-    elif rule == "identifiers.bin_checksum" and detail == "header":
-        header = f.tables["header"]
-        header.set(0, "college_bin", corrupt(header.get(0, "college_bin"), rng.randint(1, 9)))
-        f.defects.append(Defect(rule, "header", 0, "college_bin"))
     elif rule == "identifiers.bin_checksum":
         i = _dual_row(students, rng, enterprises)
         students.set(
@@ -106,11 +104,54 @@ def blocking(f: OutFile, variant: str, rng: random.Random, enterprises: list[str
         students.set(i, "enterprise_bin", None)
         f.defects.append(Defect(rule, "students", i, "enterprise_bin"))
     elif rule == "logic.duplicate_student_in_submission":
-        students.rows.append(list(students.rows[i]))  # appended: no other row index moves
-        last = len(students.rows) - 1
-        f.defects += [Defect(rule, "students", i, "iin"), Defect(rule, "students", last, "iin")]
+        # Appended, so no other row index moves; the first occurrence counts, only the repeat
+        # carries the finding.
+        students.rows.append(list(students.rows[i]))
+        f.defects.append(Defect(rule, "students", len(students.rows) - 1, "iin"))
     else:
         raise ValueError(variant)
+
+
+def wrong_header_bin(f: OutFile, variant: str, rng: random.Random, enterprises: list[str]) -> None:
+    """The header names a BIN other than the file name's; `variant` is a
+    plan.HELD_RESUBMISSION_VARIANTS entry. identity.bin_mismatch itself is evaluated by truth.py
+    (header against file name), so only the check-digit finding is recorded here."""
+    header = f.tables["header"]
+    if variant == "identity.bin_mismatch":  # a valid BIN: the dual-training partner's
+        header.set(0, "college_bin", rng.choice(enterprises))
+    elif variant == "identifiers.bin_checksum:header":  # a typo in the check digit
+        header.set(0, "college_bin", corrupt(header.get(0, "college_bin"), rng.randint(1, 9)))
+        f.defects.append(Defect("identifiers.bin_checksum", "header", 0, "college_bin"))
+    else:
+        raise ValueError(variant)
+
+
+# Share of student rows whose IIN check digit is wrong in a systematic fault: far above
+# rules.DEFECTIVE_ROWS_SHARE, so the submission is held back whatever its size.
+SYSTEMATIC_SHARE = 0.2
+
+
+def systematic_iins(f: OutFile, rng: random.Random) -> None:
+    """IINs mistyped throughout: a fifth of the rows (at least three) with a wrong check digit.
+    Each row is quarantined; submission.defective_rows (held) is evaluated by truth.py."""
+    students = f.tables["students"]
+    n = len(students.rows)
+    for i in sorted(rng.sample(range(n), max(3, math.ceil(SYSTEMATIC_SHARE * n)))):
+        students.set(i, "iin", corrupt(students.get(i, "iin"), rng.randint(1, 9)))
+        f.defects.append(Defect("identifiers.iin_checksum", "students", i, "iin"))
+
+
+def header_round(f: OutFile, round_id: str) -> None:
+    """The header names another round (last round's header copied); identity.round_mismatch is
+    evaluated by truth.py. The reference date is left alone: only the round id is wrong."""
+    f.tables["header"].set(0, "round_id", round_id)
+
+
+def second_header_row(f: OutFile) -> None:
+    """The header row pasted twice (identity.header_rows, evaluated by truth.py). The copy is
+    identical, so it raises no other finding and the signing time stays the same."""
+    header = f.tables["header"]
+    header.rows.append(list(header.rows[0]))
 
 
 def _dual_row(students: Table, rng: random.Random, enterprises: list[str]) -> int:

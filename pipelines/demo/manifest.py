@@ -1,5 +1,6 @@
-"""`DIR/manifest.json`: every file written with its fate and expected findings, the timeliness
-of every expected college per round, the indicators, and every IIN written.
+"""`DIR/manifest.json`: every file written with its fate, expected findings and quarantined rows,
+the timeliness of every expected college per round (with the acceptance policy's flags), the
+indicators, and every IIN written.
 
 Deterministic: lists are sorted, keys are sorted, no wall-clock value appears.
 """
@@ -11,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.demo.config import Options
+from pipelines.demo.defect_types import Defect
 from pipelines.demo.model import World
-from pipelines.demo.truth import FileRecord
+from pipelines.demo.truth import FileRecord, quarantined_rows
 
 MANIFEST = "manifest.json"
 
@@ -31,17 +33,28 @@ def file_entry(rec: FileRecord) -> dict[str, Any]:
         "size_bytes": rec.size,
         "sha256": rec.sha256,
         "fate": rec.fate,
+        # Only findings of loaded, held-back and rejected files are reported.
         "defects": sorted(
-            (_defect(rec, d) for d in rec.defects),
+            (_defect(rec, d) for d in rec.reported_defects),
             key=lambda d: (d["rule"], d["sheet"] or "", d["row"] or 0, d["field"] or ""),
         ),
+        "quarantined_rows": [
+            {"sheet": sheet, "row": rec.first_rows[sheet] + row}
+            for sheet, row in sorted(quarantined_rows(rec.reported_defects, rec.source))
+        ],
     }
 
 
-def _defect(rec: FileRecord, d: Any) -> dict[str, Any]:
+def _defect(rec: FileRecord, d: Defect) -> dict[str, Any]:
     """Row as a person sees it: first data row of the sheet + 0-based index (ARCHITECTURE)."""
-    row = None if d.row is None else rec.first_rows[d.sheet] + d.row
-    return {"rule": d.rule, "severity": d.severity, "sheet": d.sheet, "row": row, "field": d.field}
+    row = None if d.row is None or d.sheet is None else rec.first_rows[d.sheet] + d.row
+    return {
+        "rule": d.rule,
+        "severity": d.severity(rec.source),
+        "sheet": d.sheet,
+        "row": row,
+        "field": d.field,
+    }
 
 
 def build(

@@ -234,8 +234,14 @@ def _ensure_formats(colleges: list[College]) -> None:
     reader path is exercised; the last colleges of the list are converted when none drew it."""
     if len(colleges) < 4:
         return
+    # «ШҚО», a spelling every run shows (nobd.FORCED_SPELLINGS), cannot be written in
+    # Windows-1251: one East Kazakhstan college keeps a Unicode format.
+    east = [c for c in colleges if c.region == "63"]
+    if east and all(c.fmt == "csv_cp1251" for c in east):
+        east[0].fmt, east[0].lang = "xlsx", "kk"
     if not any(c.fmt == "csv_cp1251" for c in colleges):
-        colleges[-1].fmt, colleges[-1].lang = "csv_cp1251", "ru"
+        last = next(c for c in reversed(colleges) if c not in east[:1])
+        last.fmt, last.lang = "csv_cp1251", "ru"
     if not any(c.fmt == "csv_utf8" for c in colleges):
         colleges[-2].fmt = "csv_utf8"
     if not any(c.fmt == "xlsx" and c.lang == "ru" for c in colleges):

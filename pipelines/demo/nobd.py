@@ -1,9 +1,11 @@
 """NOBD submissions of one round: header, students, library fund and staff of every expected
-college, with the plan's scenario applied (missing, late, resubmitted, malformed, defective)."""
+college, with the plan's scenario applied (missing, late, resubmitted, malformed, defective,
+held back)."""
 
 from __future__ import annotations
 
 import copy
+import math
 import random
 import re
 from dataclasses import dataclass, field
@@ -21,10 +23,18 @@ from pipelines.demo.files import (
     xlsx_style,
 )
 from pipelines.demo.model import College, World
-from pipelines.demo.plan import SURGE_FACTOR, Assignment, Plan, Scenario
+from pipelines.demo.plan import (
+    ACCEPTED,
+    SURGE_FACTOR,
+    TWO_VERSIONS,
+    Assignment,
+    Plan,
+    Scenario,
+)
 from pipelines.demo.population import Populations, Student
 from pipelines.demo.rng import stream
 from pipelines.demo.tables import Table
+from pipelines.quality.rules import IMPLAUSIBLE_FACTOR
 from pipelines.reference import Round
 
 SOURCE = "nobd_submission"
@@ -106,26 +116,76 @@ def _files_for(
     signed = signing_time(rnd, kind, ext_days, rng)
     spelling = _forced_spelling(college, region, a, forced)
     current = draft(world, pops, rnd, college, students, region, signed, rng, spelling)
-    if a.scenario in (Scenario.RESUBMIT, Scenario.RESUBMIT_AFTER_REJECT):
-        first = _earlier_version(current, rnd, rng)
-        if a.scenario == Scenario.RESUBMIT_AFTER_REJECT:
-            inject.malform(first, a.variant)
-        return [first, _renumber(current, 2)]
+    if a.scenario in TWO_VERSIONS:
+        return _two_versions(world, rnd, college, current, a, ext_days, rng)
+    enterprises = world.enterprises[college.region]
     if a.scenario == Scenario.MALFORMED:
         inject.malform(current, a.variant)
-    elif a.scenario == Scenario.BLOCKING:
-        inject.blocking(current, a.variant, rng, world.enterprises[college.region])
+    elif a.scenario == Scenario.ROW_DEFECT:
+        inject.row_defect(current, a.variant, rng, enterprises)
     elif a.scenario == Scenario.AGE:
         inject.implausible_age(current, rnd.reference_date, rng)
     elif a.scenario == Scenario.SURGE:
         before = world.sizes[(college.bin, _previous(world, rnd).round_id)]
-        extra = pops.extra(college, rnd, round(SURGE_FACTOR * before) - len(students), "surge")
-        current.tables["students"].rows += [pops.row(s) for s in extra]
+        _add_students(pops, college, rnd, current, round(SURGE_FACTOR * before), "surge")
+    elif a.scenario == Scenario.IMPLAUSIBLE:
+        # Past the hold threshold with a margin; the passport capacity of the year stays as
+        # designed (no capacity_short college gets this scenario).
+        target = math.ceil(IMPLAUSIBLE_FACTOR * 1.1 * world.capacity[college.bin])
+        _add_students(pops, college, rnd, current, target, "implausible")
+    elif a.scenario == Scenario.SYSTEMATIC:
+        inject.systematic_iins(current, rng)
+    elif a.scenario == Scenario.ROUND_MISMATCH:
+        inject.header_round(current, _other_round(rnd).round_id)
+    elif a.scenario == Scenario.HEADER_ROWS:
+        inject.second_header_row(current)
     return [current]
+
+
+def _two_versions(
+    world: World,
+    rnd: Round,
+    college: College,
+    current: OutFile,
+    a: Assignment,
+    ext_days: int,
+    rng: random.Random,
+) -> list[OutFile]:
+    """v1 and v2 of a resubmission. Usually v1 is an earlier draft (a few students short, an
+    older fund) and v2 the planned file; a held resubmission is the other way round: the planned
+    file is v1, which stays current, and v2 is a later draft the data-quality step holds back."""
+    if a.scenario == Scenario.HELD_RESUBMISSION:
+        second = _renumber(_later_version(current, rng), 2)
+        inject.wrong_header_bin(second, a.variant, rng, world.enterprises[college.region])
+        return [current, second]
+    first = _earlier_version(current, rnd, rng)
+    if a.scenario == Scenario.RESUBMIT_AFTER_REJECT:
+        inject.malform(first, a.variant)
+    elif a.scenario == Scenario.LATE_CORRECTION:
+        _sign(current, signing_time(rnd, "late", ext_days, rng))
+    return [first, _renumber(current, 2)]
+
+
+def _add_students(
+    pops: Populations, college: College, rnd: Round, f: OutFile, target: int, key: str
+) -> None:
+    """Append students that exist in this file only, up to `target` rows."""
+    students = f.tables["students"]
+    extra = pops.extra(college, rnd, target - len(students.rows), key)
+    students.rows += [pops.row(s) for s in extra]
 
 
 def _previous(world: World, rnd: Round) -> Round:
     return world.rounds[world.rounds.index(rnd) - 1]
+
+
+def _other_round(rnd: Round) -> Round:
+    """The calendar round before `rnd` (the one after it for the calendar's first round)."""
+    previous = reference.previous_round(rnd.round_id)
+    if previous is not None:
+        return previous
+    ids = list(reference.calendar())
+    return reference.calendar()[ids[ids.index(rnd.round_id) + 1]]
 
 
 def draft(
@@ -228,17 +288,39 @@ def _earlier_version(current: OutFile, rnd: Round, rng: random.Random) -> OutFil
     """v1 of a resubmission: signed 1–6 days before v2, a few students short and an older fund."""
     first = copy.deepcopy(current)
     assert current.signed_at is not None
-    first.signed_at = max(
-        datetime.combine(rnd.window_opens, time(10, 0)),
-        current.signed_at - timedelta(days=rng.randint(1, 6), minutes=rng.randint(0, 600)),
+    _sign(
+        first,
+        max(
+            datetime.combine(rnd.window_opens, time(10, 0)),
+            current.signed_at - timedelta(days=rng.randint(1, 6), minutes=rng.randint(0, 600)),
+        ),
     )
-    first.tables["header"].set(0, "signed_at", first.signed_at)
-    students = first.tables["students"]
+    _shorten(first, rng)
+    return first
+
+
+def _later_version(current: OutFile, rng: random.Random) -> OutFile:
+    """v2 signed 1–6 days after v1, a few students short (its fate does not depend on it)."""
+    second = copy.deepcopy(current)
+    assert current.signed_at is not None
+    _sign(
+        second, current.signed_at + timedelta(days=rng.randint(1, 6), minutes=rng.randint(0, 600))
+    )
+    _shorten(second, rng)
+    return second
+
+
+def _shorten(f: OutFile, rng: random.Random) -> None:
+    students = f.tables["students"]
     del students.rows[len(students.rows) - rng.randint(1, 3) :]
-    lib = first.tables["library"]
+    lib = f.tables["library"]
     lib.set(0, "copies_total", lib.get(0, "copies_total") - 10)
     lib.set(0, "copies_ru", lib.get(0, "copies_ru") - 10)
-    return first
+
+
+def _sign(f: OutFile, signed_at: datetime) -> None:
+    f.signed_at = signed_at
+    f.tables["header"].set(0, "signed_at", signed_at)
 
 
 def _renumber(f: OutFile, version: int) -> OutFile:
@@ -289,11 +371,11 @@ def region_spellings(code: str, day: date, encoding: str) -> list[str]:
 def _forced_spelling(
     college: College, region: str, a: Assignment, forced: dict[str, str]
 ) -> str | None:
-    """The first clean file of regions 63/71/61 in the period carries «ШҚО», «г. Астана»,
+    """The first accepted file of regions 63/71/61 in the period carries «ШҚО», «г. Астана»,
     «Туркестанская*» (spellings real files use; the last one with its footnote mark)."""
     spelling = FORCED_SPELLINGS.get(region)
     style = college_style(college)
-    if not spelling or region in forced or a.scenario != Scenario.CLEAN:
+    if not spelling or region in forced or a.scenario not in ACCEPTED:
         return None
     if not _encodable(spelling, style.encoding):
         return None

@@ -1,11 +1,14 @@
 """The defect plan: which college gets which scenario in which round, decided up front.
 
 Rates per round (of expected colleges): ~4% missing, ~2.5% malformed file (rejected), ~5% one
-blocking defect (held back), one cross-college duplicate pair, ~4% resubmitted, ~5% late (plus one
-late file saved by a deadline extension where extensions.csv has one), ~5% warning anomalies. At
-small scales the quotas are raised so that every injectable rule id occurs at least once over the
-generated period (rule variants are dealt round-robin across rounds). Scenarios are disjoint within
-a round: one college, one story.
+row-level defect (the row is quarantined, or a warning), one cross-college duplicate pair
+(warnings), ~4% resubmitted, ~5% late (plus one late file saved by a deadline extension where
+extensions.csv has one), ~5% warning anomalies, ~1% each of a held-back resubmission, a
+correction signed after the deadline and a submission held back as a whole (systematic IIN
+errors, implausible headcount, wrong round, two header rows; dealt in turn). At small scales the
+quotas are raised so that every injectable rule id occurs at least once over the generated
+period (variants are dealt round-robin across rounds). Scenarios are disjoint within a round: one
+college, one story.
 """
 
 from __future__ import annotations
@@ -29,14 +32,22 @@ class Scenario(StrEnum):
     RESUBMIT = "resubmit"  # v1 superseded by a later-signed v2
     RESUBMIT_AFTER_REJECT = "resubmit_after_reject"  # v1 malformed (rejected), v2 loaded
     MALFORMED = "malformed"  # the only file cannot be read: rejected
-    BLOCKING = "blocking"  # one blocking row-level defect: held back
-    DUP_SOURCE = "dup_source"  # its student also appears in DUP_TARGET's file: both held back
+    ROW_DEFECT = "row_defect"  # one row-level defect: the row quarantined (or a warning)
+    DUP_SOURCE = "dup_source"  # its student also appears in DUP_TARGET's file: both warned
     DUP_TARGET = "dup_target"
     AGE = "age"  # warning: implausible age
     SURGE = "surge"  # warning: +60% students against the previous round
+    HELD_RESUBMISSION = "held_resubmission"  # v1 clean on time, v2 held back: v1 stays current
+    LATE_CORRECTION = "late_correction"  # v1 on time, clean v2 signed after the deadline
+    # Held back as a whole, the only version (status missing):
+    SYSTEMATIC = "systematic"  # IIN check digits wrong in a fifth of the rows
+    IMPLAUSIBLE = "implausible"  # students above 3 × the passport capacity
+    ROUND_MISMATCH = "round_mismatch"  # the header names another round than name and folder
+    HEADER_ROWS = "header_rows"  # the header sheet holds two rows
 
 
-# Scenarios whose file is loaded (accepted), so a later round may compare against it.
+# Scenarios whose current file is loaded (accepted) and holds exactly the planned headcount, so
+# a surge in the next round is exactly +60% against it.
 ACCEPTED = {
     Scenario.CLEAN,
     Scenario.LATE,
@@ -45,10 +56,26 @@ ACCEPTED = {
     Scenario.RESUBMIT_AFTER_REJECT,
     Scenario.AGE,
     Scenario.SURGE,
+    Scenario.LATE_CORRECTION,
 }
+# Scenarios that write two versions (_v1, _v2).
+TWO_VERSIONS = {
+    Scenario.RESUBMIT,
+    Scenario.RESUBMIT_AFTER_REJECT,
+    Scenario.HELD_RESUBMISSION,
+    Scenario.LATE_CORRECTION,
+}
+# Submissions held back as a whole, dealt in turn so that each hold rule occurs.
+HOLD_SCENARIOS = (
+    Scenario.SYSTEMATIC,
+    Scenario.IMPLAUSIBLE,
+    Scenario.ROUND_MISMATCH,
+    Scenario.HEADER_ROWS,
+)
 
-# Single-file blocking variants, dealt round-robin; `rule:detail` picks where the defect sits.
-BLOCKING_VARIANTS = (
+# Single row-level defects, dealt round-robin; `rule:detail` picks where the defect sits. The
+# cost follows the rule (rules.severity): a quarantined row, or only a warning for the region.
+ROW_DEFECT_VARIANTS = (
     "identifiers.iin_checksum",
     "identifiers.bin_checksum:enterprise",
     "identifiers.unknown_region",
@@ -60,15 +87,29 @@ BLOCKING_VARIANTS = (
     "logic.kazakh_copies_exceed_total",
     "logic.dual_without_enterprise",
     "logic.duplicate_student_in_submission",
-    "identifiers.bin_checksum:header",
     "domain.range:copies",
 )
+# What makes the v2 of a held resubmission untrustworthy: a valid BIN that is not the college's
+# (identity.bin_mismatch), or the college's BIN with a wrong check digit (identifiers.bin_checksum
+# on the header, which holds, and identity.bin_mismatch as well).
+HELD_RESUBMISSION_VARIANTS = ("identity.bin_mismatch", "identifiers.bin_checksum:header")
 MALFORMED_VARIANTS = (
     "structure.unreadable_file",
     "structure.empty_file",
     "structure.bad_encoding",
     "structure.missing_sheet",
     "structure.missing_column",
+)
+# Rules of the catalogue the generator never injects: the region rules of passports and CIS
+# exports (ambiguous or not yet established region names, a BIN listed twice in a passport) and
+# two sheets of one section with different columns.
+NOT_INJECTED = frozenset(
+    {
+        "identifiers.ambiguous_region",
+        "identifiers.region_not_yet_established",
+        "identifiers.passport_conflict",
+        "structure.conflicting_sheets",
+    }
 )
 
 
@@ -103,16 +144,25 @@ class _Dealer:
         return v
 
 
+@dataclass
+class _Dealers:
+    """One dealer per family of variants, shared by all rounds of the period."""
+
+    row_defects: _Dealer = field(default_factory=lambda: _Dealer(ROW_DEFECT_VARIANTS))
+    malformed: _Dealer = field(default_factory=lambda: _Dealer(MALFORMED_VARIANTS))
+    rejects: _Dealer = field(
+        default_factory=lambda: _Dealer(("structure.unreadable_file", "structure.missing_column"))
+    )
+    held_resubmissions: _Dealer = field(default_factory=lambda: _Dealer(HELD_RESUBMISSION_VARIANTS))
+    holds: _Dealer = field(default_factory=lambda: _Dealer(HOLD_SCENARIOS))
+
+
 def make_plan(world: World) -> Plan:
     plan = Plan()
-    n_rounds = len(world.rounds)
-    blocking, malformed = _Dealer(BLOCKING_VARIANTS), _Dealer(MALFORMED_VARIANTS)
-    rejects = _Dealer(("structure.unreadable_file", "structure.missing_column"))
+    dealers = _Dealers()
     for i, rnd in enumerate(world.rounds):
         surge_ok = _surge_candidates(world, plan, i)
-        plan.by_round[rnd.round_id] = _plan_round(
-            world, rnd, n_rounds, surge_ok, blocking, malformed, rejects
-        )
+        plan.by_round[rnd.round_id] = _plan_round(world, rnd, surge_ok, dealers)
     for year in world.years:
         _plan_year(world, plan, year)
     return plan
@@ -123,19 +173,14 @@ def _quota(rate: float, n: int, minimum: int = 0) -> int:
 
 
 def _plan_round(
-    world: World,
-    rnd: Round,
-    n_rounds: int,
-    surge_ok: set[str],
-    blocking: _Dealer,
-    malformed: _Dealer,
-    rejects: _Dealer,
+    world: World, rnd: Round, surge_ok: set[str], dealers: _Dealers
 ) -> dict[str, Assignment]:
     rng = stream(world.seed, "plan", rnd.round_id)
     expected = world.expected(rnd)
     pool = [c.bin for c in expected]
     rng.shuffle(pool)
     n = len(pool)
+    n_rounds = len(world.rounds)
     out: dict[str, Assignment] = {}
 
     def take(k: int, make: Callable[[], Assignment], candidates: set[str] | None = None) -> None:
@@ -146,24 +191,32 @@ def _plan_round(
             pool.remove(pick)
             out[pick] = make()
 
-    small = n < 10
+    def per_round(variants: tuple[str, ...]) -> int:
+        """Enough per round that every variant is dealt at least once over the period."""
+        return 0 if n < 10 else math.ceil(len(variants) / n_rounds)
+
     if n >= 12:  # one cross-college duplicate per round
         a, b = pool.pop(), pool.pop()
         out[a] = Assignment(Scenario.DUP_SOURCE, partner=b)
         out[b] = Assignment(Scenario.DUP_TARGET, partner=a)
-    per_round_blocking = math.ceil(len(BLOCKING_VARIANTS) / n_rounds)
-    per_round_malformed = math.ceil(len(MALFORMED_VARIANTS) / n_rounds)
-    take(_quota(0.05, n, 0 if small else per_round_blocking),
-         lambda: Assignment(Scenario.BLOCKING, blocking.next()))  # fmt: skip
-    take(_quota(0.025, n, 0 if small else per_round_malformed),
-         lambda: Assignment(Scenario.MALFORMED, malformed.next()))  # fmt: skip
+    take(_quota(0.05, n, per_round(ROW_DEFECT_VARIANTS)),
+         lambda: Assignment(Scenario.ROW_DEFECT, dealers.row_defects.next()))  # fmt: skip
+    take(_quota(0.025, n, per_round(MALFORMED_VARIANTS)),
+         lambda: Assignment(Scenario.MALFORMED, dealers.malformed.next()))  # fmt: skip
+    take(_quota(0.01, n, per_round(HOLD_SCENARIOS)),
+         lambda: Assignment(Scenario(dealers.holds.next())))  # fmt: skip
+    held = dealers.held_resubmissions
+    take(_quota(0.01, n, per_round(HELD_RESUBMISSION_VARIANTS)),
+         lambda: Assignment(Scenario.HELD_RESUBMISSION, held.next()))  # fmt: skip
+    take(_quota(0.01, n, 0 if n < 10 else 1), lambda: Assignment(Scenario.LATE_CORRECTION))
     _take_saved_late(world, rnd, pool, out)
-    take(1 if not small else 0, lambda: Assignment(Scenario.RESUBMIT_AFTER_REJECT, rejects.next()))
+    take(0 if n < 10 else 1,
+         lambda: Assignment(Scenario.RESUBMIT_AFTER_REJECT, dealers.rejects.next()))  # fmt: skip
     take(_quota(0.04, n, 1) - 1, lambda: Assignment(Scenario.RESUBMIT))
-    take(_quota(0.04, n, 0 if small else 1), lambda: Assignment(Scenario.MISSING))
-    take(_quota(0.05, n, 0 if small else 1), lambda: Assignment(Scenario.LATE))
+    take(_quota(0.04, n, 0 if n < 10 else 1), lambda: Assignment(Scenario.MISSING))
+    take(_quota(0.05, n, 0 if n < 10 else 1), lambda: Assignment(Scenario.LATE))
     warnings = _quota(0.05, n, 1)
-    surges = warnings // 2 if surge_ok else 0
+    surges = max(1, warnings // 2) if surge_ok else 0  # one even when a single warning is due
     take(surges, lambda: Assignment(Scenario.SURGE), surge_ok)
     take(warnings - surges, lambda: Assignment(Scenario.AGE))
     return out
@@ -211,8 +264,9 @@ def _take_saved_late(world: World, rnd: Round, pool: list[str], out: dict[str, A
 
 
 def _plan_year(world: World, plan: Plan, year: int) -> None:
-    """Year-level warnings: a too-small passport capacity, a demo-exam claim without a CIS result,
-    and CIS rows of an organisation outside the register."""
+    """Year-level warnings: a too-small passport capacity (a college clean in all rounds of the
+    year, so that the warning is the only finding on its files), a demo-exam claim without a CIS
+    result, and CIS rows of an organisation outside the register."""
     rng = stream(world.seed, "plan-year", year)
     rounds = world.rounds_of(year)
     expected = [world.expected_bins(r) for r in rounds]
@@ -224,8 +278,12 @@ def _plan_year(world: World, plan: Plan, year: int) -> None:
     ]
     clean_in_all.sort()
     rng.shuffle(clean_in_all)
-    n = len([c for c in world.colleges if c.in_passport(year)])
+    in_passport = sorted(c.bin for c in world.colleges if c.in_passport(year))
+    n = len(in_passport)
     k_cap = _quota(0.015, n, 1)
     plan.capacity_short[year] = set(clean_in_all[:k_cap])
-    plan.demo_claim_only[year] = set(clean_in_all[k_cap : k_cap + _quota(0.02, n, 1)])
+    # A claim without a result needs no particular NOBD story: any other college of the year.
+    others = [b for b in in_passport if b not in plan.capacity_short[year]]
+    rng.shuffle(others)
+    plan.demo_claim_only[year] = set(others[: _quota(0.02, n, 1)])
     plan.outsiders[year] = 1 if n < 200 else 3

@@ -1,6 +1,9 @@
 """Ground truth, computed in Python from the generated world and independent of any SQL:
-file fates, the cross-source and temporal warnings, timeliness per expected college and round,
-and the four indicators. The rules are those of docs/ARCHITECTURE.md ("Raw layer", "Domain rules").
+file fates under the acceptance policy, the findings that depend on more than one row or file
+(identity, systematic defects, implausibility, cross-source and temporal warnings), quarantined
+rows, timeliness per expected college and round, and the four indicators. The rules are those of
+docs/ARCHITECTURE.md ("Raw layer", "Domain rules", "Acceptance policy"); severities come from
+`pipelines.quality.rules`.
 """
 
 from __future__ import annotations
@@ -10,15 +13,20 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from pipelines import reference
+from pipelines.contracts import load_contract
 from pipelines.demo.defect_types import Defect
 from pipelines.demo.files import OutFile
 from pipelines.demo.passport import PassportRow
 from pipelines.demo.tables import Table
+from pipelines.quality.rules import DEFECTIVE_ROWS_SHARE, IMPLAUSIBLE_FACTOR
 from pipelines.reference import Round
 
 NOBD = "nobd_submission"
 CAPACITY_FACTOR = 1.2  # cross.contingent_exceeds_capacity: students > 1.2 × capacity
 CHANGE_LIMIT = 0.4  # temporal.enrolment_change: |Δ| > 40% of the previous accepted count
+# Fates whose findings are reported (a superseded version's findings are not kept; a rejected
+# file's finding is its structure rule).
+REPORTED = ("loaded", "held_back", "rejected")
 
 
 @dataclass
@@ -29,7 +37,7 @@ class FileRecord:
     source: str
     round_id: str | None
     year: int | None
-    college_bin: str | None
+    college_bin: str | None  # NOBD: the college of the file name, the submission's owner
     version: int | None
     signed_at: datetime | None
     format: str
@@ -38,15 +46,41 @@ class FileRecord:
     sha256: str
     first_rows: dict[str, int]
     defects: list[Defect]
+    sheet_rows: dict[str, int] = field(default_factory=dict)  # data rows per sheet
+    # Students as submitted (what the contingent and enrolment rules count) …
     n_students: int = 0
-    n_dual: int = 0
+    # … and the sums over rows that are not quarantined (what the indicators count).
+    counted_students: int = 0
+    counted_dual: int = 0
     copies_kk: int = 0
     copies_total: int = 0
     fate: str = ""
 
     @property
     def structural(self) -> bool:
-        return any(d.rule.startswith("structure.") for d in self.defects)
+        return any(d.structural for d in self.defects)
+
+    @property
+    def acceptable(self) -> bool:
+        """Readable and without a hold finding: a candidate to be the current submission."""
+        return not self.structural and all(d.severity(self.source) != "hold" for d in self.defects)
+
+    @property
+    def reported_defects(self) -> list[Defect]:
+        return self.defects if self.fate in REPORTED else []
+
+    @property
+    def quarantined(self) -> set[tuple[str, int]]:
+        return quarantined_rows(self.defects, self.source)
+
+
+def quarantined_rows(defects: list[Defect], source: str) -> set[tuple[str, int]]:
+    """(sheet, 0-based row) of every row a quarantine finding leaves out."""
+    return {
+        (d.sheet, d.row)
+        for d in defects
+        if d.sheet is not None and d.row is not None and d.severity(source) == "quarantine"
+    }
 
 
 def record_of(out: OutFile, size: int, sha256: str, first_rows: dict[str, int]) -> FileRecord:
@@ -64,30 +98,73 @@ def record_of(out: OutFile, size: int, sha256: str, first_rows: dict[str, int]) 
         sha256=sha256,
         first_rows=first_rows,
         defects=list(out.defects),
+        sheet_rows={name: len(t.rows) for name, t in out.tables.items()},
     )
-    if out.source == NOBD:
+    if out.source == NOBD and not rec.structural:
+        rec.defects += identity_findings(out)
+        rec.defects += defective_rows_findings(rec)
         _count(rec, out.tables)
     return rec
 
 
+def identity_findings(out: OutFile) -> list[Defect]:
+    """identity.*: the header (its first row, the one the registry reads) against the file name
+    and the folder; more than one header row. Evaluated on what was written, so a mistyped
+    header BIN yields identity.bin_mismatch whatever else it breaks."""
+    header = out.tables["header"]
+    folder, name = out.path.rsplit("/", 1)
+    named = load_contract(NOBD).match_file(name)
+    assert named is not None, out.path
+    found = []
+    if len(header.rows) > 1:
+        found.append(Defect("identity.header_rows", "header", None, None))
+    if header.get(0, "college_bin") != named["college_bin"]:
+        found.append(Defect("identity.bin_mismatch", "header", 0, "college_bin"))
+    rounds = {header.get(0, "round_id"), named["round_id"], folder.rsplit("/", 1)[-1]}
+    if len(rounds) > 1:
+        found.append(Defect("identity.round_mismatch", "header", 0, "round_id"))
+    return found
+
+
+def defective_rows_findings(rec: FileRecord) -> list[Defect]:
+    """submission.defective_rows: a sheet with more than one quarantined row and more than
+    DEFECTIVE_ROWS_SHARE of its rows quarantined (the pipeline's default share)."""
+    per_sheet: dict[str, int] = defaultdict(int)
+    for sheet, _row in rec.quarantined:
+        per_sheet[sheet] += 1
+    return [
+        Defect("submission.defective_rows", sheet, None, None)
+        for sheet, n in sorted(per_sheet.items())
+        if n > 1 and n > DEFECTIVE_ROWS_SHARE * rec.sheet_rows[sheet]
+    ]
+
+
 def _count(rec: FileRecord, tables: dict[str, Table]) -> None:
-    students = tables.get("students")
-    if students is not None:
-        rec.n_students = len(students.rows)
-        if "dual_training" in students.columns:
-            rec.n_dual = sum(1 for v in students.column_values("dual_training") if v is True)
-    library = tables.get("library")
-    if library is not None:
-        rec.copies_kk = sum(v for v in library.column_values("copies_kk") if type(v) is int)
-        rec.copies_total = sum(v for v in library.column_values("copies_total") if type(v) is int)
+    left_out = rec.quarantined
+    students = tables["students"]
+    rec.n_students = len(students.rows)
+    kept = [i for i in range(len(students.rows)) if ("students", i) not in left_out]
+    rec.counted_students = len(kept)
+    if "dual_training" in students.columns:
+        dual = students.column_values("dual_training")
+        rec.counted_dual = sum(1 for i in kept if dual[i] is True)
+    library = tables["library"]
+    rows = [i for i in range(len(library.rows)) if ("library", i) not in left_out]
+    for column in ("copies_kk", "copies_total"):
+        values = library.column_values(column)
+        setattr(rec, column, sum(values[i] for i in rows if type(values[i]) is int))
 
 
 # --- fates -----------------------------------------------------------------------------------
 
 
-def assign_fates(records: list[FileRecord]) -> None:
-    """Rejected when unreadable; per (college, round) the latest signed_at (ties: higher version)
-    is current, the rest superseded; a current file with a blocking defect is held back."""
+def assign_fates(records: list[FileRecord], passports: dict[int, list[PassportRow]]) -> None:
+    """Rejected when unreadable; yearly sources loaded. NOBD, round by round (the hold and
+    warning rules compare with the previous round's accepted submission): per college of the
+    file name, the latest signed (ties: higher version) acceptable version is `loaded`, later
+    held versions `held_back`, the rest `superseded`; with no acceptable version the latest is
+    `held_back`. The rules that compare counts run on every version (hold) or on the loaded
+    and held-back ones (warnings, as only their findings are reported)."""
     groups: dict[tuple[str, str], list[FileRecord]] = defaultdict(list)
     for r in records:
         if r.structural:
@@ -95,47 +172,76 @@ def assign_fates(records: list[FileRecord]) -> None:
         elif r.source != NOBD:
             r.fate = "loaded"
         else:
-            groups[(r.college_bin or "", r.round_id or "")].append(r)
-    for group in groups.values():
-        group.sort(key=lambda r: (r.signed_at or datetime.min, r.version or 0))
-        for r in group[:-1]:
-            r.fate = "superseded"
-        current = group[-1]
-        blocking = any(d.blocking for d in current.defects)
-        current.fate = "held_back" if blocking else "loaded"
+            groups[(r.round_id or "", r.college_bin or "")].append(r)
+    capacity = {(y, p.college_bin): p.capacity for y, rows in passports.items() for p in rows}
+    order = list(reference.calendar())
+    accepted: dict[tuple[str, str], FileRecord] = {}
+    for round_id, college_bin in sorted(groups, key=lambda k: (order.index(k[0]), k[1])):
+        versions = groups[(round_id, college_bin)]
+        cap = capacity.get((reference.calendar()[round_id].year, college_bin))
+        prev = reference.previous_round(round_id)
+        before = accepted.get((prev.round_id, college_bin)) if prev else None
+        for v in versions:
+            v.defects += implausible_findings(v, cap, before)
+        current = _decide_currency(versions)
+        if current is not None:
+            accepted[(round_id, college_bin)] = current
+        for v in versions:
+            if v.fate in ("loaded", "held_back"):
+                v.defects += count_warnings(v, cap, before)
 
 
-def current_files(records: list[FileRecord]) -> dict[tuple[str, str], FileRecord]:
-    """(college_bin, round_id) -> the current NOBD file (status loaded or held_back)."""
+def _decide_currency(versions: list[FileRecord]) -> FileRecord | None:
+    """Set the fates of one college's versions in one round; the loaded one, if any."""
+    ordered = sorted(versions, key=lambda r: (r.signed_at or datetime.min, r.version or 0))
+    acceptable = [i for i, v in enumerate(ordered) if v.acceptable]
+    last = acceptable[-1] if acceptable else len(ordered) - 1
+    for i, v in enumerate(ordered):
+        if i < last:
+            v.fate = "superseded"
+        elif i > last or not acceptable:
+            v.fate = "held_back"
+        else:
+            v.fate = "loaded"
+    return ordered[last] if acceptable else None
+
+
+def implausible_findings(
+    rec: FileRecord, capacity: int | None, before: FileRecord | None
+) -> list[Defect]:
+    """cross.contingent_implausible (hold): students above IMPLAUSIBLE_FACTOR × the passport
+    capacity or × the previous round's accepted count. Submission level: sheet students."""
+    limits = [c for c in (capacity, before.n_students if before else None) if c]
+    if any(rec.n_students > IMPLAUSIBLE_FACTOR * c for c in limits):
+        return [Defect("cross.contingent_implausible", "students", None, None)]
+    return []
+
+
+def count_warnings(
+    rec: FileRecord, capacity: int | None, before: FileRecord | None
+) -> list[Defect]:
+    """cross.contingent_exceeds_capacity and temporal.enrolment_change, submission level.
+    Evaluated independently of the hold rule: an implausible submission carries them too."""
+    found = []
+    if capacity is not None and rec.n_students > CAPACITY_FACTOR * capacity:
+        found.append(Defect("cross.contingent_exceeds_capacity", "students", None, None))
+    if before is not None and before.n_students > 0:
+        change = abs(rec.n_students - before.n_students) / before.n_students
+        if change > CHANGE_LIMIT:
+            found.append(Defect("temporal.enrolment_change", "students", None, None))
+    return found
+
+
+def accepted_files(records: list[FileRecord]) -> dict[tuple[str, str], FileRecord]:
+    """(college_bin, round_id) -> the accepted current NOBD file (status loaded)."""
     return {
         (r.college_bin or "", r.round_id or ""): r
         for r in records
-        if r.source == NOBD and r.fate in ("loaded", "held_back")
+        if r.source == NOBD and r.fate == "loaded"
     }
 
 
 # --- warnings that depend on other files -----------------------------------------------------
-
-
-def add_submission_warnings(
-    records: list[FileRecord], passports: dict[int, list[PassportRow]]
-) -> None:
-    """cross.contingent_exceeds_capacity and temporal.enrolment_change on current NOBD files.
-    Both are submission-level: sheet `students`, row and field empty."""
-    current = current_files(records)
-    capacity = {(y, p.college_bin): p.capacity for y, rows in passports.items() for p in rows}
-    calendar = reference.calendar()
-    for (college_bin, round_id), rec in sorted(current.items()):
-        year = calendar[round_id].year
-        cap = capacity.get((year, college_bin))
-        if cap is not None and rec.n_students > CAPACITY_FACTOR * cap:
-            rec.defects.append(Defect("cross.contingent_exceeds_capacity", "students", None, None))
-        prev = reference.previous_round(round_id)
-        before = current.get((college_bin, prev.round_id)) if prev else None
-        if before is not None and before.fate == "loaded" and before.n_students > 0:
-            change = abs(rec.n_students - before.n_students) / before.n_students
-            if change > CHANGE_LIMIT:
-                rec.defects.append(Defect("temporal.enrolment_change", "students", None, None))
 
 
 def demo_claim_warnings(rows: list[PassportRow], demo_bins: set[str]) -> list[Defect]:
@@ -173,25 +279,49 @@ def _open(p: PassportRow, day: date) -> bool:
 def submissions(
     rounds: list[Round], passports: dict[int, list[PassportRow]], records: list[FileRecord]
 ) -> list[dict[str, object]]:
-    """One row per expected college per round: on_time | late | missing."""
-    current = current_files(records)
+    """One row per expected college per round: on_time | late | missing, judged on the first
+    acceptable version's signing time, and the two flags of the acceptance policy."""
+    versions: dict[tuple[str, str], list[FileRecord]] = defaultdict(list)
+    for r in records:
+        if r.source == NOBD and r.fate != "rejected":
+            versions[(r.college_bin or "", r.round_id or "")].append(r)
     out = []
     for rnd in rounds:
         for p in expected_in_round(passports[rnd.year], rnd):
-            rec = current.get((p.college_bin, rnd.round_id))
-            status = "missing"
-            if rec is not None and rec.fate == "loaded" and rec.signed_at is not None:
-                extra = reference.extension_days(rnd.round_id, p.region_code, p.college_bin)
-                status = "on_time" if rec.signed_at <= rnd.deadline(extra) else "late"
+            extra = reference.extension_days(rnd.round_id, p.region_code, p.college_bin)
+            row = _timeliness(versions.get((p.college_bin, rnd.round_id), []), rnd.deadline(extra))
             out.append(
                 {
                     "round_id": rnd.round_id,
                     "college_bin": p.college_bin,
                     "region_code": p.region_code,
-                    "status": status,
+                    **row,
                 }
             )
     return sorted(out, key=lambda s: (str(s["round_id"]), str(s["college_bin"])))
+
+
+def _timeliness(versions: list[FileRecord], deadline: datetime) -> dict[str, object]:
+    """status, previous_version_current (a later version is held back while an earlier accepted
+    one is current), corrected_after_due_date (the current version is a correction of an
+    acceptable one and was signed after the deadline)."""
+    current = next((v for v in versions if v.fate == "loaded"), None)
+    if current is None or current.signed_at is None:
+        return {
+            "status": "missing",
+            "previous_version_current": False,
+            "corrected_after_due_date": False,
+        }
+    acceptable = sorted(
+        (v for v in versions if v.acceptable), key=lambda v: (v.signed_at, v.version or 0)
+    )
+    first = acceptable[0]
+    assert first.signed_at is not None
+    return {
+        "status": "on_time" if first.signed_at <= deadline else "late",
+        "previous_version_current": any(v.fate == "held_back" for v in versions),
+        "corrected_after_due_date": current is not first and current.signed_at > deadline,
+    }
 
 
 # --- indicators ------------------------------------------------------------------------------
@@ -221,17 +351,17 @@ def indicators(
 ) -> list[dict[str, object]]:
     """Ratios of sums over expected colleges; a row per period for the nation and every region
     with at least one expected college (denominator 0 is kept: value NULL downstream)."""
-    current = current_files(records)
+    accepted = accepted_files(records)
     out: list[dict[str, object]] = []
     for rnd in rounds:
         textbooks, dual = _Period(), _Period()
         for p in expected_in_round(passports[rnd.year], rnd):
             textbooks.add(p.region_code, 0, 0)
             dual.add(p.region_code, 0, 0)
-            rec = current.get((p.college_bin, rnd.round_id))
-            if rec is not None and rec.fate == "loaded":
+            rec = accepted.get((p.college_bin, rnd.round_id))
+            if rec is not None:  # only rows that are not quarantined count
                 textbooks.add(p.region_code, rec.copies_kk, rec.copies_total)
-                dual.add(p.region_code, rec.n_dual, rec.n_students)
+                dual.add(p.region_code, rec.counted_dual, rec.counted_students)
         out += _rows("kazakh_textbook_share", rnd.round_id, textbooks)
         out += _rows("dual_training_share", rnd.round_id, dual)
     for year in sorted({r.year for r in rounds}):

@@ -3,7 +3,9 @@
     python -m pipelines.demo.verify $EDUSTAT_HOME
 
 Checks, each as a set difference: file fates (raw.landing_files.status), findings (dq.findings:
-path, rule, sheet, row, field), timeliness (marts.dq_submission_status) and indicator
+path, rule, sheet, row, field), timeliness and the acceptance policy's flags
+(marts.dq_submission_status: status, previous_version_current, corrected_after_due_date),
+quarantined rows (marts.dq_quarantined_rows: path, sheet, row — each exactly once) and indicator
 numerators/denominators (marts.indicator_values, national and regional rows). Prints what differs
 and exits 1 when anything does. Reads the warehouse read-only.
 """
@@ -36,8 +38,16 @@ def _from_manifest(m: dict[str, Any]) -> dict[str, dict[Key, Any]]:
             for d in f["defects"]
         },
         "statuses": {
-            (s["round_id"], s["college_bin"]): (s["region_code"], s["status"])
+            (s["round_id"], s["college_bin"]): (
+                s["region_code"],
+                s["status"],
+                s["previous_version_current"],
+                s["corrected_after_due_date"],
+            )
             for s in m["submissions"]
+        },
+        "quarantined": {
+            (f["path"], q["sheet"], q["row"]): 1 for f in m["files"] for q in f["quarantined_rows"]
         },
         "indicators": {
             (i["indicator_id"], i["period"], i["level"], i["region_code"]): (
@@ -53,12 +63,16 @@ _QUERIES = {
     "fates": "select path, status from raw.landing_files",
     "findings": "select distinct file_path, rule_id, sheet, row_number, field, true "
     "from dq.findings",
-    "statuses": "select round_id, college_bin, region_code, status from marts.dq_submission_status "
+    "statuses": "select round_id, college_bin, region_code, status, previous_version_current, "
+    "corrected_after_due_date from marts.dq_submission_status "
     "where status in ('on_time', 'late', 'missing')",
+    # The count shows a row listed twice (the mart has one row per quarantined row).
+    "quarantined": "select file_path, sheet, row_number, count(*) from marts.dq_quarantined_rows "
+    "group by all",
     "indicators": "select indicator_id, period, level, region_code, numerator, denominator "
     "from marts.indicator_values where college_bin is null and level in ('national', 'region')",
 }
-_KEY_WIDTH = {"fates": 1, "findings": 5, "statuses": 2, "indicators": 4}
+_KEY_WIDTH = {"fates": 1, "findings": 5, "statuses": 2, "quarantined": 3, "indicators": 4}
 
 
 def _from_warehouse(path: Path) -> dict[str, dict[Key, Any]]:
