@@ -116,8 +116,8 @@ def identity_findings(out: OutFile) -> list[Defect]:
     named = load_contract(NOBD).match_file(name)
     assert named is not None, out.path
     found = []
-    if len(header.rows) > 1:
-        found.append(Defect("identity.header_rows", "header", None, None))
+    # Every header row after the first is named (the first is the one the registry reads).
+    found += [Defect("identity.header_rows", "header", i, None) for i in range(1, len(header.rows))]
     if header.get(0, "college_bin") != named["college_bin"]:
         found.append(Defect("identity.bin_mismatch", "header", 0, "college_bin"))
     rounds = {header.get(0, "round_id"), named["round_id"], folder.rsplit("/", 1)[-1]}

@@ -403,14 +403,25 @@ def run(connect: Connect, suites_dir: Path = EXPECTATIONS_DIR) -> RunOutcome:
         try:
             versions = currency.present_versions(con)
             parts.append(_defective_rows(con, _concat(parts)))
-            holds = _holds(_concat(parts))
-            before = currency.apply(con, versions, currency.decide(versions, holds))
-            later_frames = {name: read_frame(con, name) for name in later}
+            decisions = currency.decide(versions, _holds(_concat(parts)))
+            released = currency.apply(con, versions, decisions).released
+            # The submission rules compare with the previous round's accepted version, which
+            # their own holds can change: decide again until nothing moves (at most once per
+            # round in the calendar; in practice twice).
+            while True:
+                later_frames = {name: read_frame(con, name) for name in later}
+                scratch = {name: SuiteOutcome(name) for name in outcomes}
+                later_parts = _validate_frames(validator, later_frames, later, scratch, pii)
+                findings = _concat([*parts, *later_parts])
+                again = currency.decide(versions, _holds(findings))
+                counts = currency.apply(con, versions, again)
+                if again == decisions:
+                    break
+                decisions = again
+            for name, outcome in scratch.items():
+                outcomes[name].failing_rows.update(outcome.failing_rows)
+                outcomes[name].errors += outcome.errors
             rows += sum(len(df) for df in later_frames.values())
-            parts += _validate_frames(validator, later_frames, later, outcomes, pii)
-            findings = _concat(parts)
-            decisions = currency.decide(versions, _holds(findings))
-            counts = currency.apply(con, versions, decisions)
             superseded = {f for f, d in decisions.items() if d.status == "superseded"}
             n = _write_findings(con, findings.loc[~findings["file_id"].isin(superseded)])
             con.execute("commit")
@@ -423,7 +434,7 @@ def run(connect: Connect, suites_dir: Path = EXPECTATIONS_DIR) -> RunOutcome:
         outcomes,
         n,
         counts.held_back,
-        before.released + counts.released,
+        released + counts.released,
         counts.newly_held_back,
         rows_validated=rows,
         timings=timings,

@@ -14,6 +14,16 @@ students as (
 
 current_submissions as (
     select * from {{ ref('dq_submission_versions') }}
+),
+
+-- The college's accepted version of a round. Unique once the runner has decided the statuses
+-- (it reads this frame only then); the latest signed one before that, so the view stays one row
+-- per version whenever it is read.
+accepted as (
+    select round_id, college_bin, arg_max(file_id, signed_at) as file_id
+    from current_submissions
+    where is_accepted
+    group by round_id, college_bin
 )
 
 select
@@ -40,9 +50,8 @@ left join students as s
 left join {{ ref('dq_register') }} as reg
     on reg.college_bin = c.college_bin
     and reg.passport_year = c.year
-left join current_submissions as prev
+left join accepted as prev
     on prev.round_id = c.previous_round_id
     and prev.college_bin = c.college_bin
-    and prev.is_accepted
 left join students as prev_students
     on prev_students._file_id = prev.file_id
