@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import polars as pl
 
+from pipelines.contracts import normalise_label
+
 ROW = "_row_number"
+# Runs of 6+ digits in texts we echo back (a header cell, a sheet name) are masked: if a file has
+# no header row, its "headers" are data and could be an IIN.
+_LONG_DIGITS = re.compile(r"\d{6,}")
+# Excel names a copied sheet 'Обучающиеся (2)': the same sheet, spelled with a copy number.
+_COPY_NUMBER = re.compile(r"\s*\(\d+\)$")
+
+
+def safe_text(text: object) -> str:
+    return _LONG_DIGITS.sub(lambda m: "*" * len(m.group()), str(text))
+
+
+def sheet_key(label: object) -> str:
+    """A sheet or section name as matched against the contract's sheet spellings."""
+    return normalise_label(_COPY_NUMBER.sub("", normalise_label(label)))
 
 
 @dataclass(frozen=True)

@@ -24,11 +24,10 @@ import duckdb
 
 from pipelines.contracts import Contract
 from pipelines.ingest import progress
-from pipelines.ingest.cells import Rejected
+from pipelines.ingest.cells import Rejected, safe_text
 from pipelines.ingest.discovery import LandingFile, file_id, fingerprint, partition_files
 from pipelines.ingest.prepare import Prepared, Task, registration
 from pipelines.ingest.pseudonym import Pseudonymiser
-from pipelines.ingest.readers import safe_text
 from pipelines.ingest.registry import CurrencyChange, known_file_ids, refresh_currency
 from pipelines.ingest.schema import ensure_schema
 from pipelines.ingest.workers import Runner
