@@ -192,6 +192,8 @@ IDENTIFIER_DIGITS = 12
 _SHORT = rf"^\d{{9,{IDENTIFIER_DIGITS - 1}}}$"
 _WHOLE_DECIMAL = r"^(\d+)[.,]0+$"
 _SCIENTIFIC = r"^(\d+)(?:[.,](\d*))?[eE]\+?(\d+)$"
+# Any of the three shapes above (what a number looks like once it was an Excel number).
+_RESTORABLE = "|".join((_SHORT, _WHOLE_DECIMAL, _SCIENTIFIC))
 _RESTORED = "__restored_"
 ZERO_RESTORED = "leading zero restored: the cell was stored as a number"
 DIGITS_RESTORED = (
@@ -225,14 +227,20 @@ def _from_number(s: pl.Expr) -> pl.Expr:
     return pl.coalesce(whole, sci)
 
 
-def identifier_columns(name: str) -> list[pl.Expr]:
-    """The identifier text with its digits restored, and the flag saying what was restored.
+def identifier_check(name: str) -> pl.Expr:
+    """Fast path: flag a cell shaped like a number that lost digits (only then is restoring
+    run: its expressions cost milliseconds a column, this check microseconds)."""
+    return pl.col(name).str.strip_chars().str.contains(_RESTORABLE).alias(restored_flag(name))
 
-    Text work in one vectorised expression per column; a cell typed as text ('012345678901',
-    '860101 300011') is left exactly as written.
+
+def identifier_columns(name: str) -> list[pl.Expr]:
+    """The identifier text with its digits restored, and what was restored (NULL: nothing).
+
+    Vectorised text work; a cell typed as text ('012345678901', '860101 300011') is left exactly
+    as written.
     """
     raw = pl.col(name)
-    s = raw.str.replace_all(_SPACES, "")
+    s = raw.str.strip_chars()
     number = _from_number(s)
     digits = pl.coalesce(number, s)
     short = digits.str.contains(_SHORT)
@@ -252,23 +260,27 @@ def identifier_columns(name: str) -> list[pl.Expr]:
     ]
 
 
-def restored_issues(typed: pl.DataFrame, names: list[str], sheet: str) -> pl.DataFrame:
-    """One issue per identifier cell whose digits were restored; the value is never shown (an
-    IIN is personal, and the restored digits are in the row itself)."""
+def restore_identifiers(typed: pl.DataFrame, names: list[str], sheet: str) -> pl.DataFrame:
+    """Restore the digits of the identifier columns the fast check flagged (in place in `typed`,
+    flags dropped); one issue per restored cell. The value is never shown: an IIN is personal,
+    and the restored digits are in the row itself."""
     frames = []
     for name in names:
-        kinds = typed.get_column(restored_flag(name))
-        if kinds.null_count() == typed.height:
+        flagged = typed.get_column(restored_flag(name)).any()
+        typed.drop_in_place(restored_flag(name))
+        if not flagged:
             continue
-        rows = typed.select(ROW, kinds.alias("problem")).filter(pl.col("problem").is_not_null())
-        n = rows.height
+        fixed, kinds = typed.select(identifier_columns(name)).get_columns()
+        typed.replace_column(typed.get_column_index(name), fixed)
+        rows = typed.get_column(ROW).filter(kinds.is_not_null())
+        n = rows.len()
         frames.append(
             pl.DataFrame(
                 {
                     "sheet": [sheet] * n,
-                    "row_number": rows.get_column(ROW).cast(pl.Int64),
+                    "row_number": rows.cast(pl.Int64),
                     "field": [name] * n,
-                    "problem": rows.get_column("problem"),
+                    "problem": kinds.drop_nulls(),
                     "value": [None] * n,
                 },
                 schema=ISSUE_SCHEMA,

@@ -240,8 +240,7 @@ def _queries(
     text = [pl.col(ROW).cast(pl.Int64), *[cell_text(n) for n in names]]
     nonblank = pl.any_horizontal(pl.col(names).is_not_null())
     typed = coerce.typed_columns(sheet.columns, dict(formats))
-    for name in identifier_names(sheet):
-        typed += coerce.identifier_columns(name)
+    typed += [coerce.identifier_check(name) for name in identifier_names(sheet)]
     return text, nonblank, typed
 
 
@@ -324,12 +323,10 @@ def _typed_sheet(
     for c in flagged:
         typed.drop_in_place(coerce.flag(c.name))
     identifiers = identifier_names(sheet)
-    if identifiers:
-        restored = coerce.restored_issues(typed, identifiers, sheet.name)
+    if identifiers:  # before hashing: the IIN hashed and checked is the restored one
+        restored = coerce.restore_identifiers(typed, identifiers, sheet.name)
         if restored.height:
             issue_frames.append(restored)
-        for name in identifiers:
-            typed.drop_in_place(coerce.restored_flag(name))
     for col in sheet.columns:
         if col.pii == "iin":
             typed = pseudonymiser.replace_column(typed, col.name)
