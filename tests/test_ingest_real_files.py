@@ -63,6 +63,8 @@ def _registry(db: Path) -> dict[str, tuple[str, str, str | None, str | None]]:
 
 @pytest.fixture
 def odd_landing(tmp_path: Path) -> Path:
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no FIFOs on this platform")
     """A passport partition holding one good file and every kind of entry that must not be read,
     plus a partition-level folder link."""
     landing = tmp_path / "landing"
