@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import polars as pl
 
+from pipelines.contracts import normalise_label
+
 ROW = "_row_number"
+# Runs of 6+ digits in texts we echo back (a header cell, a sheet name) are masked: if a file has
+# no header row, its "headers" are data and could be an IIN.
+_LONG_DIGITS = re.compile(r"\d{6,}")
+# Excel names a copied sheet 'Обучающиеся (2)': the same sheet, spelled with a copy number.
+_COPY_NUMBER = re.compile(r"\s*\(\d+\)$")
+
+
+def safe_text(text: object) -> str:
+    return _LONG_DIGITS.sub(lambda m: "*" * len(m.group()), str(text))
+
+
+def sheet_key(label: object) -> str:
+    """A sheet or section name as matched against the contract's sheet spellings."""
+    return normalise_label(_COPY_NUMBER.sub("", normalise_label(label)))
 
 
 @dataclass(frozen=True)
@@ -26,14 +43,21 @@ class Rejected(Exception):
     """A file that cannot be read. `rule` is a structure.* rule id from ARCHITECTURE.md.
 
     The message names file, sheet, row and field where they apply, never a cell value: it ends up
-    in the registry, logs and Dagster events, and a value could be an IIN.
+    in the registry, logs and Dagster events, and a value could be an IIN. `kk` and `ru` are the
+    same detail in Kazakh and Russian, for the clerk who has to fix the file (the registry's
+    `reason_kk` / `reason_ru`); without them the reason exists in English only.
     """
 
-    def __init__(self, rule: str, path: str, detail: str) -> None:
+    def __init__(
+        self, rule: str, path: str, detail: str, kk: str | None = None, ru: str | None = None
+    ) -> None:
         self.rule = rule
         self.reason = f"{rule}: {path}: {detail}"
-        # args = the constructor's arguments, so the exception pickles back from a worker process.
-        super().__init__(rule, path, detail)
+        self.reason_kk = f"{path}: {kk}" if kk else None
+        self.reason_ru = f"{path}: {ru}" if ru else None
+        # args = the constructor's arguments, positionally, so the exception pickles back from a
+        # worker process (pickle calls the class with `args`; keywords would be lost).
+        super().__init__(rule, path, detail, kk, ru)
 
     def __str__(self) -> str:
         return self.reason

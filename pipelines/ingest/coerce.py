@@ -18,6 +18,7 @@ from datetime import date, datetime
 import polars as pl
 
 from pipelines.contracts import Column, boolean_spellings, common
+from pipelines.ingest.cells import ROW
 
 # Spaces that appear as thousands separators: normal, non-breaking, narrow non-breaking, thin.
 _SPACES = r"[\s\u00a0\u202f\u2009]"
@@ -25,8 +26,14 @@ _SPACES = r"[\s\u00a0\u202f\u2009]"
 _EXCEL_EPOCH = date(1899, 12, 30)
 # Serial numbers of 1900-01-01 .. 9999-12-31: anything else is not an Excel date.
 _EXCEL_SERIAL_MAX = 2_958_465
-# calamine renders date-formatted cells as ISO text; accept those besides the contract formats.
-_ISO_DATETIME = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f")
+# calamine renders date-formatted cells as ISO text ('2006-07-03 00:00' when the cell's format
+# shows no seconds); accept those besides the contract formats.
+_ISO_DATETIME = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d %H:%M:%S%.f",
+    "%Y-%m-%dT%H:%M:%S%.f",
+)
 _BAD = "__bad_"
 
 DUCKDB_TYPES = {
@@ -47,12 +54,14 @@ POLARS_TYPES: dict[str, pl.DataType] = {
     "datetime": pl.Datetime("us"),
     "boolean": pl.Boolean(),
 }
+# A load issue is only ever about a cell that holds something: an empty cell is NULL without an
+# issue (whether it may be empty is the data-quality rule domain.required_value's to say).
 _PROBLEMS = {
-    "integer": "not an integer",
-    "decimal": "not a number",
-    "date": "not a date",
-    "datetime": "not a date-time",
-    "boolean": "not a boolean",
+    "integer": "not an integer (the cell is filled but cannot be read; stored as empty)",
+    "decimal": "not a number (the cell is filled but cannot be read; stored as empty)",
+    "date": "not a date (the cell is filled but cannot be read; stored as empty)",
+    "datetime": "not a date-time (the cell is filled but cannot be read; stored as empty)",
+    "boolean": "not a yes/no value (the cell is filled but cannot be read; stored as empty)",
 }
 
 ISSUE_SCHEMA = {
@@ -113,7 +122,9 @@ def _datetime(s: pl.Expr) -> pl.Expr:
 
 def _date(s: pl.Expr) -> pl.Expr:
     parsed = [s.str.to_date(f, strict=False) for f in common()["date_formats"]]
-    parsed += [s.str.to_datetime(f, strict=False).dt.date() for f in _ISO_DATETIME]
+    # A date typed with a time ('03.07.2006 00:00', or a date cell formatted with its time) is
+    # still that date.
+    parsed += [s.str.to_datetime(f, strict=False).dt.date() for f in _datetime_formats()]
     serial = _excel_serial(s)
     from_serial = pl.lit(_EXCEL_EPOCH) + pl.duration(days=serial.floor().cast(pl.Int64))
     return pl.coalesce(*parsed, from_serial)
@@ -173,6 +184,111 @@ def _boolean(s: pl.Expr) -> pl.Expr:
     return norm.replace_strict(boolean_spellings(), default=None, return_dtype=pl.Boolean)
 
 
+# --- identifiers (IIN, BIN) typed as numbers ------------------------------------------------
+
+IDENTIFIER_DIGITS = 12
+# Excel keeps a number, not the text: '012345678901' becomes 12345678901 (11 digits; 9 or 10 for
+# IINs of people born in 2000), and exports write it as '12345678901.0' or '1.23456789012E+11'.
+_SHORT = rf"^\d{{9,{IDENTIFIER_DIGITS - 1}}}$"
+_WHOLE_DECIMAL = r"^(\d+)[.,]0+$"
+_SCIENTIFIC = r"^(\d+)(?:[.,](\d*))?[eE]\+?(\d+)$"
+# Any of the three shapes above (what a number looks like once it was an Excel number).
+_RESTORABLE = "|".join((_SHORT, _WHOLE_DECIMAL, _SCIENTIFIC))
+_RESTORED = "__restored_"
+ZERO_RESTORED = "leading zero restored: the cell was stored as a number"
+DIGITS_RESTORED = (
+    "digits restored from a number in decimal or scientific notation: "
+    "the cell was stored as a number"
+)
+BOTH_RESTORED = (
+    "leading zero and digits restored from a number in decimal or scientific notation: "
+    "the cell was stored as a number"
+)
+
+
+def restored_flag(name: str) -> str:
+    """Column holding which restoring `name`'s cell needed (NULL: none; dropped after use)."""
+    return _RESTORED + name
+
+
+def _from_number(s: pl.Expr) -> pl.Expr:
+    """'12345678901.0' / '1.23456789012E+11' -> '12345678901' / '123456789012'; NULL for any
+    text that is not a whole number in those notations (or too long to be an identifier)."""
+    whole = s.str.extract(_WHOLE_DECIMAL, 1)
+    parts = s.str.extract_groups(_SCIENTIFIC)
+    head, tail = parts.struct.field("1"), parts.struct.field("2").fill_null("")
+    shift = parts.struct.field("3").cast(pl.Int64, strict=False) - tail.str.len_chars()
+    mantissa = head + tail
+    width = mantissa.str.len_chars() + shift
+    # Exact digits only: a negative shift would leave a fraction, and no identifier is longer.
+    sci = pl.when((shift >= 0) & (width <= IDENTIFIER_DIGITS + 3)).then(
+        mantissa.str.pad_end(width.clip(0, IDENTIFIER_DIGITS + 3), "0").str.strip_chars_start("0")
+    )
+    return pl.coalesce(whole, sci)
+
+
+def identifier_check(name: str) -> pl.Expr:
+    """Fast path: flag a cell shaped like a number that lost digits (only then is restoring
+    run: its expressions cost milliseconds a column, this check microseconds)."""
+    return pl.col(name).str.strip_chars().str.contains(_RESTORABLE).alias(restored_flag(name))
+
+
+def identifier_columns(name: str) -> list[pl.Expr]:
+    """The identifier text with its digits restored, and what was restored (NULL: nothing).
+
+    Vectorised text work; a cell typed as text ('012345678901', '860101 300011') is left exactly
+    as written.
+    """
+    raw = pl.col(name)
+    s = raw.str.strip_chars()
+    number = _from_number(s)
+    digits = pl.coalesce(number, s)
+    short = digits.str.contains(_SHORT)
+    restored = pl.when(short).then(digits.str.zfill(IDENTIFIER_DIGITS)).otherwise(digits)
+    changed = number.is_not_null() | short
+    kind = (
+        pl.when(number.is_not_null() & short)
+        .then(pl.lit(BOTH_RESTORED))
+        .when(short)
+        .then(pl.lit(ZERO_RESTORED))
+        .when(number.is_not_null())
+        .then(pl.lit(DIGITS_RESTORED))
+    )
+    return [
+        pl.when(changed).then(restored).otherwise(raw).alias(name),
+        kind.alias(restored_flag(name)),
+    ]
+
+
+def restore_identifiers(typed: pl.DataFrame, names: list[str], sheet: str) -> pl.DataFrame:
+    """Restore the digits of the identifier columns the fast check flagged (in place in `typed`,
+    flags dropped); one issue per restored cell. The value is never shown: an IIN is personal,
+    and the restored digits are in the row itself."""
+    frames = []
+    for name in names:
+        flagged = typed.get_column(restored_flag(name)).any()
+        typed.drop_in_place(restored_flag(name))
+        if not flagged:
+            continue
+        fixed, kinds = typed.select(identifier_columns(name)).get_columns()
+        typed.replace_column(typed.get_column_index(name), fixed)
+        rows = typed.get_column(ROW).filter(kinds.is_not_null())
+        n = rows.len()
+        frames.append(
+            pl.DataFrame(
+                {
+                    "sheet": [sheet] * n,
+                    "row_number": rows.cast(pl.Int64),
+                    "field": [name] * n,
+                    "problem": kinds.drop_nulls(),
+                    "value": [None] * n,
+                },
+                schema=ISSUE_SCHEMA,
+            )
+        )
+    return pl.concat(frames) if frames else empty_issues()
+
+
 def flag(name: str) -> str:
     """Column holding 'the cell had text but did not coerce' for `name` (dropped after use)."""
     return _BAD + name
@@ -225,7 +341,7 @@ def issues(
             pl.DataFrame(
                 {
                     "sheet": [sheet] * n,
-                    "row_number": rows.get_column("_row_number").cast(pl.Int64),
+                    "row_number": rows.get_column(ROW).cast(pl.Int64),
                     "field": [c.name] * n,
                     "problem": [_PROBLEMS[c.type]] * n,
                     # An IIN column is never typed, but keep the rule in one place anyway.

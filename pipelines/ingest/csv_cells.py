@@ -30,6 +30,8 @@ def decode(data: bytes, path: str) -> tuple[str, str]:
             "structure.bad_encoding",
             path,
             "UTF-16 or binary content, expected UTF-8 or Windows-1251 text",
+            kk="файл UTF-16 кодтауында немесе мәтін емес; UTF-8 не Windows-1251 мәтіні күтіледі",
+            ru="файл в кодировке UTF-16 или не текстовый; ожидается текст UTF-8 или Windows-1251",
         )
     try:
         text, encoding = data.decode("utf-8-sig"), "utf-8"
@@ -38,13 +40,19 @@ def decode(data: bytes, path: str) -> tuple[str, str]:
             text, encoding = data.decode("cp1251"), "cp1251"
         except UnicodeDecodeError:
             raise Rejected(
-                "structure.bad_encoding", path, "neither UTF-8 nor Windows-1251 text"
+                "structure.bad_encoding",
+                path,
+                "neither UTF-8 nor Windows-1251 text",
+                kk="мәтін кодтауы UTF-8 те, Windows-1251 де емес",
+                ru="кодировка текста не UTF-8 и не Windows-1251",
             ) from None
     if _CONTROL.search(text):
         raise Rejected(
             "structure.bad_encoding",
             path,
             "control characters in text, neither UTF-8 nor Windows-1251",
+            kk="мәтінде басқару таңбалары бар: кодтауы UTF-8 те, Windows-1251 де емес",
+            ru="в тексте управляющие символы: кодировка не UTF-8 и не Windows-1251",
         )
     return text, encoding
 
@@ -141,6 +149,10 @@ def read_csv_cells(data: bytes, path: str, known_headers: set[str]) -> tuple[lis
     except csv.Error as exc:
         # Error messages can quote a line of the file (an IIN): keep only the error type.
         raise Rejected(
-            "structure.unreadable_file", path, f"CSV cannot be parsed ({type(exc).__name__})"
+            "structure.unreadable_file",
+            path,
+            f"CSV cannot be parsed ({type(exc).__name__})",
+            kk="CSV файлын талдау мүмкін емес (тырнақшалар немесе бөлгіштер қате)",
+            ru="CSV-файл не разбирается (ошибка в кавычках или разделителях)",
         ) from None
     return sheets, encoding

@@ -11,7 +11,6 @@ whenever it would otherwise wait idle, so the single-writer lock is never held a
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -25,10 +24,10 @@ import duckdb
 
 from pipelines.contracts import Contract
 from pipelines.ingest import progress
-from pipelines.ingest.discovery import LandingFile, file_id, partition_files
-from pipelines.ingest.prepare import Prepared, Task
+from pipelines.ingest.cells import Rejected, safe_text
+from pipelines.ingest.discovery import LandingFile, file_id, fingerprint, partition_files
+from pipelines.ingest.prepare import Prepared, Task, registration
 from pipelines.ingest.pseudonym import Pseudonymiser
-from pipelines.ingest.readers import safe_text
 from pipelines.ingest.registry import CurrencyChange, known_file_ids, refresh_currency
 from pipelines.ingest.schema import ensure_schema
 from pipelines.ingest.workers import Runner
@@ -80,28 +79,45 @@ class PartitionResult:
         progress.publish(event)
 
 
-def _version(f: LandingFile) -> tuple[bytes, str, str]:
-    data = f.abs_path.read_bytes()
-    sha = hashlib.sha256(data).hexdigest()
-    return data, sha, file_id(f.path, sha)
+def _version(f: LandingFile) -> tuple[bytes | None, str, str, Rejected | None]:
+    """(bytes, sha256, file id, None), or (None, stable sha256, file id, rejection) for an entry
+    that is not read (a link, a FIFO, a file gone since it was listed)."""
+    data, sha, rejected = fingerprint(f)
+    return data, sha, file_id(f.path, sha), rejected
 
 
 def _tasks(
     contract: Contract, partition_key: str, files: list[LandingFile], present: set[str]
-) -> Iterator[Task]:
+) -> Iterator[tuple[Task, Rejected | None]]:
     for f in files:
         # Read again and hash what is parsed: the registry's sha256 is of exactly these bytes,
         # even if the file changed since the first pass.
-        data, sha, fid = _version(f)
+        data, sha, fid, rejected = _version(f)
         present.add(fid)
-        yield Task(contract.source, partition_key, f, sha, fid, data)
+        yield Task(contract.source, partition_key, f, sha, fid, data or b""), rejected
 
 
-def _in_order(tasks: Iterator[Task], runner: Runner, window: int) -> Iterator[Future[Prepared]]:
+def _rejected_now(contract: Contract, task: Task, rejected: Rejected) -> Future[Prepared]:
+    """An entry that was not read needs no worker: its outcome, as a finished future."""
+    done: Future[Prepared] = Future()
+    reg = registration(contract, task, None, rejected)
+    done.set_result(Prepared(task.file, reg, None, rejected))
+    return done
+
+
+def _in_order(
+    contract: Contract,
+    tasks: Iterator[tuple[Task, Rejected | None]],
+    runner: Runner,
+    window: int,
+) -> Iterator[Future[Prepared]]:
     """Futures in file order, at most `window` in flight (bounded memory)."""
     pending: deque[Future[Prepared]] = deque()
-    for task in tasks:
-        pending.append(runner.submit(task))
+    for task, rejected in tasks:
+        if rejected is not None:
+            pending.append(_rejected_now(contract, task, rejected))
+        else:
+            pending.append(runner.submit(task))
         if len(pending) >= window:
             yield pending.popleft()
     while pending:
@@ -125,7 +141,7 @@ def ingest_partition(
     present: set[str] = set()
     new: list[LandingFile] = []
     for f in files:  # first pass: hashes only, nothing kept (an unchanged file is skipped here)
-        fid = _version(f)[2]
+        fid = _version(f)[2]  # an entry that cannot be read has a stable stand-in id
         present.add(fid)
         if fid in known:
             result.record(None, f.path, {})
@@ -135,7 +151,7 @@ def ingest_partition(
         runner = Runner(len(new), workers, pseudonymiser)
         try:
             tasks = _tasks(contract, partition_key, new, present)
-            _write_all(_in_order(tasks, runner, workers * 4), connect, result)
+            _write_all(_in_order(contract, tasks, runner, workers * 4), connect, result)
         finally:
             runner.close()
     with connect() as con:

@@ -60,7 +60,11 @@ def _parse(
     if contract.match_file(path.rsplit("/", 1)[-1]) is None:
         pattern = contract.landing_dir + "/" + contract.file_name
         return None, Rejected(
-            "structure.unreadable_file", path, f"file name does not follow {pattern}"
+            "structure.unreadable_file",
+            path,
+            f"file name does not follow {pattern} (the content was not read)",
+            kk=f"файл атауы {pattern} үлгісіне сәйкес емес (мазмұны оқылған жоқ)",
+            ru=f"имя файла не соответствует шаблону {pattern} (содержимое не читалось)",
         )
     try:
         return parse(contract, task.data, path, ps), None
@@ -69,7 +73,11 @@ def _parse(
     except Exception as exc:  # a reader bug must not stop the round; the type name is safe to show
         log.warning("cannot read %s (%s)", path, type(exc).__name__)
         return None, Rejected(
-            "structure.unreadable_file", path, f"file cannot be read ({type(exc).__name__})"
+            "structure.unreadable_file",
+            path,
+            f"file cannot be read ({type(exc).__name__})",
+            kk="файлды оқу мүмкін болмады",
+            ru="файл не удалось прочитать",
         )
 
 
@@ -98,6 +106,8 @@ def registration(
         status="rejected" if rejected else "loaded",
         reason=rejected.reason if rejected else None,
         reason_rule=rejected.rule if rejected else None,
+        reason_kk=rejected.reason_kk if rejected else None,
+        reason_ru=rejected.reason_ru if rejected else None,
         college_bin=fields.get("college_bin"),
         name_round_id=fields.get("round_id"),
         header_college_bin=header_bin,

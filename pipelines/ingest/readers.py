@@ -8,14 +8,14 @@ module only as `<name>_hash` / `<name>_valid`.
 from __future__ import annotations
 
 import functools
-import re
+from collections import Counter
 from dataclasses import dataclass
 
 import polars as pl
 
 from pipelines.contracts import Contract, Sheet, all_contracts, normalise_label
 from pipelines.ingest import coerce
-from pipelines.ingest.cells import ROW, CellSheet, Rejected
+from pipelines.ingest.cells import ROW, CellSheet, Rejected, safe_text, sheet_key
 from pipelines.ingest.coerce import ISSUE_SCHEMA, empty_issues
 from pipelines.ingest.csv_cells import read_csv_cells
 from pipelines.ingest.pseudonym import Pseudonymiser
@@ -24,9 +24,14 @@ from pipelines.ingest.xlsx_cells import read_xlsx_cells
 # The header row is looked for among the first rows that hold anything (a title line above the
 # header is common in hand-made workbooks).
 _HEADER_SEARCH_ROWS = 10
-# Runs of 6+ digits in texts we echo back (a header cell, a sheet name) are masked: if a file has
-# no header row, its "headers" are data and could be an IIN.
-_LONG_DIGITS = re.compile(r"\d{6,}")
+# Rows of a second (third...) sheet loaded as the same contract sheet are numbered
+# k * _EXTRA_SHEET_ROWS + their Excel row (k = 1, 2...): findings and duplicates key on
+# (file, row number), so two sheets' row 2 must not collide; the Excel row stays readable in the
+# last seven digits (Excel has at most 1,048,576 rows).
+EXTRA_SHEET_ROWS = 10_000_000
+# An unmarked CSV section is taken for the contract sheet whose headers its header row matches,
+# when it matches at least this many (one shared word is no evidence).
+_MIN_HEADER_MATCHES = 2
 
 
 @dataclass(frozen=True)
@@ -46,10 +51,6 @@ class ParsedFile:
         return next((s for s in self.sheets if s.sheet.name == name), None)
 
 
-def safe_text(text: object) -> str:
-    return _LONG_DIGITS.sub(lambda m: "*" * len(m.group()), str(text))
-
-
 def _titles(headers: dict[str, list[str]]) -> str:
     """'Кітапхана қоры/Библиотечный фонд': the kk and ru names, as a person looks for them."""
     return "/".join(dict.fromkeys(v[0] for k, v in headers.items() if k != "en"))
@@ -61,6 +62,26 @@ def _issue(
     return {"sheet": sheet, "row_number": row, "field": field, "problem": problem, "value": None}
 
 
+def _named(headers: dict[str, list[str]], lang: str, file_lang: str | None) -> str:
+    """A sheet or column as a clerk reading `lang` finds it: «its name in the file's language»,
+    with the name in `lang` beside it when that differs."""
+    own = headers.get(lang, [""])[0]
+    seen = headers.get(file_lang, [own])[0] if file_lang else own
+    return f"«{seen}»" if seen == own else f"«{seen}» ({own})"
+
+
+def _file_language(contract: Contract, labels: list[str]) -> str | None:
+    """The language the file's sheet names are written in (kk, ru or en), if any is known."""
+    votes: Counter[str] = Counter()
+    for label in labels:
+        key = sheet_key(label)
+        for sheet in contract.sheets:
+            for lang, names in sheet.headers.items():
+                if key in {normalise_label(n) for n in names}:
+                    votes[lang] += 1
+    return votes.most_common(1)[0][0] if votes else None
+
+
 def known_headers(contract: Contract) -> set[str]:
     return {h for sheet in contract.sheets for h in sheet.header_map()}
 
@@ -68,7 +89,9 @@ def known_headers(contract: Contract) -> set[str]:
 def read_cells(contract: Contract, data: bytes, path: str) -> tuple[list[CellSheet], str | None]:
     """Bytes -> CellSheets by extension (xlsx or csv); a file of no bytes is empty."""
     if not data.strip():
-        raise Rejected("structure.empty_file", path, "file is empty")
+        raise Rejected(
+            "structure.empty_file", path, "file is empty", kk="файл бос", ru="файл пустой"
+        )
     ext = path.rsplit(".", 1)[-1].lower()
     if ext == "xlsx":
         wanted = {s for sheet in contract.sheets for s in sheet.spellings()}
@@ -76,8 +99,13 @@ def read_cells(contract: Contract, data: bytes, path: str) -> tuple[list[CellShe
     elif ext == "csv":
         cells, encoding = read_csv_cells(data, path, known_headers(contract))
     else:
+        shown = safe_text(ext)
         raise Rejected(
-            "structure.unreadable_file", path, f"unsupported file type '.{safe_text(ext)}'"
+            "structure.unreadable_file",
+            path,
+            f"unsupported file type '.{shown}' (expected .xlsx or .csv)",
+            kk=f"'.{shown}' файл түрі қабылданбайды (.xlsx немесе .csv күтіледі)",
+            ru=f"тип файла '.{shown}' не поддерживается (ожидается .xlsx или .csv)",
         )
     return cells, encoding
 
@@ -89,19 +117,36 @@ def _is_blank(df: pl.DataFrame) -> bool:
     return not df.select(pl.any_horizontal(pl.col(cols).str.strip_chars().ne("")).any()).item()
 
 
+def _top_labels(frame: pl.DataFrame) -> set[str]:
+    """Normalised texts of the first rows of a cell frame (where a header row would be)."""
+    top = frame.head(_HEADER_SEARCH_ROWS * 2).drop(ROW, strict=False)
+    return {normalise_label(v) for row in top.rows() for v in row if v is not None and v.strip()}
+
+
+def _sheet_by_headers(contract: Contract, cell: CellSheet) -> str | None:
+    """The contract sheet an unmarked section is, by its header row (a CSV export of one sheet
+    without its '#<sheet>' line)."""
+    labels = _top_labels(cell.frame)
+    scores = {s.name: len(labels & set(s.header_map())) for s in contract.sheets}
+    best = max(scores, key=lambda n: scores[n], default=None)
+    return best if best is not None and scores[best] >= _MIN_HEADER_MATCHES else None
+
+
 def _match_sheets(
     contract: Contract, cells: list[CellSheet], issues: list[dict[str, object]]
-) -> dict[str, CellSheet]:
+) -> dict[str, list[CellSheet]]:
+    """Contract sheet -> the file's sheets spelling it, in file order ('Обучающиеся (2)' is a
+    spelling of 'Обучающиеся')."""
     by_spelling = {s: sheet.name for sheet in contract.sheets for s in sheet.spellings()}
-    found: dict[str, CellSheet] = {}
+    found: dict[str, list[CellSheet]] = {}
     for cell in cells:
-        name = by_spelling.get(normalise_label(cell.label))
+        name = by_spelling.get(sheet_key(cell.label))
+        if name is None and not cell.label.strip():
+            name = _sheet_by_headers(contract, cell)
         if name is None:
             issues.append(_issue(safe_text(cell.label), None, "unknown sheet ignored"))
-        elif name in found:
-            issues.append(_issue(safe_text(cell.label), None, f"second '{name}' sheet ignored"))
         else:
-            found[name] = cell
+            found.setdefault(name, []).append(cell)
     return found
 
 
@@ -158,6 +203,18 @@ def _header_map(raw_table: str) -> dict[str, str]:
     return _SHEETS[raw_table].header_map()
 
 
+def identifier_names(sheet: Sheet) -> list[str]:
+    """IIN and BIN columns: 12 digits that Excel turns into a number when a cell is not text.
+
+    The contracts mark IINs (`pii: iin`); a BIN column is named `bin` or `<something>_bin`.
+    """
+    return [
+        c.name
+        for c in sheet.columns
+        if c.pii == "iin" or c.name == "bin" or c.name.endswith("_bin")
+    ]
+
+
 @functools.lru_cache(maxsize=256)
 def _queries(
     raw_table: str,
@@ -182,46 +239,70 @@ def _queries(
     names = [c.name for c in sheet.columns]
     text = [pl.col(ROW).cast(pl.Int64), *[cell_text(n) for n in names]]
     nonblank = pl.any_horizontal(pl.col(names).is_not_null())
-    return text, nonblank, coerce.typed_columns(sheet.columns, dict(formats))
+    typed = coerce.typed_columns(sheet.columns, dict(formats))
+    typed += [coerce.identifier_check(name) for name in identifier_names(sheet)]
+    return text, nonblank, typed
 
 
-def _typed_sheet(
-    sheet: Sheet,
-    cell: CellSheet,
-    path: str,
-    issue_rows: list[dict[str, object]],
-    issue_frames: list[pl.DataFrame],
-    pseudonymiser: Pseudonymiser,
-) -> pl.DataFrame:
-    """Header -> contract columns -> typed, IIN-pseudonymised rows, in one polars query."""
-    where = f"sheet '{sheet.name}' ({safe_text(cell.label) or _titles(sheet.headers)})"
+@dataclass(frozen=True)
+class _Layout:
+    """Where a sheet's header is and which of its columns hold which contract column."""
+
+    header: _Header
+    mapping: dict[str, str]  # contract column -> cN
+    notes: list[dict[str, object]]  # issues about the header row (unknown, repeated columns)
+
+
+def _layout(sheet: Sheet, cell: CellSheet) -> _Layout:
     header_map = _header_map(sheet.raw_table)
     header = _find_header(cell.frame, header_map, len(sheet.columns)) or _Header(-1, 0, [])
-    mapping: dict[str, str] = {}  # contract column -> cN
+    mapping: dict[str, str] = {}
+    notes: list[dict[str, object]] = []
     for i, text in enumerate(header.cells):
         if text is None or not text.strip():
             continue
         name = header_map.get(normalise_label(text))
         if name is None:
-            issue_rows.append(
+            notes.append(
                 _issue(
                     sheet.name, safe_text(text.strip()), "unknown column ignored", header.row_number
                 )
             )
         elif name in mapping:
-            issue_rows.append(
+            notes.append(
                 _issue(sheet.name, name, "second column for this field ignored", header.row_number)
             )
         else:
             mapping[name] = f"c{i}"
+    return _Layout(header, mapping, notes)
+
+
+def _check_columns(
+    sheet: Sheet, label: str, layout: _Layout, path: str, file_lang: str | None
+) -> None:
+    where = f"sheet '{sheet.name}' ({safe_text(label) or _titles(sheet.headers)})"
     for col in sheet.columns:
-        if col.required and col.name not in mapping:
+        if col.required and col.name not in layout.mapping:
+            in_kk, in_ru = (_named(sheet.headers, lang, file_lang) for lang in ("kk", "ru"))
+            col_kk, col_ru = (_named(col.headers, lang, file_lang) for lang in ("kk", "ru"))
             raise Rejected(
                 "structure.missing_column",
                 path,
                 f"{where}: column '{col.name}' ({_titles(col.headers)}) not found",
+                kk=f"{in_kk} парағында {col_kk} бағаны табылмады",
+                ru=f"на листе {in_ru} не найден столбец {col_ru}",
             )
 
+
+def _typed_sheet(
+    sheet: Sheet,
+    cell: CellSheet,
+    layout: _Layout,
+    issue_frames: list[pl.DataFrame],
+    pseudonymiser: Pseudonymiser,
+) -> pl.DataFrame:
+    """Contract columns -> typed, IIN-pseudonymised rows, in one polars query."""
+    header, mapping = layout.header, layout.mapping
     dated = [c.name for c in sheet.columns if c.type in ("date", "datetime")]
     samples = _samples(cell.frame, header, mapping, dated)
     formats = tuple((n, coerce.sample_format(samples[n])) for n in dated)
@@ -241,10 +322,117 @@ def _typed_sheet(
         issue_frames.append(coerce.issues(text_frame, typed, failing, sheet.name))
     for c in flagged:
         typed.drop_in_place(coerce.flag(c.name))
+    identifiers = identifier_names(sheet)
+    if identifiers:  # before hashing: the IIN hashed and checked is the restored one
+        restored = coerce.restore_identifiers(typed, identifiers, sheet.name)
+        if restored.height:
+            issue_frames.append(restored)
     for col in sheet.columns:
         if col.pii == "iin":
             typed = pseudonymiser.replace_column(typed, col.name)
     return typed
+
+
+def _check_sheets(
+    contract: Contract,
+    cells: list[CellSheet],
+    matched: dict[str, list[CellSheet]],
+    path: str,
+    encoding: str | None,
+    file_lang: str | None,
+) -> None:
+    """Reject a file without any data, in an unknown encoding, or missing a required sheet."""
+    # Blankness costs a query per sheet: only asked when nothing useful was found.
+    nothing = not matched or all(c.frame.height <= 1 for cs in matched.values() for c in cs)
+    if nothing and all(_is_blank(c.frame) for c in cells):
+        raise Rejected(
+            "structure.empty_file",
+            path,
+            "no sheet holds any data",
+            kk="бірде-бір парақта дерек жоқ",
+            ru="ни на одном листе нет данных",
+        )
+    if not matched and encoding == "cp1251":
+        # Windows-1251 decodes almost any byte string; if not one section name nor one column
+        # header makes sense, the text was in some other encoding.
+        known = known_headers(contract)
+        if not any(_top_labels(c.frame) & known for c in cells):
+            raise Rejected(
+                "structure.bad_encoding",
+                path,
+                "no recognisable section or column header in UTF-8 or Windows-1251",
+                kk="UTF-8 және Windows-1251 кодтауларында бірде-бір бөлім немесе баған танылмады",
+                ru="ни в UTF-8, ни в Windows-1251 не распознан ни один раздел или столбец",
+            )
+    missing = [s for s in contract.sheets if s.required and s.name not in matched]
+    if missing:
+        en = "; ".join(f"sheet '{s.name}' ({_titles(s.headers)}) not found" for s in missing)
+        kk = ", ".join(_named(s.headers, "kk", file_lang) for s in missing)
+        ru = ", ".join(_named(s.headers, "ru", file_lang) for s in missing)
+        raise Rejected(
+            "structure.missing_sheet",
+            path,
+            en,
+            kk=f"міндетті парақ (бөлім) табылмады: {kk}",
+            ru=f"не найден обязательный лист (раздел): {ru}",
+        )
+
+
+def _merge_copies(
+    sheet: Sheet,
+    cells: list[CellSheet],
+    layouts: list[_Layout],
+    path: str,
+    issue_rows: list[dict[str, object]],
+) -> tuple[list[CellSheet], list[_Layout]]:
+    """Several sheets spelling one contract sheet: the non-blank ones are loaded together when
+    their header rows name the same contract columns; otherwise the file is rejected."""
+    keep = [(c, lay) for c, lay in zip(cells, layouts, strict=True) if not _is_blank(c.frame)]
+    if not keep:
+        return cells[:1], layouts[:1]
+    first_cell, first = keep[0]
+    for cell, layout in keep[1:]:
+        if set(layout.mapping) != set(first.mapping):
+            a, b = safe_text(first_cell.label), safe_text(cell.label)
+            differ = sorted(set(layout.mapping) ^ set(first.mapping))
+            raise Rejected(
+                "structure.conflicting_sheets",
+                path,
+                f"sheets '{a}' and '{b}' are both sheet '{sheet.name}' but their columns differ "
+                f"({', '.join(differ)} in one only)",
+                kk=f"«{a}» және «{b}» парақтары бір бөлім ({_titles(sheet.headers)}), бірақ "
+                "бағандары әртүрлі",
+                ru=f"листы «{a}» и «{b}» относятся к одному разделу ({_titles(sheet.headers)}), "
+                "но их столбцы различаются",
+            )
+    if len(keep) > 1:
+        labels = "', '".join(safe_text(c.label) for c, _ in keep)
+        issue_rows.append(
+            _issue(
+                sheet.name,
+                None,
+                f"sheets '{labels}' have the same columns: the rows of all of them were loaded "
+                f"(rows of the k-th extra sheet are numbered k × {EXTRA_SHEET_ROWS:,} + the row)",
+            )
+        )
+    return [c for c, _ in keep], [lay for _, lay in keep]
+
+
+def _sheet_frame(
+    sheet: Sheet,
+    cells: list[CellSheet],
+    layouts: list[_Layout],
+    renumber: bool,
+    issue_frames: list[pl.DataFrame],
+    pseudonymiser: Pseudonymiser,
+) -> pl.DataFrame:
+    frames = []
+    for k, (cell, layout) in enumerate(zip(cells, layouts, strict=True)):
+        frame = _typed_sheet(sheet, cell, layout, issue_frames, pseudonymiser)
+        if k and renumber:
+            frame = frame.with_columns(pl.col(ROW) + k * EXTRA_SHEET_ROWS)
+        frames.append(frame)
+    return frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical_relaxed")
 
 
 def parse(contract: Contract, data: bytes, path: str, pseudonymiser: Pseudonymiser) -> ParsedFile:
@@ -252,31 +440,24 @@ def parse(contract: Contract, data: bytes, path: str, pseudonymiser: Pseudonymis
     cells, encoding = read_cells(contract, data, path)
     issue_rows: list[dict[str, object]] = []
     matched = _match_sheets(contract, cells, issue_rows)
-    # Blankness costs a query per sheet: only asked when nothing useful was found.
-    nothing = not matched or all(c.frame.height <= 1 for c in matched.values())
-    if nothing and all(_is_blank(c.frame) for c in cells):
-        raise Rejected("structure.empty_file", path, "no sheet holds any data")
-    if not matched and encoding == "cp1251":
-        # Windows-1251 decodes almost any byte string; if not one section name makes sense the
-        # text was in some other encoding.
-        raise Rejected(
-            "structure.bad_encoding", path, "no recognisable section in UTF-8 or Windows-1251"
-        )
-    for sheet in contract.sheets:
-        if sheet.required and sheet.name not in matched:
-            raise Rejected(
-                "structure.missing_sheet",
-                path,
-                f"sheet '{sheet.name}' ({_titles(sheet.headers)}) not found",
-            )
+    file_lang = _file_language(contract, [c.label for c in cells])
+    _check_sheets(contract, cells, matched, path, encoding, file_lang)
     parsed: list[ParsedSheet] = []
-    issue_frames = []
+    issue_frames: list[pl.DataFrame] = []
     for sheet in contract.sheets:
-        cell = matched.get(sheet.name)
-        if cell is None:
+        found = matched.get(sheet.name)
+        if not found:
             continue
-        frame = _typed_sheet(sheet, cell, path, issue_rows, issue_frames, pseudonymiser)
-        parsed.append(ParsedSheet(sheet, cell.label, frame))
+        layouts = [_layout(sheet, cell) for cell in found]
+        if len(found) > 1:
+            found, layouts = _merge_copies(sheet, found, layouts, path, issue_rows)
+        issue_rows += [note for layout in layouts for note in layout.notes]
+        _check_columns(sheet, found[0].label, layouts[0], path, file_lang)
+        # CSV rows are physical lines, unique in the file; Excel rows restart on every sheet.
+        renumber = encoding is None
+        frame = _sheet_frame(sheet, found, layouts, renumber, issue_frames, pseudonymiser)
+        label = " + ".join(c.label for c in found)
+        parsed.append(ParsedSheet(sheet, label, frame))
     if issue_rows:
         issue_frames.insert(0, pl.DataFrame(issue_rows, schema=ISSUE_SCHEMA))
     issues = pl.concat(issue_frames) if issue_frames else empty_issues()

@@ -8,12 +8,12 @@ are registered but whose folder is now empty get their currency refreshed (all s
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines.contracts import all_contracts
-from pipelines.ingest.discovery import LandingFile, all_files, file_id, owner
+from pipelines.ingest.cells import Rejected
+from pipelines.ingest.discovery import LandingFile, all_files, file_id, fingerprint, owner
 from pipelines.ingest.loader import Connect
 from pipelines.ingest.registry import REGISTRY, refresh_currency
 from pipelines.ingest.schema import ensure_schema
@@ -30,17 +30,35 @@ def _where_expected() -> str:
     return ", ".join(f"landing/{c.landing_dir}/{c.file_name}" for c in all_contracts().values())
 
 
-def _stray_registration(f: LandingFile, sha: str, partitions: dict[str, set[str]]) -> Registration:
+def _stray_rejection(f: LandingFile, partitions: dict[str, set[str]]) -> Rejected:
+    parts = f.path.split("/")
+    contract = next((c for c in all_contracts().values() if c.landing_root == parts[0]), None)
+    if contract is not None and len(parts) == 3:
+        known = partitions[contract.source]
+        span = f"{min(known)} … {max(known)}" if known else "none"
+        detail = (
+            f"{contract.partition} '{parts[1]}' is not in sources/reference/calendar.csv "
+            f"(known: {span})"
+        )
+        kk = f"'{parts[1]}' кезеңі күнтізбеде жоқ (белгілілері: {span})"
+        ru = f"период '{parts[1]}' отсутствует в календаре (известные: {span})"
+    else:
+        where = _where_expected()
+        detail = f"not where a source file belongs (expected {where})"
+        kk = f"файл дұрыс емес қалтада тұр (күтілетін орны: {where})"
+        ru = f"файл лежит не в той папке (ожидается: {where})"
+    return Rejected("structure.unreadable_file", f.path, detail, kk=kk, ru=ru)
+
+
+def _stray_registration(
+    f: LandingFile, sha: str, rejected: Rejected | None, partitions: dict[str, set[str]]
+) -> Registration:
+    """`rejected`: why the entry could not even be read (a link, a FIFO...), which a clerk must
+    fix first; otherwise the reason is where the file lies."""
     parts = f.path.split("/")
     contract = next((c for c in all_contracts().values() if c.landing_root == parts[0]), None)
     partition_key = parts[1] if contract is not None and len(parts) == 3 else None
-    if partition_key is not None and contract is not None:
-        detail = (
-            f"{contract.partition} '{partition_key}' is not in sources/reference/calendar.csv "
-            f"(known: {min(partitions[contract.source])} … {max(partitions[contract.source])})"
-        )
-    else:
-        detail = f"not where a source file belongs (expected {_where_expected()})"
+    reason = rejected or _stray_rejection(f, partitions)
     return Registration(
         file_id=file_id(f.path, sha),
         path=f.path,
@@ -49,8 +67,10 @@ def _stray_registration(f: LandingFile, sha: str, partitions: dict[str, set[str]
         sha256=sha,
         size_bytes=f.size,
         status="rejected",
-        reason=f"structure.unreadable_file: {f.path}: {detail}",
-        reason_rule="structure.unreadable_file",
+        reason=reason.reason,
+        reason_rule=reason.rule,
+        reason_kk=reason.reason_kk,
+        reason_ru=reason.reason_ru,
     )
 
 
@@ -63,8 +83,8 @@ def sweep(landing: Path, connect: Connect, partitions: dict[str, set[str]]) -> S
         known = {r[0] for r in con.execute(f"SELECT file_id FROM {REGISTRY}").fetchall()}
         new: list[tuple[Registration, None]] = []
         for f in strays:
-            sha = hashlib.sha256(f.abs_path.read_bytes()).hexdigest()
-            reg = _stray_registration(f, sha, partitions)
+            _data, sha, rejected = fingerprint(f)
+            reg = _stray_registration(f, sha, rejected, partitions)
             if reg.file_id not in known:
                 new.append((reg, None))
         if new:

@@ -9,8 +9,7 @@ from __future__ import annotations
 import fastexcel
 import polars as pl
 
-from pipelines.contracts import normalise_label
-from pipelines.ingest.cells import CellSheet, Rejected, numbered
+from pipelines.ingest.cells import CellSheet, Rejected, numbered, safe_text, sheet_key
 
 
 def read_xlsx_cells(data: bytes, path: str, wanted: set[str] | None = None) -> list[CellSheet]:
@@ -20,13 +19,17 @@ def read_xlsx_cells(data: bytes, path: str, wanted: set[str] | None = None) -> l
         names = reader.sheet_names
     except Exception as exc:  # calamine raises several types for zip/xml damage
         raise Rejected(
-            "structure.unreadable_file", path, f"workbook cannot be opened ({type(exc).__name__})"
+            "structure.unreadable_file",
+            path,
+            f"workbook cannot be opened ({type(exc).__name__})",
+            kk="жұмыс кітабы ашылмайды (файл бүлінген, толық емес немесе xlsx емес)",
+            ru="книга не открывается (файл повреждён, неполный или не в формате xlsx)",
         ) from None
     out = []
-    if wanted is not None and not any(normalise_label(n) in wanted for n in names):
+    if wanted is not None and not any(sheet_key(n) in wanted for n in names):
         wanted = None  # no contract sheet at all: load every sheet to tell empty from misnamed
     for idx, name in enumerate(names):
-        if wanted is not None and normalise_label(name) not in wanted:
+        if wanted is not None and sheet_key(name) not in wanted:
             out.append(CellSheet(name, pl.DataFrame()))  # listed (for messages), not loaded
             continue
         try:
@@ -34,10 +37,13 @@ def read_xlsx_cells(data: bytes, path: str, wanted: set[str] | None = None) -> l
             sheet = reader.load_sheet(idx, header_row=None, skip_rows=0, dtypes="string")
             df = sheet.to_polars()
         except Exception as exc:
+            label = safe_text(name)
             raise Rejected(
                 "structure.unreadable_file",
                 path,
-                f"sheet '{name}' cannot be read ({type(exc).__name__})",
+                f"sheet '{label}' cannot be read ({type(exc).__name__})",
+                kk=f"«{label}» парағы оқылмайды (бүлінген)",
+                ru=f"лист «{label}» не читается (повреждён)",
             ) from None
         out.append(CellSheet(name, numbered(df, 1)))
     return out

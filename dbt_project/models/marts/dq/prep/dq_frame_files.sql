@@ -10,7 +10,13 @@ select
     -- NOBD: the BIN of the file name (the registry's, since nothing was read from the file).
     college_bin as _college_bin,
     reason_rule,
-    case when reason_rule in ('structure.missing_sheet', 'structure.missing_column')
+    -- The file's own detail in Kazakh and Russian (NULL for files registered before the ingest
+    -- wrote them): the finding's message is the rule's wording, this says what in the file.
+    reason_kk,
+    reason_ru,
+    case when reason_rule in (
+        'structure.missing_sheet', 'structure.missing_column', 'structure.conflicting_sheets'
+    )
         then nullif(regexp_extract(reason, 'sheet ''([^'']+)''', 1), '') end as _sheet,
     case when reason_rule = 'structure.missing_column'
         then nullif(regexp_extract(reason, 'column ''([^'']+)''', 1), '') end as _field
