@@ -233,36 +233,31 @@ def test_same_iin_same_hash_whitespace_ignored_and_check_digit_validated() -> No
     assert out["iin_valid"].to_list()[:2] == [True, True]
 
 
-def _versions(
-    rows: list[tuple[str, str, str, str | None, datetime | None, int | None]],
-) -> pl.DataFrame:
-    cols = ["file_id", "path", "status", "college_bin", "signed_at", "version"]
+def _versions(rows: list[tuple[str, str, str, str | None, bool | None]]) -> pl.DataFrame:
+    cols = ["file_id", "path", "status", "reason", "is_present"]
     return pl.DataFrame(rows, schema=cols, orient="row")
 
 
-def test_currency_latest_signed_wins_and_comes_back_when_successor_disappears() -> None:
-    t1, t2 = datetime(2024, 10, 1), datetime(2024, 10, 5)
+def test_presence_supersedes_what_left_landing_and_restores_what_came_back() -> None:
     versions = _versions(
         [
-            ("a", "nobd/r/B_r_v1.xlsx", "loaded", "B", t1, 1),
-            ("b", "nobd/r/B_r_v2.xlsx", "held_back", "B", t2, 2),
-            ("c", "nobd/r/C_r_v1.xlsx", "rejected", "C", None, 1),
+            ("a", "nobd/r/B_r_v1.xlsx", "loaded", None, True),
+            ("b", "nobd/r/B_r_v2.xlsx", "held_back", "identity.bin_mismatch", True),
+            ("c", "nobd/r/C_r_v1.xlsx", "rejected", "structure.empty_file: …", True),
         ]
     )
-    assert _decide(versions, {"a", "b", "c"}, "nobd_submission") == [
-        ("a", "superseded", "superseded by nobd/r/B_r_v2.xlsx")
+    # Which present version is current is the data-quality step's choice: nothing changes.
+    assert _decide(versions, {"a", "b", "c"}) == []
+    # v2 deleted from landing: superseded; the rejected file only stops being present.
+    assert sorted(_decide(versions, {"a"})) == [
+        ("b", "superseded", "file no longer in landing/", False),
+        ("c", "rejected", "structure.empty_file: …", False),
     ]
-    after = versions.with_columns(
-        pl.when(pl.col("file_id") == "a")
-        .then(pl.lit("superseded"))
-        .otherwise("status")
-        .alias("status")
+    gone = _versions(
+        [("b", "nobd/r/B_r_v2.xlsx", "superseded", "file no longer in landing/", False)]
     )
-    # v2 deleted from landing: it is superseded, and v1 is current again.
-    assert sorted(_decide(after, {"a", "c"}, "nobd_submission")) == [
-        ("a", "loaded", None),
-        ("b", "superseded", "file no longer in landing/"),
-    ]
+    # Back under landing/: a candidate again.
+    assert _decide(gone, {"b"}) == [("b", "loaded", None, True)]
 
 
 def test_changed_file_at_same_path_is_a_new_version(tmp_path: Path) -> None:

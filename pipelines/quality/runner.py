@@ -291,7 +291,8 @@ def findings_of(
         value_col = planned.config["kwargs"].get("column")
     elif level == "row" and field_name in df.columns:
         value_col = field_name
-    wanted = [*keys, "_college_bin"] + [c for c in ("_sheet", "_field") if c in df.columns]
+    details = ("_sheet", "_field", "reason_kk", "reason_ru")
+    wanted = [*keys, "_college_bin"] + [c for c in details if c in df.columns]
     if value_col and value_col not in wanted:
         wanted.append(value_col)
     # Failing rows are few; narrow the frame to their files before joining (a join against
@@ -314,11 +315,18 @@ def findings_of(
             "offending_value": MASK
             if masked
             else (rows[value_col].map(format_value) if value_col else None),
-            "message_kk": meta["message_kk"],
-            "message_ru": meta["message_ru"],
+            "message_kk": _with_detail(meta["message_kk"], rows.get("reason_kk")),
+            "message_ru": _with_detail(meta["message_ru"], rows.get("reason_ru")),
         }
     )
     return out[FINDING_COLUMNS]
+
+
+def _with_detail(message: str, detail: pd.Series | None) -> Any:
+    """The rule's wording, followed by what in the file (a rejected file's own reason)."""
+    if detail is None:
+        return message
+    return detail.map(lambda d: message if d is None or d != d else f"{message}: {d}")
 
 
 def _validate_frames(
