@@ -144,25 +144,57 @@ def region_on(code: str, day: date) -> str:
 
 
 @cache
-def alias_lookup() -> dict[str, str]:
-    """Normalised region spelling -> KATO region code (matching ignores the alias dates)."""
+def alias_lookup() -> dict[str, str | None]:
+    """Normalised region spelling -> KATO region code, None for an ambiguous spelling (matching
+    ignores the alias dates)."""
     rows = load("region_aliases").iter_rows(named=True)
     return {r["alias_normalised"]: r["region_code"] for r in rows}
 
 
+@cache
+def _candidates_lookup() -> dict[str, tuple[str, ...]]:
+    """Normalised spelling -> every region it may mean (one code unless the alias is ambiguous)."""
+    out: dict[str, tuple[str, ...]] = {}
+    for r in load("region_aliases").iter_rows(named=True):
+        codes = r["region_code"] or r["candidate_codes"] or ""
+        out[r["alias_normalised"]] = tuple(sorted(codes.split()))
+    return out
+
+
 def resolve_region(spelling: object) -> str | None:
-    """KATO code for a region as written in a file, or None when the spelling is unknown."""
+    """KATO code for a region as written in a file; None when the spelling is unknown or
+    ambiguous (sources/reference/README.md: an ambiguous spelling is never resolved silently)."""
     if spelling is None:
         return None
     return alias_lookup().get(normalise_label(spelling))
 
 
+def region_candidates(spelling: object) -> tuple[str, ...]:
+    """Every region a spelling may mean, sorted: () unknown, one code, or several (ambiguous).
+    The SQL twin is `stg_passports__colleges.region_candidates`."""
+    if spelling is None:
+        return ()
+    return _candidates_lookup().get(normalise_label(spelling) or "", ())
+
+
+def passport_region(spelling: object, previous: str | None) -> str | None:
+    """The region a passport row names (docs/ARCHITECTURE.md "Domain rules"): the spelling's
+    region; an ambiguous spelling takes `previous` (the college's region in its passport of the
+    year before) when it is one of the candidates, else None. The SQL twin is
+    `stg_passports__register_rows.region_written_code`."""
+    candidates = region_candidates(spelling)
+    if len(candidates) == 1:
+        return candidates[0]
+    return previous if previous in candidates else None
+
+
 @cache
 def aliases_by_region() -> dict[str, list[str]]:
-    """Region code -> every alias as written in the table (table order)."""
+    """Region code -> every unambiguous alias as written in the table (table order)."""
     out: dict[str, list[str]] = {}
     for r in load("region_aliases").iter_rows(named=True):
-        out.setdefault(r["region_code"], []).append(r["alias"])
+        if r["region_code"]:
+            out.setdefault(r["region_code"], []).append(r["alias"])
     return out
 
 

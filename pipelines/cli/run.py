@@ -4,6 +4,11 @@ Runs are planned by pipelines.assets.plan (ingest per round/year range with land
 every unpartitioned asset once) and executed one after another against a DagsterInstance in
 $EDUSTAT_HOME/dagster, so `edustat ui` shows them afterwards. The first failed run stops the
 pipeline and the command exits 1.
+
+The command never shows a Python traceback: a failure ends with a summary (files by status, the
+failed step, the underlying error, where the full log is), and the tracebacks go to
+logs/edustat-run.log. Bad input never fails a step (docs/ARCHITECTURE.md "Acceptance policy"), so
+a failed step or an error of the command itself is a fault of the code or the machine: exit 1.
 """
 
 from __future__ import annotations
@@ -26,7 +31,9 @@ from pipelines.cli import build_stamp
 from pipelines.settings import Home
 
 if TYPE_CHECKING:
+    import duckdb
     from dagster import DagsterInstance, Definitions, ExecuteInProcessResult
+    from dagster_shared.error import SerializableErrorInfo
     from rich.table import Table
 
     from pipelines.assets.plan import PlannedRun
@@ -43,8 +50,10 @@ concurrency:
   runs:
     max_concurrent_runs: 1
 """
-# Dagster's console logger would interleave with the progress bars; the event log keeps it all.
-_QUIET_LOGGERS = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
+# Dagster's console logger would interleave with the progress bars and prints step failures with
+# their stack traces; the event log (edustat ui) and logs/edustat-run.log keep it all.
+_QUIET_LOGGERS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+RUN_LOG = "edustat-run.log"
 _MAX_REASONS_SHOWN = 15
 TOOL_LOG = "dbt-console.log"  # dbt's own output during the last `edustat run`
 _TOOL_ERROR_MARKS = ("Error", "ERROR", "Failure in", "FAIL ")
@@ -63,7 +72,7 @@ def prepare_dagster_home(home: Home) -> Path:
 
 
 def _file_log(home: Home) -> logging.Handler:
-    handler = logging.FileHandler(home.logs / "edustat-run.log", encoding="utf-8")
+    handler = logging.FileHandler(home.logs / RUN_LOG, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logger = logging.getLogger("edustat")
     logger.setLevel(logging.INFO)
@@ -89,13 +98,26 @@ def _step_seconds(result: ExecuteInProcessResult) -> dict[str, float]:
     return out
 
 
+def underlying_message(error: SerializableErrorInfo | None) -> str:
+    """The first line of the innermost cause: what went wrong, not Dagster's wrapper around it
+    ("Error occurred while executing op ...")."""
+    if error is None:
+        return "failed"
+    while error.cause is not None:
+        error = error.cause
+    lines = error.message.strip().splitlines()
+    return lines[0] if lines else (error.cls_name or "failed")
+
+
 def _errors(result: ExecuteInProcessResult) -> list[str]:
     out = []
+    log = logging.getLogger("edustat")
     for event in result.all_events:
         if event.is_step_failure and event.step_key:
             error = getattr(event.event_specific_data, "error", None)
-            first = (error.message if error else "failed").strip().splitlines()[0]
-            out.append(f"{event.step_key}: {first}")
+            out.append(f"{event.step_key}: {underlying_message(error)}")
+            # The whole error, stack traces included, for whoever fixes it.
+            log.error("step %s failed:\n%s", event.step_key, error.to_string() if error else "")
     return out or ["run failed"]
 
 
@@ -138,11 +160,10 @@ def execute(
 
 def registry_counts(home: Home) -> dict[str, Counter[str]]:
     """source -> status -> files, from raw.landing_files (read-only: the runs are over)."""
-    import duckdb
 
     if not home.warehouse.exists():
         return {}
-    with duckdb.connect(str(home.warehouse), read_only=True) as con:
+    with _read_connection(home.warehouse) as con:
         exists = con.execute(
             "SELECT count(*) FROM information_schema.tables "
             "WHERE table_schema = 'raw' AND table_name = 'landing_files'"
@@ -157,6 +178,21 @@ def registry_counts(home: Home) -> dict[str, Counter[str]]:
     for source, status, n in rows:
         out.setdefault(source, Counter())[status] = n
     return out
+
+
+def _read_connection(path: Path) -> duckdb.DuckDBPyConnection:
+    """A connection for the summary. An asset that failed inside `DuckDBResource.get_connection()`
+    leaves the run's connection open in this process (dagster-duckdb closes it only on success,
+    and the failure's traceback keeps it alive); DuckDB then accepts only that configuration."""
+    import duckdb
+
+    from pipelines.settings import duckdb_memory_limit
+
+    try:
+        return duckdb.connect(str(path), read_only=True)
+    except duckdb.ConnectionException:
+        config = {"custom_user_agent": "dagster", "memory_limit": duckdb_memory_limit()}
+        return duckdb.connect(str(path), read_only=False, config=config)
 
 
 def _summary_table(counts: dict[str, Counter[str]], this_run: dict[str, Counter[str]]) -> Table:
@@ -317,7 +353,13 @@ def run_pipeline(home: Home, quiet: bool = False, force: bool = False) -> int:
         )
 
     pipeline_s = sum(o.seconds for o in outcomes)
-    console.print(_summary_table(registry_counts(home), this_run))
+    try:
+        counts = registry_counts(home)
+    except Exception as exc:  # the summary must not hide the run's own outcome
+        logging.getLogger("edustat").exception("reading the registry for the summary failed")
+        console.print(f"[yellow]registry not readable for the summary:[/yellow] {exc}")
+        counts = {}
+    console.print(_summary_table(counts, this_run))
     if reasons:
         console.print(f"Rejected in this run ({len(reasons)}):")
         for reason in reasons[:_MAX_REASONS_SHOWN]:
@@ -331,18 +373,29 @@ def run_pipeline(home: Home, quiet: bool = False, force: bool = False) -> int:
     logging.getLogger("edustat").info(
         "edustat run: pipeline %.1f s, %d runs", pipeline_s, len(outcomes)
     )
-    _write_report(home, outcomes, this_run, time.perf_counter() - wall_start)
+    report = _write_report(home, outcomes, this_run, time.perf_counter() - wall_start)
     logging.getLogger("edustat").removeHandler(handler)
+    handler.close()
     failed = [o for o in outcomes if not o.success]
     if failed:
         for o in failed:
+            console.print(f"[red]FAILED[/red] run: {o.run.label}", markup=True, highlight=False)
             for err in o.errors:
-                console.print(f"[red]error[/red] in {o.run.label}: {err}")
-        tool_errors = _tool_errors(tool_log_path)
+                console.print(f"  step {err}", markup=False, highlight=False, soft_wrap=True)
+        # dbt's lines only when a dbt step failed (its "Done. PASS=…" lines say nothing else).
+        dbt_failed = any(err.startswith("dbt_") for o in failed for err in o.errors)
+        tool_errors = _tool_errors(tool_log_path) if dbt_failed else []
         if tool_errors:
             console.print(f"dbt reported ({tool_log_path}):")
             for line in tool_errors:
                 console.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
+        console.print(
+            f"Full errors: {home.logs / RUN_LOG}; run report: {report}; "
+            "every event: edustat ui (Runs)",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
         return EXIT_FAILED
     if not up_to_date:
         build_stamp.write(home)
@@ -361,6 +414,32 @@ def register(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Materialise everything: ingest each round/year with landing files, then the rest."""
-        code = run_pipeline(Home.from_env(), quiet=quiet, force=force)
+        home = Home.from_env()
+        try:
+            code = run_pipeline(home, quiet=quiet, force=force)
+        except Exception as exc:
+            code = report_crash(home, "edustat run", exc)
         if code:
             raise typer.Exit(code)
+
+
+def report_crash(home: Home, command: str, exc: BaseException, log_name: str = RUN_LOG) -> int:
+    """An error of the command itself (not of a run step): one line on stderr, the traceback in
+    logs/<log_name>. Returns the exit code."""
+    log_path = home.logs / log_name
+    try:
+        home.logs.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(log_path, encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger = logging.getLogger("edustat")
+        logger.addHandler(handler)
+        try:
+            logger.error("%s failed", command, exc_info=exc)
+        finally:
+            logger.removeHandler(handler)
+            handler.close()
+        where = f"traceback in {log_path}"
+    except OSError as log_error:  # the machine's fault (disk, permissions): say so, still no trace
+        where = f"and the log could not be written ({log_error})"
+    print(f"{command} failed: {type(exc).__name__}: {exc}; {where}", file=sys.stderr)
+    return EXIT_FAILED

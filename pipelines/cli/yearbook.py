@@ -3,6 +3,10 @@
 Reads the warehouse read-only (or a published copy with --warehouse) and writes
 $EDUSTAT_HOME/yearbook/<academic_year>/<release>/. The Dagster asset `yearbook` does the same per
 partition; this command is for a statistician who wants the book now, without the UI.
+
+No failure shows a Python traceback: a year that cannot be built is named with the error, the
+traceback goes to logs/edustat-yearbook.log, the other years are still built, and the command
+exits 1 (a yearbook that fails on a warehouse the pipeline built is a fault of the code).
 """
 
 from __future__ import annotations
@@ -13,8 +17,10 @@ from typing import Annotated
 
 import typer
 
+EXIT_FAILED = 1
 EXIT_NO_DATA = 2
 EXIT_LOCKED = 3
+YEARBOOK_LOG = "edustat-yearbook.log"
 
 
 def register(app: typer.Typer) -> None:
@@ -52,11 +58,13 @@ def register(app: typer.Typer) -> None:
         """Build the yearbook (XLSX, kk/ru PDF and HTML); a new release only if figures changed."""
         import duckdb
 
+        from pipelines.cli.run import report_crash
         from pipelines.settings import Home
         from pipelines.yearbook import build, years
 
         home = Home.from_env()
         path = warehouse or home.warehouse
+        failed: list[str] = []
         if not path.exists():
             typer.echo(f"no warehouse at {path}: run `edustat run` first", err=True)
             raise typer.Exit(EXIT_NO_DATA)
@@ -78,7 +86,11 @@ def register(app: typer.Typer) -> None:
                 books = []
                 for y in wanted:
                     started = time.perf_counter()
-                    books.append((build.extract(y, con=con), time.perf_counter() - started))
+                    try:
+                        books.append((build.extract(y, con=con), time.perf_counter() - started))
+                    except Exception as exc:
+                        failed.append(y)
+                        report_crash(home, f"edustat yearbook {y}", exc, YEARBOOK_LOG)
         except duckdb.IOException as exc:
             typer.echo(
                 f"cannot read {path}: {exc}\n"
@@ -87,11 +99,24 @@ def register(app: typer.Typer) -> None:
                 err=True,
             )
             raise typer.Exit(EXIT_LOCKED) from exc
+        except duckdb.Error as exc:  # e.g. a warehouse whose build stopped before the marts
+            raise typer.Exit(report_crash(home, "edustat yearbook", exc, YEARBOOK_LOG)) from None
         # The connection is closed before rendering: a run may want the warehouse meanwhile.
         for book, extract_s in books:
-            result = build.publish_book(
-                book, home, rerender=rerender, parallel=not sequential, extract_s=extract_s
-            )
+            try:
+                result = build.publish_book(
+                    book, home, rerender=rerender, parallel=not sequential, extract_s=extract_s
+                )
+            except Exception as exc:
+                failed.append(book.academic_year)
+                report_crash(home, f"edustat yearbook {book.academic_year}", exc, YEARBOOK_LOG)
+                continue
             typer.echo(result.summary())
             spent = ", ".join(f"{k} {v:.2f} s" for k, v in result.timings.items())
             typer.echo(f"  {spent}")
+        if failed:
+            typer.echo(
+                f"yearbook not built for {', '.join(failed)}: see {home.logs / YEARBOOK_LOG}",
+                err=True,
+            )
+            raise typer.Exit(EXIT_FAILED)

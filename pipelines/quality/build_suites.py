@@ -256,7 +256,25 @@ def _passport_specs() -> dict[str, list[Spec]]:
     contract = load_contract("college_passport")
     return {
         "structure": _structure_specs(),
-        "identifiers": [_region_known("colleges")],
+        "identifiers": [
+            _region_known("colleges"),
+            # The frame's flags come from staging.stg_passports__register_rows, which also decides
+            # the region the college counts in (docs/ARCHITECTURE.md "Domain rules").
+            _flag("region_resolved", "identifiers.ambiguous_region", "colleges", "region"),
+            _flag(
+                "region_established", "identifiers.region_not_yet_established", "colleges", "region"
+            ),
+            # A repeated BIN: the field is the first column the rows disagree on (frame column
+            # `_field`), NULL for a repeat of an identical row.
+            (
+                "ExpectColumnValuesToBeInSet",
+                {"column": "passport_unique", "value_set": [True]},
+                "identifiers.passport_conflict",
+                "colleges",
+                None,
+                "row",
+            ),
+        ],
         "domain": [s for sheet in contract.sheets for s in _domain_specs(sheet)],
         "cross_source": [
             # A claim of demo exams needs a demo-exam result in that year's CIS export

@@ -1,8 +1,10 @@
 -- Colleges expected to submit in each round (docs/ARCHITECTURE.md, "Register"): the passport
 -- of the round's academic year, open at the round's reference date. Region, settlement type and
--- ownership are the passport's: a college counts under the region of that passport, which must
--- exist at the reference date (sources/reference/README.md): a passport naming Abai for a round
--- before 8 June 2022 gives an unknown region (the college then counts nationally only).
+-- ownership are the register's: a college counts under the region its passport counts in (the
+-- region that existed at the passport date: a passport naming Abai before 8 June 2022 counts in
+-- East Kazakhstan, stg_passports__register_rows), which must exist at the reference date.
+-- An opening date the college's repeated rows disagree on is unknown (NULL): the college stays
+-- expected, a conflict in its passport does not remove it from the register.
 with
 
 register as (
@@ -45,5 +47,5 @@ left join regions as g
 left join submissions as s
     on s.college_bin = p.college_bin
     and s.round_id = r.round_id
-where p.opened_on <= r.reference_date
+where (p.opened_on is null or p.opened_on <= r.reference_date)
     and (p.closed_on is null or p.closed_on > r.reference_date)

@@ -1,15 +1,29 @@
--- The register: one passport row per college per passport year, from accepted passport files.
--- A college listed twice (a data-quality finding; or in two files of the same year) keeps its
--- row in the most recently received file, and there its first row.
+-- The register: one passport row per college per passport year (docs/ARCHITECTURE.md "Domain
+-- rules"), made by the macro passport_register from the rows of stg_passports__register_rows
+-- that the data-quality step did not quarantine (a quarantined passport row never counts).
+-- dq_prep.dq_register is the same register before that step.
+with
+
+quarantined as (
+    select distinct file_id, row_number
+    from {{ source('dq', 'findings') }}
+    where source = 'college_passport' and sheet = 'colleges' and severity = 'quarantine'
+),
+
+passport_rows as (
+    select r.*
+    from {{ ref('stg_passports__register_rows') }} as r
+    anti join quarantined as q
+        on q.file_id = r._file_id
+        and q.row_number = r._row_number
+),
+
+register as (
+    {{ passport_register('passport_rows') }}
+)
+
 select
-    p.*,
-    coalesce(p.ramps and p.light_signals and p.call_button and p.accessible_toilet, false)
+    *,
+    coalesce(ramps and light_signals and call_button and accessible_toilet, false)
         as barrier_free_all
-from {{ ref('stg_passports__colleges') }} as p
-inner join {{ ref('int_landing__accepted_files') }} as f
-    on f.file_id = p._file_id
-where p.college_bin is not null
-qualify row_number() over (
-    partition by p.college_bin, p.passport_year
-    order by f.first_seen_at desc, p._file_id, p._row_number
-) = 1
+from register

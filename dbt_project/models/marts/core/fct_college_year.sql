@@ -28,7 +28,7 @@ select
     p.academic_year,
     p.passport_year,
     p.college_bin,
-    -- The region the indicators use (a passport region that did not exist yet is unknown).
+    -- The region the indicators use (the register's: a region not yet created counts in its parent).
     case when e.college_bin is not null then e.region_code else p.region_code end as region_code,
     p.settlement_type,
     p.ownership,

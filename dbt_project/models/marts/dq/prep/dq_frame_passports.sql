@@ -1,6 +1,7 @@
 {{ config(materialized='view', schema='dq_prep', tags=['dq_prep']) }}
 -- GX frame `college_passport.colleges`: passport rows of accepted passport files, named as in the
--- contract, with what the cross-source rule needs from the CIS exports.
+-- contract, with the flags of the region and repeat rules (stg_passports__register_rows decides
+-- them; NULL = the rule does not apply) and what the cross-source rule needs from the CIS exports.
 with
 
 accepted_files as (
@@ -29,7 +30,14 @@ select
     p.name_kk,
     p.name_ru,
     p.region_raw as region,
-    case when p.region_raw is not null then p.region_code is not null end as region_known,
+    -- In the alias list at all (an ambiguous spelling is known, and reported as ambiguous).
+    case when p.region_raw is not null then len(p.region_candidates) > 0 end as region_known,
+    case when p.region_ambiguous then p.region_written_code is not null end as region_resolved,
+    case when p.region_written_code is not null then not p.region_not_yet_established end
+        as region_established,
+    not p.passport_conflict as passport_unique,
+    -- The field a passport_conflict finding names (runner: the spec's field is NULL).
+    p.passport_conflict_field as _field,
     coalesce(p.settlement_type, nullif(trim(p.settlement_type_raw), '')) as settlement_type,
     coalesce(p.ownership, nullif(trim(p.ownership_raw), '')) as ownership,
     p.opened_on,
@@ -54,7 +62,7 @@ select
             where d.year = p.passport_year and d.college_bin = p.college_bin
         )
     end as has_demo_exam_result
-from {{ ref('stg_passports__colleges') }} as p
+from {{ ref('stg_passports__register_rows') }} as p
 inner join accepted_files as f
     on f.file_id = p._file_id
 left join demo_exam_years as y
