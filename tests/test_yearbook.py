@@ -388,7 +388,8 @@ def resubmit_with_fewer_students(home: Path, drop: int = 3) -> tuple[str, str]:
             select s.college_bin, s.region_code, f.path, f.signed_at
             from marts.dq_submission_status as s
             join raw.landing_files as f on f.file_id = s.file_id
-            where s.round_id = ? and s.status = 'on_time' and s.blocking_findings = 0
+            where s.round_id = ? and s.status = 'on_time'
+              and s.hold_findings = 0 and s.quarantine_findings = 0
               and f.path like '%.xlsx'
               and s.signed_at < s.deadline_at - interval 1 hour
             order by s.college_bin limit 1
