@@ -21,9 +21,11 @@ class Warehouse:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.con = duckdb.connect(str(path), read_only=True)
+        self.con = duckdb.connect(str(path), read_only=True) if path.exists() else None
 
     def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        if self.con is None:  # the run died before it wrote a warehouse
+            raise duckdb.IOException(f"no warehouse at {self.path}")
         return self.con.execute(sql, list(params)).fetchall()
 
     def text(self, sql: str, params: tuple[Any, ...] = ()) -> str:
@@ -35,7 +37,8 @@ class Warehouse:
         return "" if not found else _fmt(found[0][0])
 
     def close(self) -> None:
-        self.con.close()
+        if self.con is not None:
+            self.con.close()
 
 
 def _fmt(value: Any) -> str:
@@ -219,7 +222,8 @@ class Submission(Check):
         cols = " || ' ' || ".join(f"'{c}=' || coalesce(cast({c} as varchar), 'NULL')"
                                   for c in self._columns())  # fmt: skip
         sql = (
-            f"select {cols} from marts.dq_submission_status where college_bin = ? and round_id = ?"
+            f"select string_agg({cols}, ' + ') from marts.dq_submission_status"
+            " where college_bin = ? and round_id = ?"
         )
         return wh.text(sql, (self.college_bin, self.round_id)) or "no status row"
 
@@ -227,7 +231,7 @@ class Submission(Check):
         status = self.status
         if status == BASELINE:
             status = runs.base.text(
-                "select status from marts.dq_submission_status"
+                "select string_agg(status, '+') from marts.dq_submission_status"
                 " where college_bin = ? and round_id = ?",
                 (self.college_bin, self.round_id),
             )
@@ -250,7 +254,7 @@ select
   (select coalesce(sum(copies_total), 0) || '/' || coalesce(sum(copies_kk), 0)
      from marts.fct_library_fund where college_bin = $1 and round_id = $2)
   || ' copies/kk, ' ||
-  coalesce((select status from marts.dq_submission_status
+  coalesce((select string_agg(status, '+' order by status) from marts.dq_submission_status
             where college_bin = $1 and round_id = $2), 'no status')
 """
 
