@@ -1,0 +1,145 @@
+"""Chaos test: real hand-typed-Excel damage, each with the fate the acceptance policy declares.
+
+One small sample is generated once and run twice: unmutated (the baseline) and with every
+mutation of `tests/chaos/mutations.py` applied, each to a different college (catalogue:
+tests/chaos/README.md).
+The mutated run must finish cleanly, register every landing file, give every mutation its declared
+fate, and leave every untouched college's figures exactly as the baseline has them. Mismatched
+fates are reported all at once, as a table.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from chaos.checks import FIGURES_SQL, Runs, Warehouse
+from chaos.mutations import CATALOGUE, Applied, Mutation
+from chaos.sample import Sample
+from conftest import edustat
+
+SAMPLE_ARGS = ("--scale", "50", "--years", "2023-2024", "--seed", "11")
+
+
+@dataclass
+class Chaos:
+    home: Path
+    run: subprocess.CompletedProcess[str]
+    base_run: subprocess.CompletedProcess[str]
+    runs: Runs
+    applied: list[tuple[Mutation, Applied | str]]  # str: the mutation could not be applied
+    touched: set[str]
+    colleges: list[str]
+    rounds: list[str]
+
+
+def _apply(mutation: Mutation, sample: Sample) -> Applied | str:
+    try:
+        return mutation.apply(sample)
+    except Exception as e:  # noqa: BLE001 - reported in the fates table
+        return f"apply failed: {type(e).__name__}: {e}"
+
+
+@pytest.fixture(scope="module")
+def chaos(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chaos]:
+    base = tmp_path_factory.mktemp("chaos_baseline")
+    edustat("demo-data", "--out", str(base), *SAMPLE_ARGS, home=base)
+    home = tmp_path_factory.mktemp("chaos_mutated")
+    shutil.copytree(base / "landing", home / "landing", symlinks=True)
+    shutil.copy2(base / "manifest.json", home / "manifest.json")
+    base_run = edustat("run", "--quiet", home=base, check=False)
+    base_wh = Warehouse(base / "warehouse.duckdb")
+    sample = Sample(home, base_wh)
+    applied = [(m, _apply(m, sample)) for m in CATALOGUE]
+    run = edustat("run", "--quiet", home=home, check=False)
+    runs = Runs(chaos=Warehouse(home / "warehouse.duckdb"), base=base_wh)
+    colleges = sorted(c["college_bin"] for c in sample.manifest["colleges"])
+    yield Chaos(home, run, base_run, runs, applied, sample.used, colleges, sample.rounds)
+    runs.chaos.close()
+    base_wh.close()
+
+
+def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    lines = [" | ".join(header), " | ".join("---" for _ in header)]
+    lines += [" | ".join(r) for r in rows]
+    return "\n".join(lines)
+
+
+def test_mutated_run_exits_cleanly(chaos: Chaos) -> None:
+    output = chaos.run.stdout + chaos.run.stderr
+    assert chaos.run.returncode == 0 and "Traceback" not in output, (
+        f"edustat run on the mutated tree exited {chaos.run.returncode}"
+        f" (baseline run exited {chaos.base_run.returncode}):\n{output[-3000:]}"
+    )
+
+
+def _landing_files(landing: Path) -> set[str]:
+    found: set[str] = set()
+    for folder, _dirs, files in os.walk(landing):
+        found.update((Path(folder) / f).relative_to(landing).as_posix() for f in files)
+    return found
+
+
+def test_every_landing_file_registered_with_reason(chaos: Chaos) -> None:
+    wh = chaos.runs.chaos
+    registered = {p for (p,) in wh.rows("select path from raw.landing_files")}
+    unregistered = sorted(_landing_files(chaos.home / "landing") - registered)
+    no_reason = wh.rows(
+        "select path, status from raw.landing_files"
+        " where status <> 'loaded' and coalesce(trim(reason), '') = '' order by path"
+    )
+    assert not unregistered and not no_reason, (
+        f"not in raw.landing_files: {unregistered}\nnot loaded and no reason: {no_reason}"
+    )
+
+
+def test_every_mutation_gets_its_fate(chaos: Chaos) -> None:
+    mismatches: list[tuple[str, ...]] = []
+    checked = 0
+    for mutation, applied in chaos.applied:
+        if isinstance(applied, str):
+            mismatches.append((mutation.name, "—", "applied", "applied", applied))
+            continue
+        for check in applied.checks:
+            checked += 1
+            want, got = check.expected(chaos.runs), check.observe(chaos.runs)
+            if want != got:
+                mismatches.append((mutation.name, check.label, want, got, applied.target))
+    header = ("mutation", "check", "expected", "actual", "target")
+    assert not mismatches, (
+        f"{len(mismatches)} of {checked} fate checks failed "
+        f"({len({m[0] for m in mismatches})} of {len(chaos.applied)} mutations):\n"
+        + _table(header, mismatches)
+    )
+
+
+def _files_of(wh: Warehouse, college_bin: str) -> str:
+    return wh.text(
+        "select coalesce(string_agg(path || '=' || status, ', ' order by path), 'none')"
+        " from raw.landing_files where college_bin = ?",
+        (college_bin,),
+    )
+
+
+def test_untouched_colleges_unchanged(chaos: Chaos) -> None:
+    untouched = [c for c in chaos.colleges if c not in chaos.touched]
+    assert len(untouched) >= 5, f"only {len(untouched)} untouched colleges: raise the scale"
+    diffs: list[tuple[str, ...]] = []
+    for bin_ in untouched:
+        for round_id in chaos.rounds:
+            base = chaos.runs.base.text(FIGURES_SQL, (bin_, round_id))
+            got = chaos.runs.chaos.text(FIGURES_SQL, (bin_, round_id))
+            if base != got:
+                diffs.append((bin_, round_id, base, got))
+        base, got = _files_of(chaos.runs.base, bin_), _files_of(chaos.runs.chaos, bin_)
+        if base != got:
+            diffs.append((bin_, "files", base, got))
+    assert not diffs, (
+        f"{len(diffs)} differences in {len(untouched)} untouched colleges:\n"
+        + _table(("college", "round", "baseline", "mutated run"), diffs)
+    )
