@@ -70,12 +70,18 @@ def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
     return "\n".join(lines)
 
 
+def _require_warehouse(chaos: Chaos) -> None:
+    if chaos.runs.chaos.con is None:
+        pytest.fail("the mutated run wrote no warehouse (see test_mutated_run_exits_cleanly)",
+                    pytrace=False)  # fmt: skip
+
+
 def test_mutated_run_exits_cleanly(chaos: Chaos) -> None:
     output = chaos.run.stdout + chaos.run.stderr
-    assert chaos.run.returncode == 0 and "Traceback" not in output, (
-        f"edustat run on the mutated tree exited {chaos.run.returncode}"
-        f" (baseline run exited {chaos.base_run.returncode}):\n{output[-3000:]}"
-    )
+    if chaos.run.returncode != 0 or "Traceback" in output:
+        pytest.fail(f"edustat run on the mutated tree exited {chaos.run.returncode}"
+                    f" (baseline run exited {chaos.base_run.returncode}):\n{output[-3000:]}",
+                    pytrace=False)  # fmt: skip
 
 
 def _landing_files(landing: Path) -> set[str]:
@@ -86,6 +92,7 @@ def _landing_files(landing: Path) -> set[str]:
 
 
 def test_every_landing_file_registered_with_reason(chaos: Chaos) -> None:
+    _require_warehouse(chaos)
     wh = chaos.runs.chaos
     registered = {p for (p,) in wh.rows("select path from raw.landing_files")}
     unregistered = sorted(_landing_files(chaos.home / "landing") - registered)
@@ -99,6 +106,7 @@ def test_every_landing_file_registered_with_reason(chaos: Chaos) -> None:
 
 
 def test_every_mutation_gets_its_fate(chaos: Chaos) -> None:
+    _require_warehouse(chaos)
     mismatches: list[tuple[str, ...]] = []
     checked = 0
     for mutation, applied in chaos.applied:
@@ -111,11 +119,10 @@ def test_every_mutation_gets_its_fate(chaos: Chaos) -> None:
             if want != got:
                 mismatches.append((mutation.name, check.label, want, got, applied.target))
     header = ("mutation", "check", "expected", "actual", "target")
-    assert not mismatches, (
-        f"{len(mismatches)} of {checked} fate checks failed "
-        f"({len({m[0] for m in mismatches})} of {len(chaos.applied)} mutations):\n"
-        + _table(header, mismatches)
-    )
+    if mismatches:
+        pytest.fail(f"{len(mismatches)} of {checked} fate checks failed "
+                    f"({len({m[0] for m in mismatches})} of {len(chaos.applied)} mutations):\n"
+                    + _table(header, mismatches), pytrace=False)  # fmt: skip
 
 
 def _files_of(wh: Warehouse, college_bin: str) -> str:
@@ -127,6 +134,7 @@ def _files_of(wh: Warehouse, college_bin: str) -> str:
 
 
 def test_untouched_colleges_unchanged(chaos: Chaos) -> None:
+    _require_warehouse(chaos)
     untouched = [c for c in chaos.colleges if c not in chaos.touched]
     assert len(untouched) >= 5, f"only {len(untouched)} untouched colleges: raise the scale"
     diffs: list[tuple[str, ...]] = []
