@@ -208,7 +208,8 @@ def _findings(ctx: dict[str, Any], bin_: str, year: int) -> list[tuple[Any, ...]
         for r in _query(
             ctx["home"],
             "select * from dq.findings where source = 'college_passport' "
-            "and college_bin = ? and year = ? order by row_number",
+            "and rule_id like 'identifiers.%' and college_bin = ? and year = ? "
+            "order by row_number",
             [bin_, year],
         )
     ]

@@ -11,7 +11,8 @@ ROUND = "2024-autumn"
 
 def _v(fid: str, college: str, day: int, version: int) -> Version:
     path = f"nobd/{ROUND}/{college}_{ROUND}_v{version}.xlsx"
-    return Version(fid, college, ROUND, path, datetime(2024, 10, day), version, "loaded")
+    signed = datetime(2024, 10, day)
+    return Version(fid, college, ROUND, path, signed, version, "loaded", signed)
 
 
 def test_the_latest_acceptable_version_is_current() -> None:

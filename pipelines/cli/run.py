@@ -378,6 +378,8 @@ def run_pipeline(home: Home, quiet: bool = False, force: bool = False) -> int:
     handler.close()
     failed = [o for o in outcomes if not o.success]
     if failed:
+        # A failure is said even with --quiet: on stderr, the failed step and where to look.
+        console = Console(file=sys.stderr)
         for o in failed:
             console.print(f"[red]FAILED[/red] run: {o.run.label}", markup=True, highlight=False)
             for err in o.errors:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from pipelines.ingest.registry import REGISTRY
 from pipelines.ingest.writer import utc_now
+from pipelines.quality.rules import RULES
 
 if TYPE_CHECKING:
     import duckdb
@@ -30,7 +31,8 @@ class Version:
     path: str
     signed_at: datetime | None
     version: int | None
-    status: str
+    status: str  # as the step found it, before any decision of this run
+    status_changed_at: datetime
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,8 @@ class Counts:
 
 def present_versions(con: duckdb.DuckDBPyConnection) -> list[Version]:
     rows = con.execute(
-        f"""select file_id, college_bin, partition_key, path, signed_at, version, status
+        f"""select file_id, college_bin, partition_key, path, signed_at, version, status,
+                   status_changed_at
             from {REGISTRY}
             where source = 'nobd_submission' and status <> 'rejected' and is_present"""
     ).fetchall()
@@ -88,19 +91,31 @@ def apply(
     con: duckdb.DuckDBPyConnection, versions: list[Version], decisions: dict[str, Decision]
 ) -> Counts:
     """Write the decisions (status, reason, is_acceptable) to the registry; the caller holds the
-    transaction. The status timestamp moves only when the status does."""
+    transaction and may apply several times while it settles. The status timestamp moves only
+    when the status differs from the one the step started from, so a re-run changes nothing.
+    A held version's reason is its hold rules, in the registry's three languages."""
     import pandas as pd
 
-    frame = pd.DataFrame(
-        [(fid, d.status, d.reason, d.acceptable) for fid, d in decisions.items()],
-        columns=["file_id", "status", "reason", "acceptable"],
-    ).astype({"file_id": "object", "status": "object", "reason": "object", "acceptable": "bool"})
-    before = {v.file_id: v.status for v in versions}
-    released = sum(
-        1 for fid, d in decisions.items() if before[fid] == "held_back" and d.status == "loaded"
-    )
-    newly = sum(
-        1 for fid, d in decisions.items() if before[fid] != "held_back" and d.status == "held_back"
+    now = utc_now()
+    rows = []
+    for v in versions:
+        d = decisions[v.file_id]
+        rules = d.reason.split(", ") if d.status == "held_back" and d.reason else []
+        rows.append(
+            (
+                v.file_id,
+                d.status,
+                d.reason,
+                d.reason if rules else None,
+                "; ".join(RULES[r].message_kk for r in rules) or None,
+                "; ".join(RULES[r].message_ru for r in rules) or None,
+                d.acceptable,
+                v.status_changed_at if d.status == v.status else now,
+            )
+        )
+    columns = ["file_id", "status", "reason", "rule", "reason_kk", "reason_ru", "ok", "at"]
+    frame = pd.DataFrame(rows, columns=columns).astype(
+        {c: "object" for c in columns if c not in ("ok", "at")}
     )
     con.register("_currency", frame)
     try:
@@ -109,16 +124,24 @@ def apply(
             update {REGISTRY} as f
             set status = c.status,
                 reason = c.reason,
-                reason_rule = null,
-                is_acceptable = c.acceptable,
-                status_changed_at = case when f.status = c.status then f.status_changed_at
-                                         else ? end
+                reason_rule = c.rule,
+                reason_kk = c.reason_kk,
+                reason_ru = c.reason_ru,
+                is_acceptable = c.ok,
+                status_changed_at = c.at
             from _currency as c
             where f.file_id = c.file_id
-            """,
-            [utc_now()],
+            """
         )
     finally:
         con.unregister("_currency")
-    held = sum(1 for d in decisions.values() if d.status == "held_back")
-    return Counts(held, released, newly)
+    before = {v.file_id: v.status for v in versions}
+    return Counts(
+        held_back=sum(1 for d in decisions.values() if d.status == "held_back"),
+        released=sum(
+            1 for f, d in decisions.items() if before[f] == "held_back" and d.status == "loaded"
+        ),
+        newly_held_back=sum(
+            1 for f, d in decisions.items() if before[f] != "held_back" and d.status == "held_back"
+        ),
+    )

@@ -412,7 +412,7 @@ def run(connect: Connect, suites_dir: Path = EXPECTATIONS_DIR) -> RunOutcome:
             versions = currency.present_versions(con)
             parts.append(_defective_rows(con, _concat(parts)))
             decisions = currency.decide(versions, _holds(_concat(parts)))
-            released = currency.apply(con, versions, decisions).released
+            currency.apply(con, versions, decisions)
             # The submission rules compare with the previous round's accepted version, which
             # their own holds can change: decide again until nothing moves (at most once per
             # round in the calendar; in practice twice).
@@ -442,7 +442,7 @@ def run(connect: Connect, suites_dir: Path = EXPECTATIONS_DIR) -> RunOutcome:
         outcomes,
         n,
         counts.held_back,
-        released + counts.released,
+        counts.released,
         counts.newly_held_back,
         rows_validated=rows,
         timings=timings,
@@ -523,12 +523,18 @@ def _write_findings(con: duckdb.DuckDBPyConnection, findings: pd.DataFrame) -> i
             f"""
             insert into dq.findings
             select
-                case when lf.source = 'nobd_submission' then lf.partition_key end as round_id,
-                case
-                    when lf.source = 'nobd_submission'
-                        then cast(substr(cast(cal.academic_year as varchar), 1, 4) as integer)
-                    else try_cast(lf.partition_key as integer)
-                end as year,
+                case when lf.source = 'nobd_submission' then cast(cal.round_id as varchar) end
+                    as round_id,
+                coalesce(
+                    case
+                        when lf.source = 'nobd_submission'
+                            then cast(substr(cast(cal.academic_year as varchar), 1, 4) as integer)
+                        else try_cast(lf.partition_key as integer)
+                    end,
+                    -- A file outside every known round or year (a misnamed folder) belongs to
+                    -- the academic year it arrived in, so some pack shows it.
+                    year(lf.first_seen_at) - case when month(lf.first_seen_at) < 9 then 1 else 0 end
+                ) as year,
                 f.college_bin,
                 lf.source,
                 f.file_id,

@@ -67,7 +67,8 @@ class Check:
 
 @dataclass(frozen=True)
 class FileStatus(Check):
-    """raw.landing_files: status (and reason_rule when given) of the file at `path`."""
+    """raw.landing_files: status (and, when given, the rule among those of reason_rule: a held
+    file's reason_rule lists every hold rule it failed) of the file at `path`."""
 
     path: str
     status: str
@@ -82,11 +83,16 @@ class FileStatus(Check):
 
     def observe(self, runs: Runs) -> str:
         sql = (
-            "select status || case when ? then ' (' || coalesce(reason_rule, '') || ')' else '' end"
-            " from raw.landing_files where path = ? order by status_changed_at desc nulls last"
+            "select status, coalesce(reason_rule, '') from raw.landing_files where path = ?"
+            " order by status_changed_at desc nulls last limit 1"
         )
-        found = runs.chaos.text(sql, (self.rule is not None, self.path))
-        return found or "not registered"
+        found = runs.chaos.rows(sql, (self.path,))
+        if not found:
+            return "not registered"
+        status, rules = found[0]
+        if self.rule is None:
+            return status
+        return f"{status} ({self.rule if self.rule in rules.split(', ') else rules})"
 
 
 @dataclass(frozen=True)
@@ -223,7 +229,7 @@ class Submission(Check):
                                   for c in self._columns())  # fmt: skip
         sql = (
             f"select string_agg({cols}, ' + ') from marts.dq_submission_status"
-            " where college_bin = ? and round_id = ?"
+            " where college_bin = ? and round_id = ? and status <> 'superseded'"
         )
         return wh.text(sql, (self.college_bin, self.round_id)) or "no status row"
 
@@ -232,7 +238,7 @@ class Submission(Check):
         if status == BASELINE:
             status = runs.base.text(
                 "select string_agg(status, '+') from marts.dq_submission_status"
-                " where college_bin = ? and round_id = ?",
+                " where college_bin = ? and round_id = ? and status <> 'superseded'",
                 (self.college_bin, self.round_id),
             )
         parts = [f"status={status}"] if status is not None else []
@@ -255,7 +261,7 @@ select
      from marts.fct_library_fund where college_bin = $1 and round_id = $2)
   || ' copies/kk, ' ||
   coalesce((select string_agg(status, '+' order by status) from marts.dq_submission_status
-            where college_bin = $1 and round_id = $2), 'no status')
+            where college_bin = $1 and round_id = $2 and status <> 'superseded'), 'no status')
 """
 
 
