@@ -136,7 +136,7 @@ class Finding(Check):
 
 
 @dataclass(frozen=True)
-class NoBlocking(Check):
+class OnlyWarnings(Check):
     """No finding other than warnings for the file."""
 
     path: str
@@ -334,6 +334,29 @@ class InRegister(Check):
         sql = (
             "select case when count(*) > 0 then 'in register' else 'absent' end"
             " from marts.dim_college where college_bin = ? and passport_year = ?"
+        )
+        return runs.chaos.text(sql, (self.college_bin, self.year))
+
+
+@dataclass(frozen=True)
+class RegisterRegion(Check):
+    """marts.dim_college's region of the college for the passport year (NULL = unknown)."""
+
+    college_bin: str
+    year: int
+    region_code: str | None
+
+    @property
+    def label(self) -> str:  # type: ignore[override]
+        return f"register {self.year} region of {self.college_bin}"
+
+    def expected(self, runs: Runs) -> str:
+        return self.region_code or "unknown"
+
+    def observe(self, runs: Runs) -> str:
+        sql = (
+            "select coalesce(any_value(region_code), 'unknown') from marts.dim_college"
+            " where college_bin = ? and passport_year = ?"
         )
         return runs.chaos.text(sql, (self.college_bin, self.year))
 

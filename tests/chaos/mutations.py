@@ -25,8 +25,9 @@ from chaos.checks import (
     Finding,
     InRegister,
     LoadIssue,
-    NoBlocking,
+    OnlyWarnings,
     Quarantined,
+    RegisterRegion,
     SameFigures,
     SameSql,
     Submission,
@@ -94,7 +95,7 @@ def loaded_unchanged(t: Target, rel: str | None = None) -> list[Check]:
     path = rel or t.rel
     return [
         FileStatus(path, "loaded"),
-        NoBlocking(path),
+        OnlyWarnings(path),
         SameFigures(t.college_bin, t.round_id),
     ]
 
@@ -612,7 +613,8 @@ def passport_row(book: Book, college_bin: str) -> int:
 
 
 def passport_ambiguous_region(s: Sample) -> Applied:
-    year = s.passport_years()[-1]
+    """'Almaty' (city or oblast) in the first passport: no earlier passport settles it."""
+    year = s.passport_years()[0]
     bin_ = s.take_college(lambda c: c["region_code"] in ("75", "19"))
     rel = s.passport_rel(year)
     book = Book(s.landing / rel, PASSPORT)
@@ -623,6 +625,29 @@ def passport_ambiguous_region(s: Sample) -> Applied:
         FileStatus(rel, "loaded"),
         Finding(rel, "identifiers.ambiguous_region", "colleges", "region", row),
         InRegister(bin_, year),
+        RegisterRegion(bin_, year, None),
+    ])  # fmt: skip
+
+
+def passport_ambiguous_region_resolved(s: Sample) -> Applied:
+    """'Almaty' in a later passport: the college's previous passport names one of the two."""
+    year = s.passport_years()[-1]
+    region: dict[str, str] = {}
+
+    def fits(c: dict[str, Any]) -> bool:
+        region[c["college_bin"]] = c["region_code"]
+        return c["region_code"] in ("75", "19")
+
+    bin_ = s.take_college(fits)
+    rel = s.passport_rel(year)
+    book = Book(s.landing / rel, PASSPORT)
+    row = passport_row(book, bin_)
+    book.set("colleges", row, "region", "Almaty")
+    book.save()
+    return Applied(f"{rel} row {row} ({bin_})", [
+        FileStatus(rel, "loaded"),
+        InRegister(bin_, year),
+        RegisterRegion(bin_, year, region[bin_]),
     ])  # fmt: skip
 
 
@@ -733,6 +758,8 @@ CATALOGUE: tuple[Mutation, ...] = (
        "submission.defective_rows"),
     _m(clean_correction_after_deadline, "clean correction v2 signed after the deadline",
        "v2 loaded, v1 superseded; on_time, corrected_after_due_date"),
+    _m(passport_ambiguous_region_resolved, "passport region typed 'Almaty', earlier passport known",
+       "resolved to the region of the college's previous passport; in the register"),
     _m(passport_ambiguous_region, "passport region typed 'Almaty'",
        "finding; college stays in the register", "identifiers.ambiguous_region"),
     _m(passport_region_not_yet_established, "'Абай облысы' in a 2021 passport",
