@@ -332,7 +332,8 @@ def test_late_and_missing_lists_are_complete(
             for r in _rows(
                 warehouse,
                 "select college_bin from marts.dq_submission_status "
-                "where round_id = ? and region_code = ? and status in ('late', 'missing')",
+                "where round_id = ? and region_code = ? and (status in ('late', 'missing') "
+                "or previous_version_current or corrected_after_due_date)",
                 [pack.round_id, pack.region],
             )
         }
