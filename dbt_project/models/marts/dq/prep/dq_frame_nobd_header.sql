@@ -29,19 +29,15 @@ select
     h.reference_date,
     h.signed_at,
     h.signer_position,
+    -- Language-neutral values; the rule's kk/ru message says which is which.
     case
         when h.college_bin is not null and h.college_bin <> c.college_bin
-            then 'файл/file ' || c.college_bin || ' ≠ ' || h.college_bin
+            then c.college_bin || ' ≠ ' || h.college_bin
     end as bin_mismatch,
     case
         when c.name_round_id <> c.round_id
             or (h.round_id is not null and h.round_id <> c.round_id)
-            then concat_ws(
-                ', ',
-                'қалта/папка ' || c.round_id,
-                'файл ' || c.name_round_id,
-                'тақырып/заголовок ' || h.round_id
-            )
+            then concat_ws(' | ', c.name_round_id, coalesce(h.round_id, '—'), c.round_id)
     end as round_mismatch,
     case when h.header_row_index > 1 then cast(h.header_rows as varchar) end as extra_header_row
 from header as h
