@@ -19,18 +19,19 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from pipelines.publishing.numbers import KINDS, PARTIAL, excel_format
 from pipelines.yearbook.model import Book, Table
 
-NUM_FORMATS = {"int": "#,##0", "pct": "0.0", "dec1": "0.0"}
 LABEL_COLS = 3  # Kazakh label, Russian label, code
-CONTENTS_SHEET = "0"
+# Sheet names are in both languages, as the workbook is (Excel allows 31 characters).
+CONTENTS_SHEET = "Мазмұны – Содержание"
 
 CellRef = tuple[str, str, str]  # table id, row key, column key
 
 
 def sheet_name(table: Table) -> str:
-    """Sheets are named by table number, as in the printed book («Кесте 7» is sheet 7)."""
-    return str(table.number)
+    """Sheets are named by table number, as in the printed book («Кесте 7» is this sheet)."""
+    return f"Кесте – Таблица {table.number}"
 
 
 class _Styles:
@@ -55,12 +56,18 @@ class _Styles:
         self.code = wb.add_format({**base, "border": 1, "align": "center"})
         self.mark = wb.add_format({**base, "border": 1, "align": "right"})
         self.mark_total = wb.add_format({**base, "border": 1, "align": "right", "bold": True})
+        # (kind, partial) -> format; a partial count shows its «*» through the number format
         self.nums = {
-            k: wb.add_format({**base, "border": 1, "num_format": v}) for k, v in NUM_FORMATS.items()
+            (k, p): wb.add_format({**base, "border": 1, "num_format": excel_format(k, partial=p)})
+            for k in KINDS
+            for p in (False, True)
         }
         self.nums_total = {
-            k: wb.add_format({**base, "border": 1, "num_format": v, "bold": True})
-            for k, v in NUM_FORMATS.items()
+            (k, p): wb.add_format(
+                {**base, "border": 1, "num_format": excel_format(k, partial=p), "bold": True}
+            )
+            for k in KINDS
+            for p in (False, True)
         }
         self.link = wb.add_format({**base, "font_color": "blue", "underline": 1})
         self.plain = wb.add_format(base)
@@ -86,6 +93,8 @@ def _contents(ws: Worksheet, book: Book, release: str, st: _Styles) -> None:
             seen.add(line)
             r += 1
     ws.write(r, 0, "«0»: нөл / ноль", st.plain)
+    r += 1
+    ws.write(r, 0, f"«{PARTIAL}»: {lab['partial'].kk} / {lab['partial'].ru}", st.plain)
     r += 2
     ws.write(r, 0, lab["methodology"].bilingual(), st.title)
     r += 1
@@ -167,7 +176,7 @@ def _table_sheet(
             if cell.mark is not None:
                 ws.write_string(r, c, book.symbol(cell.mark), st.mark_total if total else st.mark)
             else:
-                fmt = (st.nums_total if total else st.nums)[col.fmt]
+                fmt = (st.nums_total if total else st.nums)[(col.fmt, cell.partial)]
                 ws.write_number(r, c, cell.value, fmt)  # type: ignore[arg-type]
             refs[(table.id, row.key, col.key)] = xl_rowcol_to_cell(r, c)
         r += 1
