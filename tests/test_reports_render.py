@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.i18n import LANGS, MESSAGES, localized, message
+from pipelines.i18n import MESSAGES, localized, message
 from pipelines.publishing.labels import Labels
 from pipelines.reports.build import build_packs
 from pipelines.reports.html import show

@@ -11,9 +11,9 @@ import duckdb
 import pytest
 import yaml
 
+from pipelines.publishing.numbers import MINUS, NBSP, number, percent
 from pipelines.yearbook import release as rel
 from pipelines.yearbook.extract import BuildError, extract_book
-from pipelines.publishing.numbers import MINUS, NBSP, number, percent
 from pipelines.yearbook.spec import SPEC_FILE, SpecError, load_spec
 
 # --- the real spec ----------------------------------------------------------------------------
