@@ -269,7 +269,7 @@ def regions_ranking_table(pack: NationalPack, w: Words) -> Table:
         *(w.ui(label) for label, _, _ in METRICS),
         f"{w.ui('reporting_rate')}, {w.ui('previous_round').lower()}"
         + (f" ({prev})" if prev else ""),
-        f"{w.ui('change')} ({w.ui('pp_unit')})",
+        f"{w.ui('change')} ({w.ui('pp')})",
     ]
     rows = []
     for item in pack.regions:

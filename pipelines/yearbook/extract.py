@@ -238,11 +238,25 @@ def extract_table(
         sql=ts.sql,
         params={k: params[k] for k in sorted(set(_PARAM_RE.findall(ts.sql)))},
         landscape=ts.landscape,
+        follows=_follows_trace(ts.follows, y),
     )
     for mark in sorted(table.marks_used()):
         symbol, meaning = spec.marks[mark]
         table.footnotes.append(Text(f"«{symbol}» – {meaning.kk}", f"«{symbol}» – {meaning.ru}"))
     return table
+
+
+def _follows_trace(follows: FollowsSpec | None, y: YearContext) -> str | None:
+    if follows is None:
+        return None
+    ind = follows.indicator
+    period = y.autumn_round if ind.grain == "round" else y.academic_year
+    return (
+        f"marts.indicator_values (indicator_id = '{ind.id}', period = '{period}'): where "
+        f"suppressed, columns {', '.join(follows.withhold) or '-'} are marked suppressed; where "
+        f"0 < contributing_colleges < expected_colleges, columns {', '.join(follows.partial)} "
+        "carry the partial-coverage mark"
+    )
 
 
 def _follow_indicator(

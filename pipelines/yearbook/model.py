@@ -78,6 +78,8 @@ class Table:
     sql: str
     params: dict[str, object]
     landscape: bool = False
+    # the trace of cells the query does not mark: marks taken from marts.indicator_values
+    follows: str | None = None
 
     def cell(self, row_key: str, col_key: str) -> Cell:
         return self.cells[(row_key, col_key)]
