@@ -17,6 +17,7 @@ matplotlib.use("Agg")  # before pyplot: headless, no display needed
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure as MplFigure  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from pipelines.publishing import numbers  # noqa: E402
 from pipelines.publishing.numbers import SYMBOLS  # noqa: E402
@@ -44,6 +45,10 @@ def _png(fig: MplFigure) -> bytes:
     fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
     plt.close(fig)
     return buf.getvalue()
+
+
+# Axis ticks read like the tables: decimal comma («12,5»), not matplotlib's decimal point.
+_TICKS = FuncFormatter(lambda x, _: numbers.number(x, 0 if float(x).is_integer() else 1))
 
 
 def axis_max(values: list[float | None], targets: list[float | None]) -> float:
@@ -76,10 +81,14 @@ def by_region(figure: Figure, lang: Lang, no_data: str) -> bytes:
     colours = [NATIONAL_COLOUR] + [VALUE_COLOUR] * (n - 1)
     ax.barh(ys, [v or 0 for v in values], color=colours, height=0.7, label=figure.value.label[lang])
     pad = xmax * 0.01
+    label_width = xmax * 0.08  # about five characters at 7 pt on this axis
     for y, v, t in zip(ys, values, targets, strict=True):
         text = SYMBOLS["suppressed"] if v is None else numbers.text(v, "pct", lang)
-        right = max(v or 0.0, t or 0.0)
-        ax.text(right + pad * (2.5 if t is not None else 1), y, text, va="center", fontsize=7)
+        end = v or 0.0
+        # at the bar's end when the target tick is not in the way, else past the tick
+        clear = t is None or t < end - pad or t > end + label_width + 2 * pad
+        x = end + pad if clear else max(end, t or 0.0) + 2.5 * pad
+        ax.text(x, y, text, va="center", fontsize=7)
     shown = [(y, t) for y, t in zip(ys, targets, strict=True) if t is not None]
     if shown:
         ax.scatter(
@@ -95,6 +104,7 @@ def by_region(figure: Figure, lang: Lang, no_data: str) -> bytes:
     ax.set_yticks(ys, labels)
     # room on the right for the label of the longest bar
     ax.set_xlim(0, xmax * 1.1)
+    ax.xaxis.set_major_formatter(_TICKS)
     ax.set_xlabel("%")
     ax.grid(axis="x", color="#DDDDDD", linewidth=0.5)
     ax.set_axisbelow(True)
@@ -152,6 +162,7 @@ def trend(figure: Figure, lang: Lang, no_data: str) -> bytes:
     ax.set_xticks(xs, years)
     ax.set_xlim(-0.5, max(len(xs) - 0.5, 0.5))
     ax.set_ylim(0, ymax)
+    ax.yaxis.set_major_formatter(_TICKS)
     ax.set_ylabel("%")
     ax.grid(axis="y", color="#DDDDDD", linewidth=0.5)
     if not years:

@@ -90,7 +90,9 @@ complement as (
     select o.indicator_id, o.period, o.region_code
     from outcome as o
     join lone using (indicator_id, period)
-    where o.level = 'region' and not o.suppressed
+    -- a region that contributed nothing hides nothing: the complement must carry figures
+    where o.level = 'region' and not o.suppressed and o.contributing_colleges > 0
+        and o.denominator > 0
     qualify row_number() over (
         partition by o.indicator_id, o.period order by o.denominator, o.region_code
     ) = 1
