@@ -14,7 +14,7 @@ from typing import Any
 
 import duckdb
 
-from pipelines.publishing.numbers import number, percent
+from pipelines.publishing import numbers
 from pipelines.yearbook.model import (
     LANGS,
     Book,
@@ -148,7 +148,7 @@ def extract_table(
         params |= {"indicator_id": ts.indicator.id, "period": period}
         extra["target_year"] = int(period[:4])
         threshold = ts.indicator.coverage_threshold
-        extra["threshold"] = "–" if threshold is None else number(100 * threshold, 1)
+        extra["threshold"] = "–" if threshold is None else numbers.number(100 * threshold, 1)
         extra["period"] = (
             Text(y.ctx["kk"]["autumn_label"], y.ctx["ru"]["autumn_label"])
             if ts.indicator.grain == "round"
@@ -215,7 +215,7 @@ def extract_table(
                 *(
                     spec.coverage[ts.coverage]
                     .footnote[lang]
-                    .format(**nat, rate=percent(nat["contributing"], nat["expected"]))
+                    .format(**nat, rate=numbers.percent(nat["contributing"], nat["expected"]))
                     for lang in LANGS
                 )
             )
@@ -313,14 +313,14 @@ def _follow_indicator(
                     decided[r.key]["contributing_colleges"],
                     decided[r.key]["expected_colleges"],
                 )
-                parts.append(f"{r.label[lang]} {got}/{due} ({percent(got, due)} %)")
+                parts.append(f"{r.label[lang]} {got}/{due} ({numbers.percent(got, due)} %)")
             return "; ".join(parts)
 
         note = spec.labels["partial_note"]
         notes.append(Text(*(note[lang].format(rows=listing(lang)) for lang in LANGS)))
     if withheld:
         threshold = ind.coverage_threshold
-        shown = "–" if threshold is None else number(100 * threshold, 1)
+        shown = "–" if threshold is None else numbers.number(100 * threshold, 1)
         note = spec.labels["suppressed_note"]
         notes.append(Text(*(note[lang].format(threshold=shown) for lang in LANGS)))
     return notes
