@@ -83,7 +83,8 @@ lone as (
         on n.indicator_id = r.indicator_id and n.period = r.period and n.level = 'national'
     where r.level = 'region' and not n.suppressed
     group by all
-    having count(*) filter (where r.suppressed) = 1
+    -- a suppressed region whose colleges sent nothing hides no figure of the total
+    having count(*) filter (where r.suppressed and r.contributing_colleges > 0) = 1
 ),
 
 complement as (
