@@ -166,7 +166,6 @@ def findings_table(items: list[Finding], w: Words, key: str = "findings") -> Tab
             w.ui("sheet"),
             w.ui("row_number"),
             w.ui("field"),
-            w.ui("rule"),
             w.ui("severity"),
             w.ui("offending_value"),
             w.ui("message"),
@@ -179,7 +178,7 @@ def findings_table(items: list[Finding], w: Words, key: str = "findings") -> Tab
                 Cell(w.code("sheet", item.sheet)),
                 Cell(item.row_number, "int"),
                 Cell(w.field(item.sheet, item.field)),
-                Cell(w.code("rule", item.rule_id)),
+                # the rule's name is the message's wording; its code is in the rules annex
                 Cell(w.code("severity", item.severity)),
                 Cell(item.offending_value, "raw"),
                 Cell(item.message_kk if w.lang == "kk" else item.message_ru),
@@ -188,7 +187,7 @@ def findings_table(items: list[Finding], w: Words, key: str = "findings") -> Tab
         ],
         empty_note=w.ui("none_findings"),
         notes=[w.ui("note_unassigned")] if unassigned else [],
-        widths=[15, 40, 40, 14, 7, 22, 50, 22, 20, 70],
+        widths=[15, 40, 40, 14, 7, 22, 22, 20, 70],
     )
 
 
