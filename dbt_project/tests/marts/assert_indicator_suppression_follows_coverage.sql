@@ -4,7 +4,7 @@
 select *
 from {{ ref('indicator_values') }}
 where suppressed is distinct from (
-        coverage < coverage_threshold or suppression_reason = 'complementary'
+        coverage < coverage_threshold or coalesce(suppression_reason = 'complementary', false)
     )
     or (suppressed and value is not null)
     or (not suppressed and denominator > 0 and value is null)
