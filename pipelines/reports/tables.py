@@ -127,7 +127,7 @@ def summary_table(
     )
 
 
-def late_missing_table(items: list[CollegeStatus], info: RoundInfo, w: Words) -> Table:
+def late_missing_table(items: list[CollegeStatus], w: Words) -> Table:
     return Table(
         key="late_missing",
         title=w.ui("sheet_late_missing"),
@@ -149,8 +149,7 @@ def late_missing_table(items: list[CollegeStatus], info: RoundInfo, w: Words) ->
             for item in items
         ],
         empty_note=w.ui("none_late_missing"),
-        notes=[_deadline_note(info, w)] if items else [],
-        widths=[15, 60, 28, 20, 20],
+        widths=[15, 60, 28, 20, 24],
     )
 
 
@@ -246,7 +245,7 @@ def region_tables(pack: RegionPack, w: Words) -> list[Table]:
     name = f"{_region_name(pack.region, w)} ({pack.region.code})"
     tables = [
         summary_table(pack.round, name, pack.data_as_of, pack.counts, w),
-        late_missing_table(pack.late_missing, pack.round, w),
+        late_missing_table(pack.late_missing, w),
         findings_table(pack.findings, w),
         trend_table(pack.round, pack.counts, pack.previous_round, pack.previous_counts, w),
     ]
