@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
-import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from pipelines.publishing import numbers
+from pipelines.publishing.xlsx import FONT, new_workbook
 from pipelines.reports.tables import NUMERIC, Cell, Document, Kind, Table
 
 # Excel number formats per cell kind; numbers take theirs from pipelines.publishing.numbers,
@@ -37,7 +37,7 @@ EPOCH = datetime(2000, 1, 1)
 
 class _Formats:
     def __init__(self, book: Workbook) -> None:
-        base = {"font_name": "DejaVu Sans", "font_size": 10, "valign": "top"}
+        base = {"font_name": FONT, "font_size": 10, "valign": "top"}
         self.header = book.add_format(
             {**base, "bold": True, "bg_color": "#DCE6F1", "border": 1, "text_wrap": True}
         )
@@ -118,23 +118,10 @@ def _write_table(book: Workbook, formats: _Formats, table: Table) -> None:
 
 
 def write_workbook(doc: Document, path: Path) -> None:
-    book = xlsxwriter.Workbook(
-        str(path),
-        {
-            # Never turn cell text into formulas, links or numbers: values come from submissions.
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-            # Packs are small; temp files per XML part cost more than the rendering here.
-            "in_memory": True,
-        },
-    )
-    book.set_properties(
-        {
-            "title": f"{doc.title}: {doc.subtitle}",
-            "author": "edustat",
-            "created": (doc.data_as_of or EPOCH).replace(tzinfo=None),
-        }
+    book = new_workbook(
+        path,
+        title=f"{doc.title}: {doc.subtitle}",
+        created=doc.data_as_of or EPOCH,
     )
     formats = _Formats(book)
     for table in doc.tables:

@@ -14,12 +14,12 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from pipelines.publishing.numbers import KINDS, PARTIAL, excel_format
+from pipelines.publishing.xlsx import FONT, new_workbook
 from pipelines.yearbook.model import Book, Table
 
 LABEL_COLS = 3  # Kazakh label, Russian label, code
@@ -36,7 +36,7 @@ def sheet_name(table: Table) -> str:
 
 class _Styles:
     def __init__(self, wb: Workbook) -> None:
-        base = {"font_name": "DejaVu Sans", "font_size": 9}
+        base = {"font_name": FONT, "font_size": 9}
         self.title = wb.add_format({**base, "bold": True, "font_size": 11})
         self.italic = wb.add_format({**base, "italic": True})
         self.note = wb.add_format({**base, "font_size": 8})
@@ -197,16 +197,13 @@ def write_xlsx(book: Book, release: str, path: Path) -> dict[CellRef, str]:
     refs: dict[CellRef, str] = {}
     # Fixed per academic year (1 October of its first year), never the build time.
     created = datetime(int(book.academic_year[:4]), 10, 1)
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False})
-    wb.set_properties(
-        {
-            "title": f"{book.title.kk} / {book.title.ru}",
-            "subject": f"{book.chapter.kk} / {book.chapter.ru}, {book.academic_year}",
-            "author": "edustat",
-            "company": "edustat",
-            "comments": f"release {release}",
-            "created": created,
-        }
+    wb = new_workbook(
+        path,
+        title=f"{book.title.kk} / {book.title.ru}",
+        created=created,
+        subject=f"{book.chapter.kk} / {book.chapter.ru}, {book.academic_year}",
+        company="edustat",
+        comments=f"release {release}",
     )
     st = _Styles(wb)
     _contents(wb.add_worksheet(CONTENTS_SHEET), book, release, st)
