@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.i18n import LABELS, LANGS, MESSAGES, localized, message, round_label, t
+from pipelines.i18n import MESSAGES, localized, message
+from pipelines.publishing.labels import Labels
 from pipelines.reports.build import build_packs
 from pipelines.reports.html import show
 from pipelines.reports.load import WarehouseNotReady
@@ -17,17 +18,18 @@ from pipelines.settings import Home
 KAZAKH_ONLY = set("әғқңөұүһі")
 
 
+LABELS = Labels.from_seed()
+
+
 def test_every_label_has_kazakh_and_russian() -> None:
-    for key, entry in LABELS.items():
-        for lang in LANGS:
-            assert entry.get(lang), f"{key} has no {lang} label"
+    for (kind, code), names in LABELS.names.items():
+        assert all(names), f"{kind} {code} has an empty name"
 
 
 def test_sheet_names_fit_excel() -> None:
-    for key, entry in LABELS.items():
-        if key.startswith("sheet_"):
-            for lang in LANGS:
-                name = entry[lang]
+    for (kind, code), names in LABELS.names.items():
+        if kind == "ui" and code.startswith("sheet_"):
+            for name in names:
                 assert len(name) <= 31 and not set(name) & set("[]:*?/\\"), name
 
 
@@ -38,21 +40,21 @@ def test_localized_falls_back_to_the_other_language() -> None:
 
 
 def test_round_label() -> None:
-    assert round_label("2024-autumn", "autumn", "kk") == "2024 ж. күзгі жинау (2024-autumn)"
-    assert round_label("2025-spring", "spring", "ru") == "Весенний сбор 2025 г. (2025-spring)"
+    assert LABELS.words("kk").round("2024-autumn", "autumn") == "2024 ж. күзгі жинау кезеңі"
+    assert LABELS.words("ru").round("2025-spring", "spring") == "Весенний период сбора 2025 г."
 
 
 @pytest.mark.parametrize(
     ("cell", "lang", "shown"),
     [
-        (Cell(0.875, "pct"), "ru", "87,5\u00a0%"),
-        (Cell(1.0, "pct"), "kk", "100,0\u00a0%"),
-        (Cell(-0.025, "pp"), "ru", "\u22122,5\u00a0п.п."),
-        (Cell(0.1, "pp"), "kk", "+10,0\u00a0п.т."),
+        (Cell(0.875, "rate"), "ru", "87,5\u00a0%"),
+        (Cell(1.0, "rate"), "kk", "100,0\u00a0%"),
+        (Cell(-2.5, "pp"), "ru", "\u22122,5\u00a0п.п."),
+        (Cell(10.0, "pp"), "kk", "+10,0\u00a0п.т."),
         (Cell(12345, "int"), "ru", "12\u00a0345"),
         (Cell(-3, "delta"), "ru", "\u22123"),
         (Cell(2, "delta"), "ru", "+2"),
-        (Cell(None, "pct"), "ru", "—"),
+        (Cell(None, "rate"), "ru", "–"),
         (Cell(None, "bin"), "ru", ""),
         (Cell(datetime(2024, 10, 4, 23, 59, 59), "datetime"), "kk", "2024-10-04 23:59"),
         (Cell(date(2024, 10, 1), "date"), "kk", "2024-10-01"),
@@ -89,8 +91,8 @@ def test_warehouse_without_marts_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_labels_used_by_the_kazakh_files_are_kazakh() -> None:
     # The kk pack must read as Kazakh, not as Russian with a kk file name.
-    assert KAZAKH_ONLY & set(t("sheet_findings", "kk"))
-    assert not KAZAKH_ONLY & set(t("sheet_findings", "ru"))
+    assert KAZAKH_ONLY & set(LABELS.name("ui", "sheet_findings", "kk"))
+    assert not KAZAKH_ONLY & set(LABELS.name("ui", "sheet_findings", "ru"))
 
 
 def test_a_warehouse_held_by_a_run_is_a_clear_error(tmp_path: Path) -> None:

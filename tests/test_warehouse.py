@@ -88,9 +88,13 @@ def test_indicator_values_follow_the_registry(pipeline_home: Path) -> None:
         threshold = ind.get("coverage_threshold", reg["defaults"]["coverage_threshold"])
         for r in rows:
             assert r["coverage_threshold"] == pytest.approx(threshold)
-            assert r["suppressed"] == (r["coverage"] < threshold)
+            complementary = r["suppression_reason"] == "complementary"
+            assert r["suppressed"] == (r["coverage"] < threshold or complementary)
             if r["suppressed"]:
-                assert r["value"] is None and r["suppression_reason"] == "coverage_below_threshold"
+                assert r["value"] is None
+                assert r["suppression_reason"] == (
+                    "complementary" if complementary else "coverage_below_threshold"
+                )
             elif r["denominator"]:
                 assert r["value"] == pytest.approx(r["numerator"] / r["denominator"])
         groups = query(

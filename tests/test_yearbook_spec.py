@@ -11,9 +11,9 @@ import duckdb
 import pytest
 import yaml
 
+from pipelines.publishing.numbers import MINUS, NBSP, number, percent
 from pipelines.yearbook import release as rel
 from pipelines.yearbook.extract import BuildError, extract_book
-from pipelines.yearbook.fmt import MINUS, NBSP, number, percent
 from pipelines.yearbook.spec import SPEC_FILE, SpecError, load_spec
 
 # --- the real spec ----------------------------------------------------------------------------
@@ -310,9 +310,9 @@ def test_the_digest_ignores_labels_but_not_values_or_marks() -> None:
 
 
 def test_numbers_read_the_kazakh_and_russian_way() -> None:
-    assert number(1234567, "int") == f"1{NBSP}234{NBSP}567"
-    assert number(45.0, "pct") == "45,0"
-    assert number(-3.2, "pct") == f"{MINUS}3,2"  # not «–», which means "not applicable"
+    assert number(1234567, 0) == f"1{NBSP}234{NBSP}567"
+    assert number(45.0, 1) == "45,0"
+    assert number(-3.2, 1) == f"{MINUS}3,2"  # not «–», which means "not applicable"
     assert percent(21, 30) == "70,0"
     assert percent(0, 0) == "–"
 

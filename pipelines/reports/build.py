@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pipelines.i18n import LANGS, message
+from pipelines.publishing.labels import Labels, Words
 from pipelines.reports.html import write_page
 from pipelines.reports.load import (
     RoundPacks,
@@ -29,7 +30,7 @@ from pipelines.settings import Home
 
 NATIONAL = "national"
 ROUND_DIR = re.compile(r"^\d{4}-(autumn|spring)$")
-DocMaker = Callable[[str], Document]
+DocMaker = Callable[[Words], Document]
 
 
 def dq_root(home: Home) -> Path:
@@ -60,10 +61,10 @@ class BuildSummary:
         return list(dict.fromkeys(p.round_id for p in self.packs))  # calendar order
 
 
-def _write_pack(folder: Path, make_doc: DocMaker) -> None:
+def _write_pack(folder: Path, make_doc: DocMaker, labels: Labels) -> None:
     folder.mkdir(parents=True)
     for lang in LANGS:
-        doc = make_doc(lang)
+        doc = make_doc(labels.words(lang))
         xlsx_name, html_name = pack_files(lang)
         write_workbook(doc, folder / xlsx_name)
         write_page(doc, folder / html_name)
@@ -95,16 +96,18 @@ def _jobs(data: RoundPacks, region: str | None) -> list[tuple[BuiltPack, DocMake
         code = pack.region.code or ""
         if region in (None, code):
             info = BuiltPack(round_id, code, Path(code), pack.counts.expected, len(pack.findings))
-            jobs.append((info, lambda lang, pack=pack: region_document(pack, lang)))
+            jobs.append((info, lambda w, pack=pack: region_document(pack, w)))
     if region in (None, NATIONAL):
         national = data.national
         findings = sum(len(p.findings) for p in data.regions) + len(national.unassigned_findings)
         info = BuiltPack(round_id, NATIONAL, Path(NATIONAL), national.totals.expected, findings)
-        jobs.append((info, lambda lang: national_document(national, lang)))
+        jobs.append((info, lambda w: national_document(national, w)))
     return jobs
 
 
-def _write_round(home: Home, data: RoundPacks, region: str | None) -> list[BuiltPack]:
+def _write_round(
+    home: Home, data: RoundPacks, region: str | None, labels: Labels
+) -> list[BuiltPack]:
     round_dir = dq_root(home) / data.national.round.round_id
     jobs = _jobs(data, region)
     if region is None:
@@ -112,14 +115,14 @@ def _write_round(home: Home, data: RoundPacks, region: str | None) -> list[Built
         # that no longer have colleges in the round.
         staging = _staging_dir(round_dir)
         for info, make_doc in jobs:
-            _write_pack(staging / info.path, make_doc)
+            _write_pack(staging / info.path, make_doc, labels)
         _swap_in(staging, round_dir)
     else:
         round_dir.mkdir(parents=True, exist_ok=True)
         for info, make_doc in jobs:
             target = round_dir / info.path
             work = _staging_dir(target)
-            _write_pack(work, make_doc)
+            _write_pack(work, make_doc, labels)
             _swap_in(work, target)
     return [replace(info, path=round_dir / info.path) for info, _ in jobs]
 
@@ -156,6 +159,7 @@ def build_packs(home: Home, round_id: str | None = None, region: str | None = No
     with connect_readonly(home.warehouse) as con:
         rounds = [round_id] if round_id else rounds_with_data(con)
         loaded = [load_round(con, r) for r in rounds]
+        labels = Labels.read(con)
     read_done = time.perf_counter()
 
     if region is not None:
@@ -164,7 +168,7 @@ def build_packs(home: Home, round_id: str | None = None, region: str | None = No
     dq_root(home).mkdir(parents=True, exist_ok=True)
     packs: list[BuiltPack] = []
     for data in loaded:
-        packs += _write_round(home, data, region)
+        packs += _write_round(home, data, region, labels)
     if round_id is None and region is None:
         _drop_stale_rounds(home, set(rounds))
     return BuildSummary(packs, read_done - started, time.perf_counter() - read_done)

@@ -8,34 +8,21 @@ from pathlib import Path
 
 import jinja2
 
-from pipelines.i18n import t
-from pipelines.reports.tables import Cell, Document
+from pipelines.publishing import numbers
+from pipelines.reports.tables import NUMERIC, Cell, Document
 
 TEMPLATES = Path(__file__).parent / "templates"
-NBSP = "\u00a0"
-MINUS = "\u2212"
-
-
-def _number(value: float, decimals: int) -> str:
-    # Kazakh and Russian write a decimal comma and group thousands with a (non-breaking) space.
-    text = f"{abs(value):,.{decimals}f}".replace(",", NBSP).replace(".", ",")
-    return (MINUS if value < 0 else "") + text
 
 
 def show(cell: Cell, lang: str) -> str:
-    """A cell as text for a reader of `lang`."""
+    """A cell as text for a reader of `lang` (numbers: pipelines.publishing.numbers)."""
     value = cell.value
-    if value is None or value == "":
-        return "—" if cell.kind not in ("text", "bin") else ""
-    if cell.kind == "int":
-        return _number(float(value), 0)
-    if cell.kind == "delta":
-        return ("+" if value > 0 else "") + _number(float(value), 0)
-    if cell.kind == "pct":
-        return _number(float(value) * 100, 1) + NBSP + "%"
-    if cell.kind == "pp":
-        points = round(float(value) * 100, 1)
-        return ("+" if points > 0 else "") + _number(points, 1) + NBSP + t("pp", lang)
+    if cell.kind in NUMERIC:
+        # a number that cannot exist (no previous round, nothing expected) is «–», as in the
+        # yearbook; a rate or a change carries its unit, a count does not
+        return numbers.text(value, cell.kind, lang, unit=True)  # type: ignore[arg-type]
+    if value is None:
+        return ""
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):

@@ -35,6 +35,7 @@ REQUIRED_TABLES = (
     "dq_submission_status",
     "dq_findings",
     "reporting_rates",
+    "labels",
 )
 
 

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
 
-from pipelines.i18n import localized, round_label, severity_label, status_label, t
+from pipelines.i18n import localized
+from pipelines.publishing.labels import Words
 from pipelines.reports.model import (
     CollegeStatus,
     Counts,
@@ -21,10 +22,15 @@ from pipelines.reports.model import (
     RoundInfo,
 )
 
-# text: as is; bin: a college BIN (renderers mark it so checks can find every one);
-# int: a count; delta: a signed count change; pct: a rate in [0, 1]; pp: a rate change in
-# percentage points; date/datetime: as ISO-like text, unambiguous in both languages.
-Kind = Literal["text", "bin", "int", "delta", "pct", "pp", "date", "datetime"]
+# text: words for the reader; bin: a college BIN (renderers mark it so checks can find every
+# one); path: a file name as it arrived; raw: a value as the college wrote it; code: a rule id
+# (only in the rules annex, next to its name); int, delta, rate, pp: numbers formatted by
+# pipelines.publishing.numbers (rate: 0-1, pp: percentage points); date/datetime: ISO-like text,
+# unambiguous in both languages.
+Kind = Literal[
+    "text", "bin", "path", "raw", "code", "int", "delta", "rate", "pp", "date", "datetime"
+]
+NUMERIC: frozenset[str] = frozenset({"int", "delta", "rate", "pp"})
 Value = str | int | float | date | datetime | None
 
 
@@ -47,20 +53,26 @@ class Table:
     total_row: bool = False  # the last row sums the others (shown in bold)
 
 
-def _region_name(region: Region, lang: str) -> str:
+def _region_name(region: Region, w: Words) -> str:
     if region.code is None:
-        return t("no_region", lang)
-    return localized({"name_kk": region.name_kk, "name_ru": region.name_ru}, "name", lang)
+        return w.ui("no_region")
+    return localized({"name_kk": region.name_kk, "name_ru": region.name_ru}, "name", w.lang)
 
 
-def _college_name(row: CollegeStatus | Finding, lang: str) -> str:
-    return localized({"name_kk": row.name_kk, "name_ru": row.name_ru}, "name", lang)
+def _college_name(row: CollegeStatus | Finding, w: Words) -> str:
+    return localized({"name_kk": row.name_kk, "name_ru": row.name_ru}, "name", w.lang)
 
 
 def _delta(current: float | int | None, previous: float | int | None) -> float | int | None:
     if current is None or previous is None:
         return None
     return current - previous
+
+
+def _points(current: float | None, previous: float | None) -> float | None:
+    """Change of a 0-1 rate in percentage points (0.85 -> 0.65 is -20.0), as shown."""
+    change = _delta(current, previous)
+    return None if change is None else round(100 * change, 1)
 
 
 # (label key, Counts attribute, kind) in the order every summary and trend shows them.
@@ -73,103 +85,125 @@ METRICS: tuple[tuple[str, str, Kind], ...] = (
     ("held_back", "held_back", "int"),
     ("previous_version_current", "previous_version_current", "int"),
     ("corrected_after_due_date", "corrected_after_due_date", "int"),
-    ("reporting_rate", "reporting_rate", "pct"),
-    ("reporting_rate_on_time", "reporting_rate_on_time", "pct"),
+    ("reporting_rate", "reporting_rate", "rate"),
+    ("reporting_rate_on_time", "reporting_rate_on_time", "rate"),
     ("hold_findings", "hold_findings", "int"),
     ("quarantined_rows", "quarantined_rows", "int"),
     ("warning_findings", "warning_findings", "int"),
 )
 
 
-def _meta_rows(info: RoundInfo, region: str, as_of: datetime | None, lang: str) -> list[list[Cell]]:
+def _deadline_note(info: RoundInfo, w: Words) -> str:
+    # The summary gives the due date, the late list each college's own deadline: the note says
+    # why they differ (grace period, extensions) so no reader thinks one of them is wrong.
+    return w.ui("deadline_note").format(grace=info.grace_days)
+
+
+def _meta_rows(info: RoundInfo, region: str, as_of: datetime | None, w: Words) -> list[list[Cell]]:
     return [
-        [Cell(t("region", lang)), Cell(region)],
-        [Cell(t("round", lang)), Cell(round_label(info.round_id, info.season, lang))],
-        [Cell(t("reference_date", lang)), Cell(info.reference_date, "date")],
-        [Cell(t("due_date", lang)), Cell(info.due_date, "date")],
-        [Cell(t("data_as_of", lang)), Cell(as_of, "datetime")],
+        [Cell(w.ui("region")), Cell(region)],
+        [Cell(w.ui("round")), Cell(w.round(info.round_id, info.season))],
+        [Cell(w.ui("reference_date")), Cell(info.reference_date, "date")],
+        [Cell(w.ui("due_date")), Cell(info.due_date, "date")],
+        [Cell(w.ui("grace_days")), Cell(info.grace_days, "int")],
+        [Cell(w.ui("data_as_of")), Cell(as_of, "datetime")],
     ]
 
 
 def summary_table(
-    info: RoundInfo, region: str, as_of: datetime | None, counts: Counts, lang: str
+    info: RoundInfo, region: str, as_of: datetime | None, counts: Counts, w: Words
 ) -> Table:
-    rows = _meta_rows(info, region, as_of, lang)
+    rows = _meta_rows(info, region, as_of, w)
     rows += [
-        [Cell(t(label, lang)), Cell(getattr(counts, attr), kind)] for label, attr, kind in METRICS
+        [Cell(w.ui(label)), Cell(getattr(counts, attr), kind)] for label, attr, kind in METRICS
     ]
     return Table(
         key="summary",
-        title=t("sheet_summary", lang),
-        header=[t("metric", lang), t("value", lang)],
+        title=w.ui("sheet_summary"),
+        header=[w.ui("metric"), w.ui("value")],
         rows=rows,
-        notes=[t("note_rates", lang)],
+        notes=[w.ui("note_rates"), _deadline_note(info, w)],
         widths=[52, 36],
     )
 
 
-def late_missing_table(items: list[CollegeStatus], lang: str) -> Table:
+def late_missing_table(items: list[CollegeStatus], w: Words) -> Table:
     return Table(
         key="late_missing",
-        title=t("sheet_late_missing", lang),
+        title=w.ui("sheet_late_missing"),
         header=[
-            t("college_bin", lang),
-            t("college_name", lang),
-            t("status", lang),
-            t("signed_at", lang),
-            t("deadline_at", lang),
+            w.ui("college_bin"),
+            w.ui("college_name"),
+            w.ui("status"),
+            w.ui("signed_at"),
+            w.ui("deadline_at"),
         ],
         rows=[
             [
                 Cell(item.college_bin, "bin"),
-                Cell(_college_name(item, lang)),
-                Cell(status_label(item.status, lang)),
+                Cell(_college_name(item, w)),
+                Cell(w.code("status", item.status)),
                 Cell(item.signed_at, "datetime"),
                 Cell(item.deadline_at, "datetime"),
             ]
             for item in items
         ],
-        empty_note=t("none_late_missing", lang),
-        widths=[15, 60, 28, 20, 20],
+        empty_note=w.ui("none_late_missing"),
+        widths=[15, 60, 28, 20, 24],
     )
 
 
-def findings_table(items: list[Finding], lang: str, key: str = "findings") -> Table:
+def findings_table(items: list[Finding], w: Words, key: str = "findings") -> Table:
     unassigned = key == "unassigned"
-    title = t("sheet_unassigned" if unassigned else "sheet_findings", lang)
     return Table(
         key=key,
-        title=title,
+        title=w.ui("sheet_unassigned" if unassigned else "sheet_findings"),
         header=[
-            t("college_bin", lang),
-            t("college_name", lang),
-            t("file_path", lang),
-            t("sheet", lang),
-            t("row_number", lang),
-            t("field", lang),
-            t("rule_id", lang),
-            t("severity", lang),
-            t("offending_value", lang),
-            t("message", lang),
+            w.ui("college_bin"),
+            w.ui("college_name"),
+            w.ui("file_path"),
+            w.ui("sheet"),
+            w.ui("row_number"),
+            w.ui("field"),
+            w.ui("severity"),
+            w.ui("offending_value"),
+            w.ui("message"),
         ],
         rows=[
             [
                 Cell(item.college_bin, "bin"),
-                Cell(_college_name(item, lang)),
-                Cell(item.file_path),
-                Cell(item.sheet),
+                Cell(_college_name(item, w)),
+                Cell(item.file_path, "path"),
+                Cell(w.code("sheet", item.sheet)),
                 Cell(item.row_number, "int"),
-                Cell(item.field),
-                Cell(item.rule_id),
-                Cell(severity_label(item.severity, lang)),
-                Cell(item.offending_value),
-                Cell(item.message_kk if lang == "kk" else item.message_ru),
+                Cell(w.field(item.sheet, item.field)),
+                # the rule's name is the message's wording; its code is in the rules annex
+                Cell(w.code("severity", item.severity)),
+                Cell(item.offending_value, "raw"),
+                Cell(item.message_kk if w.lang == "kk" else item.message_ru),
             ]
             for item in items
         ],
-        empty_note=t("none_findings", lang),
-        notes=[t("note_unassigned", lang)] if unassigned else [],
-        widths=[15, 40, 40, 12, 7, 18, 34, 16, 20, 70],
+        empty_note=w.ui("none_findings"),
+        notes=[w.ui("note_unassigned")] if unassigned else [],
+        widths=[15, 40, 40, 14, 7, 22, 22, 20, 70],
+    )
+
+
+def rules_table(items: list[Finding], w: Words) -> Table:
+    """The annex: the code of every rule the findings name, for a query to the data team."""
+    seen = sorted({(f.rule_id, f.severity) for f in items})
+    return Table(
+        key="rules",
+        title=w.ui("sheet_rules"),
+        header=[w.ui("rule_code"), w.ui("rule"), w.ui("severity")],
+        rows=[
+            [Cell(rule, "code"), Cell(w.code("rule", rule)), Cell(w.code("severity", severity))]
+            for rule, severity in seen
+        ],
+        empty_note=w.ui("none_findings"),
+        notes=[w.ui("note_rules")],
+        widths=[36, 70, 24],
     )
 
 
@@ -178,56 +212,62 @@ def trend_table(
     counts: Counts,
     previous: RoundInfo | None,
     previous_counts: Counts | None,
-    lang: str,
+    w: Words,
 ) -> Table:
-    prev_label = previous.round_id if previous else "—"
     header = [
-        t("metric", lang),
-        f"{t('previous_round', lang)} ({prev_label})",
-        f"{t('current_round', lang)} ({info.round_id})",
-        t("change", lang),
+        w.ui("metric"),
+        w.ui("previous_round")
+        + (f" ({w.round(previous.round_id, previous.season)})" if previous else ""),
+        f"{w.ui('current_round')} ({w.round(info.round_id, info.season)})",
+        w.ui("change"),
     ]
     rows = []
     if previous_counts is not None:
         for label, attr, kind in METRICS:
             now, before = getattr(counts, attr), getattr(previous_counts, attr)
-            rows.append(
-                [
-                    Cell(t(label, lang)),
-                    Cell(before, kind),
-                    Cell(now, kind),
-                    Cell(_delta(now, before), "pp" if kind == "pct" else "delta"),
-                ]
+            change = (
+                Cell(_points(now, before), "pp")
+                if kind == "rate"
+                else Cell(_delta(now, before), "delta")
             )
+            rows.append([Cell(w.ui(label)), Cell(before, kind), Cell(now, kind), change])
     return Table(
         key="trend",
-        title=t("sheet_trend", lang),
+        title=w.ui("sheet_trend"),
         header=header,
         rows=rows,
-        empty_note=t("no_previous_round", lang),
+        empty_note=w.ui("no_previous_round"),
         widths=[52, 26, 26, 14],
     )
 
 
-def region_tables(pack: RegionPack, lang: str) -> list[Table]:
-    name = f"{_region_name(pack.region, lang)} ({pack.region.code})"
-    return [
-        summary_table(pack.round, name, pack.data_as_of, pack.counts, lang),
-        late_missing_table(pack.late_missing, lang),
-        findings_table(pack.findings, lang),
-        trend_table(pack.round, pack.counts, pack.previous_round, pack.previous_counts, lang),
+def region_tables(pack: RegionPack, w: Words) -> list[Table]:
+    name = f"{_region_name(pack.region, w)} ({pack.region.code})"
+    tables = [
+        summary_table(pack.round, name, pack.data_as_of, pack.counts, w),
+        late_missing_table(pack.late_missing, w),
+        findings_table(pack.findings, w),
+        trend_table(pack.round, pack.counts, pack.previous_round, pack.previous_counts, w),
     ]
+    if pack.findings:
+        tables.append(rules_table(pack.findings, w))
+    return tables
 
 
-def regions_ranking_table(pack: NationalPack, lang: str) -> Table:
-    prev = pack.previous_round.round_id if pack.previous_round else "—"
+def regions_ranking_table(pack: NationalPack, w: Words) -> Table:
+    prev = (
+        w.round(pack.previous_round.round_id, pack.previous_round.season)
+        if pack.previous_round
+        else ""
+    )
     header = [
-        t("rank", lang),
-        t("region_code", lang),
-        t("region", lang),
-        *(t(label, lang) for label, _, _ in METRICS),
-        f"{t('reporting_rate', lang)}, {t('previous_round', lang).lower()} ({prev})",
-        f"{t('change', lang)} ({t('pp', lang)})",
+        w.ui("rank"),
+        w.ui("region_code"),
+        w.ui("region"),
+        *(w.ui(label) for label, _, _ in METRICS),
+        f"{w.ui('reporting_rate')}, {w.ui('previous_round').lower()}"
+        + (f" ({prev})" if prev else ""),
+        f"{w.ui('change')} ({w.ui('pp')})",
     ]
     rows = []
     for item in pack.regions:
@@ -235,47 +275,46 @@ def regions_ranking_table(pack: NationalPack, lang: str) -> Table:
         rows.append(
             [
                 Cell(item.rank, "int"),
-                Cell(item.region.code),
-                Cell(_region_name(item.region, lang)),
+                Cell(item.region.code, "code"),
+                Cell(_region_name(item.region, w)),
                 *(Cell(getattr(c, attr), kind) for _, attr, kind in METRICS),
-                Cell(p.reporting_rate if p else None, "pct"),
-                Cell(_delta(c.reporting_rate, p.reporting_rate if p else None), "pp"),
+                Cell(p.reporting_rate if p else None, "rate"),
+                Cell(_points(c.reporting_rate, p.reporting_rate if p else None), "pp"),
             ]
         )
     totals = pack.totals
     prev_totals = pack.previous_totals
+    prev_rate = prev_totals.reporting_rate if prev_totals else None
     rows.append(
         [
             Cell(None),
             Cell(None),
-            Cell(t("total_national", lang)),
+            Cell(w.ui("total_national")),
             *(Cell(getattr(totals, attr), kind) for _, attr, kind in METRICS),
-            Cell(prev_totals.reporting_rate if prev_totals else None, "pct"),
-            Cell(
-                _delta(totals.reporting_rate, prev_totals.reporting_rate if prev_totals else None),
-                "pp",
-            ),
+            Cell(prev_rate, "rate"),
+            Cell(_points(totals.reporting_rate, prev_rate), "pp"),
         ]
     )
     return Table(
         key="regions",
-        title=t("sheet_regions", lang),
+        title=w.ui("sheet_regions"),
         header=header,
         rows=rows,
-        notes=[t("note_ranking", lang), t("note_rates", lang)],
+        notes=[w.ui("note_ranking"), w.ui("note_rates")],
         widths=[7, 9, 32, *([14] * len(METRICS)), 18, 14],
         total_row=True,
     )
 
 
-def national_tables(pack: NationalPack, lang: str) -> list[Table]:
+def national_tables(pack: NationalPack, w: Words) -> list[Table]:
     tables = [
-        summary_table(pack.round, t("republic", lang), pack.data_as_of, pack.totals, lang),
-        regions_ranking_table(pack, lang),
-        trend_table(pack.round, pack.totals, pack.previous_round, pack.previous_totals, lang),
+        summary_table(pack.round, w.ui("republic"), pack.data_as_of, pack.totals, w),
+        regions_ranking_table(pack, w),
+        trend_table(pack.round, pack.totals, pack.previous_round, pack.previous_totals, w),
     ]
     if pack.unassigned_findings:
-        tables.append(findings_table(pack.unassigned_findings, lang, key="unassigned"))
+        tables.append(findings_table(pack.unassigned_findings, w, key="unassigned"))
+        tables.append(rules_table(pack.unassigned_findings, w))
     return tables
 
 
@@ -290,24 +329,23 @@ class Document:
     tables: list[Table]
 
 
-def region_document(pack: RegionPack, lang: str) -> Document:
+def region_document(pack: RegionPack, w: Words) -> Document:
     return Document(
-        lang=lang,
-        title=t("dq_report", lang),
-        subtitle=(
-            f"{_region_name(pack.region, lang)} · "
-            f"{round_label(pack.round.round_id, pack.round.season, lang)}"
+        lang=w.lang,
+        title=w.ui("dq_report"),
+        subtitle=" · ".join(
+            (_region_name(pack.region, w), w.round(pack.round.round_id, pack.round.season))
         ),
         data_as_of=pack.data_as_of,
-        tables=region_tables(pack, lang),
+        tables=region_tables(pack, w),
     )
 
 
-def national_document(pack: NationalPack, lang: str) -> Document:
+def national_document(pack: NationalPack, w: Words) -> Document:
     return Document(
-        lang=lang,
-        title=t("national_overview", lang),
-        subtitle=round_label(pack.round.round_id, pack.round.season, lang),
+        lang=w.lang,
+        title=w.ui("national_overview"),
+        subtitle=w.round(pack.round.round_id, pack.round.season),
         data_as_of=pack.data_as_of,
-        tables=national_tables(pack, lang),
+        tables=national_tables(pack, w),
     )

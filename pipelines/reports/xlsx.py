@@ -5,22 +5,27 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
-import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from pipelines.reports.tables import Cell, Document, Kind, Table
+from pipelines.publishing import numbers
+from pipelines.publishing.xlsx import FONT, new_workbook
+from pipelines.reports.tables import NUMERIC, Cell, Document, Kind, Table
 
-# Excel number formats per cell kind. Rates are stored as fractions so that Excel users can
-# compute with them; changes of a rate are in percentage points, hence a plain signed number.
+# Excel number formats per cell kind; numbers take theirs from pipelines.publishing.numbers,
+# so a cell holds the value in the unit its format shows (a rate 0.875 as 87.5%, a change of
+# +20 percentage points as 20.0).
 NUMBER_FORMATS: dict[Kind, str] = {
     "text": "@",
     "bin": "@",
-    "int": "0",
-    "delta": "+0;-0;0",
-    "pct": "0.0%",
-    "pp": "+0.0;-0.0;0.0",
+    "path": "@",
+    "raw": "@",
+    "code": "@",
+    "int": numbers.excel_format("int"),
+    "delta": numbers.excel_format("delta"),
+    "rate": numbers.excel_format("rate"),
+    "pp": numbers.excel_format("pp"),
     "date": "yyyy-mm-dd",
     "datetime": "yyyy-mm-dd hh:mm",
 }
@@ -32,7 +37,7 @@ EPOCH = datetime(2000, 1, 1)
 
 class _Formats:
     def __init__(self, book: Workbook) -> None:
-        base = {"font_name": "DejaVu Sans", "font_size": 10, "valign": "top"}
+        base = {"font_name": FONT, "font_size": 10, "valign": "top"}
         self.header = book.add_format(
             {**base, "bold": True, "bg_color": "#DCE6F1", "border": 1, "text_wrap": True}
         )
@@ -54,7 +59,7 @@ def _shown_length(cell: Cell) -> int:
     value = cell.value
     if value is None:
         return 0
-    if cell.kind in ("pct", "pp"):
+    if cell.kind in ("rate", "pp"):
         return 7
     if cell.kind == "datetime":
         return 16
@@ -73,9 +78,12 @@ def _width(table: Table, col: int) -> float:
 
 def _write_cell(sheet: Worksheet, row: int, col: int, cell: Cell, fmt: Format) -> None:
     value = cell.value
-    if value is None:
+    if value is None and cell.kind in NUMERIC:
+        # the same mark the HTML shows: a number that cannot exist
+        sheet.write_string(row, col, numbers.SYMBOLS["not_applicable"], fmt)
+    elif value is None:
         sheet.write_blank(row, col, None, fmt)
-    elif cell.kind in ("text", "bin"):
+    elif cell.kind not in NUMERIC and cell.kind not in ("date", "datetime"):
         # Always a string: a BIN keeps its leading zeros, and an offending value such as
         # "=1+1" or a URL stays inert text.
         sheet.write_string(row, col, str(value), fmt)
@@ -110,23 +118,10 @@ def _write_table(book: Workbook, formats: _Formats, table: Table) -> None:
 
 
 def write_workbook(doc: Document, path: Path) -> None:
-    book = xlsxwriter.Workbook(
-        str(path),
-        {
-            # Never turn cell text into formulas, links or numbers: values come from submissions.
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-            # Packs are small; temp files per XML part cost more than the rendering here.
-            "in_memory": True,
-        },
-    )
-    book.set_properties(
-        {
-            "title": f"{doc.title}: {doc.subtitle}",
-            "author": "edustat",
-            "created": (doc.data_as_of or EPOCH).replace(tzinfo=None),
-        }
+    book = new_workbook(
+        path,
+        title=f"{doc.title}: {doc.subtitle}",
+        created=doc.data_as_of or EPOCH,
     )
     formats = _Formats(book)
     for table in doc.tables:

@@ -251,6 +251,7 @@ def _write_queries(book: Book, folder: Path) -> None:
             "-- One result row per table row (row_key); one column per table column key;",
             "-- <key>__mark columns give the mark of an empty cell. Parameters:",
             *(f"--   ${k} = '{v}'" for k, v in t.params.items()),
+            *([f"-- Coverage decision from {t.follows}."] if t.follows else []),
         ]
         (folder / rel.query_file(t)).write_text(
             "\n".join(head) + "\n" + t.sql.rstrip() + ";\n", encoding="utf-8"

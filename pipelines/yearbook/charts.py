@@ -8,15 +8,19 @@ DejaVu Sans is named explicitly: it covers every Kazakh letter (ә ғ қ ң ө �
 from __future__ import annotations
 
 import io
+import math
 
 import matplotlib
 
 matplotlib.use("Agg")  # before pyplot: headless, no display needed
 
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure as MplFigure  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
 
-from pipelines.yearbook.fmt import number  # noqa: E402
+from pipelines.publishing import numbers  # noqa: E402
+from pipelines.publishing.numbers import SYMBOLS  # noqa: E402
 from pipelines.yearbook.model import Figure, Lang  # noqa: E402
 
 DPI = 110
@@ -43,19 +47,48 @@ def _png(fig: MplFigure) -> bytes:
     return buf.getvalue()
 
 
+# Axis ticks read like the tables: decimal comma («12,5»), not matplotlib's decimal point.
+_TICKS = FuncFormatter(lambda x, _: numbers.number(x, 0 if float(x).is_integer() else 1))
+
+
+def axis_max(values: list[float | None], targets: list[float | None]) -> float:
+    """Upper end of the value axis: the largest value or target plus room for its label,
+    rounded up to a step of 5 (10 above 50), never above 100 + room. A share near 12 % then
+    spans most of the axis instead of a sliver of a 0-100 scale."""
+    top = max([v for v in (*values, *targets) if v is not None], default=0.0)
+    step = 10.0 if top > 50 else 5.0
+    return max(step, math.ceil(top * 1.12 / step) * step)
+
+
+def _legend(ax: Axes, has_target: bool) -> None:
+    # Above the plot, outside the axes: it can never cover a bar, a point or a value label.
+    if has_target:
+        ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2, fontsize=7, frameon=False)
+
+
 def by_region(figure: Figure, lang: Lang, no_data: str) -> bytes:
-    """Horizontal bars per region (republic on top, darker), target as a tick on each bar."""
+    """Horizontal bars per region (republic on top, darker), target as a tick on each bar.
+
+    The value label sits to the right of both the bar end and the target tick, so the tick
+    never crosses the text."""
     labels = [label[lang] for label, _ in figure.value.points]
     values = [v for _, v in figure.value.points]
     targets = [t for _, t in figure.target.points]
     n = len(labels)
-    fig, ax = plt.subplots(figsize=(WIDTH_IN, 0.22 * n + 0.9), layout="constrained")
+    xmax = axis_max(values, targets)
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, 0.22 * n + 1.0), layout="constrained")
     ys = list(range(n))[::-1]  # first row (the republic) at the top
     colours = [NATIONAL_COLOUR] + [VALUE_COLOUR] * (n - 1)
     ax.barh(ys, [v or 0 for v in values], color=colours, height=0.7, label=figure.value.label[lang])
-    for y, v in zip(ys, values, strict=True):
-        text = "…" if v is None else number(v, "pct")
-        ax.text((v or 0) + 0.8, y, text, va="center", fontsize=7)
+    pad = xmax * 0.01
+    label_width = xmax * 0.08  # about five characters at 7 pt on this axis
+    for y, v, t in zip(ys, values, targets, strict=True):
+        text = SYMBOLS["suppressed"] if v is None else numbers.text(v, "pct", lang)
+        end = v or 0.0
+        # at the bar's end when the target tick is not in the way, else past the tick
+        clear = t is None or t < end - pad or t > end + label_width + 2 * pad
+        x = end + pad if clear else max(end, t or 0.0) + 2.5 * pad
+        ax.text(x, y, text, va="center", fontsize=7)
     shown = [(y, t) for y, t in zip(ys, targets, strict=True) if t is not None]
     if shown:
         ax.scatter(
@@ -69,21 +102,27 @@ def by_region(figure: Figure, lang: Lang, no_data: str) -> bytes:
             label=figure.target.label[lang],
         )
     ax.set_yticks(ys, labels)
-    ax.set_xlim(0, max([100.0, *[v or 0 for v in values]]) * 1.02)
+    # room on the right for the label of the longest bar
+    ax.set_xlim(0, xmax * 1.1)
+    ax.xaxis.set_major_formatter(_TICKS)
     ax.set_xlabel("%")
     ax.grid(axis="x", color="#DDDDDD", linewidth=0.5)
     ax.set_axisbelow(True)
     if all(v is None for v in values):
-        ax.text(50, n / 2, no_data, ha="center", va="center", fontsize=10)
-    ax.legend(loc="lower right", fontsize=7, frameon=False)
+        ax.text(xmax / 2, n / 2, no_data, ha="center", va="center", fontsize=10)
+    _legend(ax, bool(shown))
     return _png(fig)
 
 
 def trend(figure: Figure, lang: Lang, no_data: str) -> bytes:
-    """National value and target by academic year (gaps where a year has no value)."""
+    """National value and target by academic year (gaps where a year has no value).
+
+    A value label goes above its point when the value is at or above the target and below it
+    otherwise, so the dashed target line never runs through it."""
     years = [label[lang] for label, _ in figure.value.points]
     values = [v for _, v in figure.value.points]
     targets = [t for _, t in figure.target.points]
+    ymax = axis_max(values, targets)
     fig, ax = plt.subplots(figsize=(WIDTH_IN, 2.6), layout="constrained")
     xs = list(range(len(years)))
     ax.plot(
@@ -93,13 +132,25 @@ def trend(figure: Figure, lang: Lang, no_data: str) -> bytes:
         color=VALUE_COLOUR,
         label=figure.value.label[lang],
     )
-    for x, v in zip(xs, values, strict=True):
-        # a year without a published value (suppressed, not reported) says so instead of a gap
-        text, y = ("…", 2.0) if v is None else (number(v, "pct"), v)
+    for x, v, t in zip(xs, values, targets, strict=True):
+        if v is None:
+            # a year without a published value (suppressed, not reported) says so, not a gap
+            ax.annotate(
+                SYMBOLS["suppressed"], (x, 0), textcoords="offset points", xytext=(0, 4),
+                ha="center", fontsize=7,
+            )  # fmt: skip
+            continue
+        below = t is not None and v < t
         ax.annotate(
-            text, (x, y), textcoords="offset points", xytext=(0, 6), ha="center", fontsize=7
+            numbers.text(v, "pct", lang),
+            (x, v),
+            textcoords="offset points",
+            xytext=(0, -11 if below else 6),
+            ha="center",
+            fontsize=7,
         )
-    if any(t is not None for t in targets):
+    has_target = any(t is not None for t in targets)
+    if has_target:
         ax.plot(
             xs,
             [float("nan") if t is None else t for t in targets],
@@ -110,12 +161,13 @@ def trend(figure: Figure, lang: Lang, no_data: str) -> bytes:
         )
     ax.set_xticks(xs, years)
     ax.set_xlim(-0.5, max(len(xs) - 0.5, 0.5))
-    ax.set_ylim(0, 105)
+    ax.set_ylim(0, ymax)
+    ax.yaxis.set_major_formatter(_TICKS)
     ax.set_ylabel("%")
     ax.grid(axis="y", color="#DDDDDD", linewidth=0.5)
     if not years:
-        ax.text(0, 50, no_data, ha="center", va="center", fontsize=10)
-    ax.legend(loc="lower right", fontsize=7, frameon=False)
+        ax.text(0, ymax / 2, no_data, ha="center", va="center", fontsize=10)
+    _legend(ax, has_target)
     return _png(fig)
 
 

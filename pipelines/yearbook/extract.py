@@ -14,7 +14,7 @@ from typing import Any
 
 import duckdb
 
-from pipelines.yearbook import fmt
+from pipelines.publishing import numbers
 from pipelines.yearbook.model import (
     LANGS,
     Book,
@@ -29,7 +29,7 @@ from pipelines.yearbook.model import (
     Table,
     Text,
 )
-from pipelines.yearbook.spec import BookSpec, ColumnSpec, RowSetSpec, TableSpec
+from pipelines.yearbook.spec import BookSpec, ColumnSpec, FollowsSpec, RowSetSpec, TableSpec
 
 _PARAM_RE = re.compile(r"\$([a-z_]+)")
 _YEAR_RE = re.compile(r"^(\d{4})-(\d{4})$")
@@ -148,7 +148,7 @@ def extract_table(
         params |= {"indicator_id": ts.indicator.id, "period": period}
         extra["target_year"] = int(period[:4])
         threshold = ts.indicator.coverage_threshold
-        extra["threshold"] = "–" if threshold is None else fmt.number(100 * threshold, "pct")
+        extra["threshold"] = "–" if threshold is None else numbers.number(100 * threshold, 1)
         extra["period"] = (
             Text(y.ctx["kk"]["autumn_label"], y.ctx["ru"]["autumn_label"])
             if ts.indicator.grain == "round"
@@ -206,6 +206,8 @@ def extract_table(
                 cells[(row.key, col.key)] = Cell(_number(data[col.key], col, where))
     _check_sums(ts, rows, cells)
     footnotes = [y.fill(f, **extra) for f in ts.footnotes]
+    if ts.follows is not None:
+        footnotes += _follow_indicator(ts.follows, spec, con, y, rows, cells)
     if ts.coverage:
         nat = cov.get(rows[0].key, {"expected": 0, "contributing": 0, "held_back": 0})
         footnotes.append(
@@ -213,7 +215,7 @@ def extract_table(
                 *(
                     spec.coverage[ts.coverage]
                     .footnote[lang]
-                    .format(**nat, rate=fmt.percent(nat["contributing"], nat["expected"]))
+                    .format(**nat, rate=numbers.percent(nat["contributing"], nat["expected"]))
                     for lang in LANGS
                 )
             )
@@ -236,11 +238,92 @@ def extract_table(
         sql=ts.sql,
         params={k: params[k] for k in sorted(set(_PARAM_RE.findall(ts.sql)))},
         landscape=ts.landscape,
+        follows=_follows_trace(ts.follows, y),
     )
     for mark in sorted(table.marks_used()):
         symbol, meaning = spec.marks[mark]
         table.footnotes.append(Text(f"«{symbol}» – {meaning.kk}", f"«{symbol}» – {meaning.ru}"))
     return table
+
+
+def _follows_trace(follows: FollowsSpec | None, y: YearContext) -> str | None:
+    if follows is None:
+        return None
+    ind = follows.indicator
+    period = y.autumn_round if ind.grain == "round" else y.academic_year
+    return (
+        f"marts.indicator_values (indicator_id = '{ind.id}', period = '{period}'): where "
+        f"suppressed, columns {', '.join(follows.withhold) or '-'} are marked suppressed; where "
+        f"0 < contributing_colleges < expected_colleges, columns {', '.join(follows.partial)} "
+        "carry the partial-coverage mark"
+    )
+
+
+def _follow_indicator(
+    follows: FollowsSpec,
+    spec: BookSpec,
+    con: duckdb.DuckDBPyConnection,
+    y: YearContext,
+    rows: list[Row],
+    cells: dict[tuple[str, str], Cell],
+) -> list[Text]:
+    """Apply the warehouse's coverage decision for one indicator to a table's cells (in place);
+    returns the notes that explain it. Suppressed rows lose the `withhold` columns, rows with
+    part of the expected colleges get the partial mark on the `partial` columns."""
+    ind = follows.indicator
+    period = y.autumn_round if ind.grain == "round" else y.academic_year
+    decided = {
+        str(r["key"]): r
+        for r in _rows(
+            con,
+            "select case when level = 'national' then 'KZ' else region_code::varchar end as key,"
+            " suppressed, expected_colleges, contributing_colleges"
+            " from marts.indicator_values where indicator_id = $indicator_id"
+            " and period = $period and level in ('national', 'region')",
+            {"indicator_id": ind.id, "period": period},
+        )
+    }
+    partial_rows: list[Row] = []
+    withheld = False
+    for row in rows:
+        d = decided.get(row.key)
+        if d is None:
+            continue
+        part = 0 < d["contributing_colleges"] < d["expected_colleges"]
+        marked = False
+        for key in {*follows.withhold, *follows.partial}:
+            cell = cells[(row.key, key)]
+            if cell.value is None:
+                continue
+            if d["suppressed"] and key in follows.withhold:
+                cells[(row.key, key)] = Cell(None, "suppressed")
+                withheld = True
+            elif part and key in follows.partial:
+                cells[(row.key, key)] = Cell(cell.value, partial=True)
+                marked = True
+        if marked:
+            partial_rows.append(row)
+    notes: list[Text] = []
+    if partial_rows:
+
+        def listing(lang: Lang) -> str:
+            parts = []
+            for r in partial_rows:
+                got, due = (
+                    decided[r.key]["contributing_colleges"],
+                    decided[r.key]["expected_colleges"],
+                )
+                parts.append(f"{r.label[lang]} {got}/{due} ({numbers.percent(got, due)} %)")
+            return "; ".join(parts)
+
+        note = spec.labels["partial_note"]
+        notes.append(Text(*(note[lang].format(rows=listing(lang)) for lang in LANGS)))
+    if withheld:
+        threshold = ind.coverage_threshold
+        shown = "–" if threshold is None else numbers.number(100 * threshold, 1)
+        note = spec.labels["suppressed_note"]
+        notes.append(Text(*(note[lang].format(threshold=shown) for lang in LANGS)))
+    return notes
 
 
 def _has_value(data: dict[str, Any] | None, col: ColumnSpec) -> bool:
@@ -267,9 +350,12 @@ def _by_region_figure(
 ) -> Figure:
     assert ts.indicator is not None
     names = {"name_kk": ts.indicator.name.kk, "name_ru": ts.indicator.name.ru}
-    title = Text(*(spec.chart_by_region.title[lang].format(**names) for lang in LANGS))
     values = tuple((r.label, table.cell(r.key, "value_pct").value) for r in table.rows)
     targets = tuple((r.label, table.cell(r.key, "target_pct").value) for r in table.rows)
+    chart = spec.chart_by_region
+    has_target = any(t is not None for _, t in targets)
+    wording = chart.title if has_target else (chart.title_no_target or chart.title)
+    title = Text(*(wording[lang].format(**names) for lang in LANGS))
     return Figure(
         id=f"{table.id}_by_region",
         number=number,
@@ -322,8 +408,8 @@ def extract_book(spec: BookSpec, con: duckdb.DuckDBPyConnection, academic_year: 
     ordered = sorted(spec.tables, key=lambda t: order[t.section])  # stable: spec order within
     tables: list[Table] = []
     figures: list[Figure] = []
-    for number, ts in enumerate(ordered, start=1):
-        table = extract_table(ts, number, spec, con, y, row_lists[ts.rows], coverage)
+    for table_no, ts in enumerate(ordered, start=1):
+        table = extract_table(ts, table_no, spec, con, y, row_lists[ts.rows], coverage)
         tables.append(table)
         if ts.indicator is not None:
             figures.append(_by_region_figure(spec, table, len(figures) + 1, y, ts))

@@ -16,8 +16,8 @@ from typing import Any
 
 import jinja2
 
-from pipelines.yearbook.fmt import cell_text
-from pipelines.yearbook.model import Book, Column, Figure, Lang, Table, Text
+from pipelines.publishing import layout, numbers
+from pipelines.yearbook.model import Book, Cell, Column, Figure, Lang, Table, Text
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -48,19 +48,36 @@ def _groups(columns: list[Column]) -> list[_Group]:
     return out
 
 
+def cell_text(cell: Cell, column: Column, lang: Lang) -> str:
+    return numbers.text(cell.value, column.fmt, lang, mark=cell.mark, partial=cell.partial)
+
+
 def _table_item(table: Table, book: Book, lang: Lang) -> dict[str, Any]:
     rows = [
         {
             "label": row.label[lang],
             "total": row.is_total,
-            "cells": [cell_text(table.cell(row.key, c.key), c.fmt, book) for c in table.columns],
+            "cells": [cell_text(table.cell(row.key, c.key), c, lang) for c in table.columns],
         }
         for row in table.rows
     ]
+    # The page and type size come from what the table holds, so no column runs off the page.
+    fitted = layout.fit(
+        layout.Column([table.row_header[lang]], [r["label"] for r in rows]),
+        [
+            layout.Column(
+                [c.group[lang], c.label[lang]] if c.group else [c.label[lang]],
+                [r["cells"][j] for r in rows],
+            )
+            for j, c in enumerate(table.columns)
+        ],
+        landscape=table.landscape,
+    )
     return {
         "kind": "table",
         "table": table,
         "rows": rows,
+        "layout": fitted,
         "grouped": any(c.group is not None for c in table.columns),
         "groups": _groups(table.columns),
     }
@@ -79,14 +96,16 @@ def render_html(book: Book, release: str, lang: Lang, pngs: dict[tuple[str, Lang
                 png = base64.b64encode(pngs[(f.id, lang)]).decode("ascii")
                 items.append({"kind": "figure", "figure": f, "png": png})
         if items:
-            tables = [i["table"] for i in items if i["kind"] == "table"]
-            # a section of wide tables is laid out on landscape pages, heading included
-            wide = bool(tables) and all(t.landscape for t in tables)
+            tables = [i for i in items if i["kind"] == "table"]
+            # a section of wide tables is laid out on landscape pages, heading included; a wide
+            # table in a section of narrow ones gets a landscape page of its own
+            wide = bool(tables) and all(i["layout"].landscape for i in tables)
             sections.append({"section": section, "entries": items, "wide": wide})
     legend: list[tuple[str, str]] = []
     for symbol, meaning in book.marks.values():
         if (symbol, meaning[lang]) not in legend:
             legend.append((symbol, meaning[lang]))
+    legend.append((numbers.PARTIAL, book.labels["partial"][lang]))
     css = (TEMPLATES / "book.css").read_text(encoding="utf-8")
     return (
         _env()

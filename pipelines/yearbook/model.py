@@ -9,20 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from pipelines.publishing.numbers import SYMBOLS, Kind, Mark
+
 Lang = Literal["kk", "ru"]
 LANGS: tuple[Lang, ...] = ("kk", "ru")
 
-# Why a cell has no number. National-statistics convention (documented in README.md):
-#   not_reported   «…»  data expected but not received (or held back as a whole)
-#   suppressed     «…»  received, withheld from publication (e.g. too few colleges)
-#   not_applicable «–»  the figure cannot exist (no target set, division by zero population)
+# Why a cell has no number: pipelines.publishing.numbers.MARKS (shared with the report packs).
 # A true zero is printed as 0. A blank cell never appears inside a table body.
-Mark = Literal["not_reported", "suppressed", "not_applicable"]
-MARKS: tuple[Mark, ...] = ("not_reported", "suppressed", "not_applicable")
-
-# Column formats: how many decimals a measure carries. The defining SQL must already round to
-# this, so the published value equals the query's value exactly.
-Fmt = Literal["int", "pct", "dec1"]
+# Column formats (pipelines.publishing.numbers.Kind): how many decimals a measure carries. The
+# defining SQL must already round to this, so the published value equals the query's value.
+Fmt = Kind
 
 
 @dataclass(frozen=True)
@@ -43,6 +39,8 @@ class Text:
 class Cell:
     value: int | float | None
     mark: Mark | None = None
+    # a count from part of the expected colleges (marks.partial and a coverage note say so)
+    partial: bool = False
 
     def __post_init__(self) -> None:
         if (self.value is None) == (self.mark is None):
@@ -80,6 +78,8 @@ class Table:
     sql: str
     params: dict[str, object]
     landscape: bool = False
+    # the trace of cells the query does not mark: marks taken from marts.indicator_values
+    follows: str | None = None
 
     def cell(self, row_key: str, col_key: str) -> Cell:
         return self.cells[(row_key, col_key)]
@@ -132,7 +132,7 @@ class Book:
     methodology: list[Text] = field(default_factory=list)
 
     def symbol(self, mark: Mark) -> str:
-        return self.marks[mark][0]
+        return SYMBOLS[mark]
 
     def table(self, table_id: str) -> Table:
         return next(t for t in self.tables if t.id == table_id)

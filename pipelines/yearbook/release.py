@@ -29,10 +29,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
+from pipelines.publishing.xlsx import FONT, new_workbook
 from pipelines.settings import Home
 from pipelines.yearbook.model import Book, Cell, Table
 from pipelines.yearbook.xlsx import CellRef, sheet_name
@@ -42,6 +42,7 @@ _NUMBER_RE = re.compile(r"^-?\d+(\.\d+)?$")
 # Workbook `created` property of the revisions report: fixed, so equal reports are equal files.
 FIXED_TIME = datetime(2000, 1, 1)
 CELLS_FILE = "cells.csv"
+REVISIONS_SHEET = "Түзетулер – Исправления"
 LATEST = "latest"
 CELL_FIELDS = (
     "table_no",
@@ -249,13 +250,14 @@ def write_revisions(revisions: list[Revision], release: str, previous: str, fold
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(REVISION_FIELDS)
         w.writerows(rows)
-    wb = xlsxwriter.Workbook(str(folder / f"revisions_{release}.xlsx"))
-    wb.set_properties(
-        {"title": f"revisions {previous} -> {release}", "author": "edustat", "created": FIXED_TIME}
+    wb = new_workbook(
+        folder / f"revisions_{release}.xlsx",
+        title=f"{previous} → {release}",
+        created=FIXED_TIME,
     )
-    bold = wb.add_format({"bold": True, "text_wrap": True, "font_name": "DejaVu Sans"})
-    plain = wb.add_format({"font_name": "DejaVu Sans"})
-    ws = wb.add_worksheet("revisions")
+    bold = wb.add_format({"bold": True, "text_wrap": True, "font_name": FONT})
+    plain = wb.add_format({"font_name": FONT})
+    ws = wb.add_worksheet(REVISIONS_SHEET)
     ws.write(0, 0, f"{previous} → {release}: {len(revisions)}", bold)
     for j, f in enumerate(REVISION_FIELDS):
         kk, ru = REVISION_HEADERS[f]

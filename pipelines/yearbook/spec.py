@@ -15,11 +15,12 @@ from typing import Any, cast
 
 import yaml
 
-from pipelines.yearbook.model import MARKS, Fmt, Mark, Text
+from pipelines.publishing.numbers import KINDS, MARKS, SYMBOLS, Mark
+from pipelines.yearbook.model import Fmt, Text
 from pipelines.yearbook.registry import Indicator, load_registry
 
 SPEC_FILE = Path(__file__).with_name("tables.yml")
-FMTS: tuple[Fmt, ...] = ("int", "pct", "dec1")
+FMTS: tuple[Fmt, ...] = KINDS
 # What a missing row or a NULL value means: a mark, or (for absent rows only) a true zero.
 ABSENT_CHOICES = ("zero", *MARKS)
 _PARAM_RE = re.compile(r"\$([a-z_]+)")
@@ -42,6 +43,7 @@ _TABLE_KEYS = {
     "template",
     "indicator",
     "source_text",
+    "follows",
 }
 _COLUMN_KEYS = {"key", "kk", "ru", "fmt", "group", "when_absent", "when_null", "expr"}
 _KEY_RE = re.compile(r"^[A-Za-z0-9_]+$")
@@ -82,6 +84,18 @@ class CoverageSpec:
 
 
 @dataclass(frozen=True)
+class FollowsSpec:
+    """A table whose rows follow an indicator's coverage decision (marts.indicator_values):
+    where the indicator is suppressed, `withhold` columns are withheld (whatever would give the
+    share away); where it covers only part of the expected colleges, `partial` columns are
+    marked as partial counts. The yearbook never decides this itself."""
+
+    indicator: Indicator
+    withhold: tuple[str, ...] = ()
+    partial: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class TableSpec:
     id: str
     section: str
@@ -98,6 +112,7 @@ class TableSpec:
     landscape: bool = False
     indicator: Indicator | None = None
     source_text: Text | None = None  # overrides `source` (an indicator's own, from the registry)
+    follows: FollowsSpec | None = None
     # (total key, part keys) per measure whose parts must add up to the total
     sum_checks: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
@@ -110,6 +125,7 @@ class ChartSpec:
     title: Text
     section: str
     sql: str | None = None
+    title_no_target: Text | None = None  # when no target is drawn
 
 
 @dataclass(frozen=True)
@@ -281,6 +297,7 @@ def _table(
     keys = [c.key for c in columns]
     if len(set(keys)) != len(keys):
         raise SpecError(f"{where}: duplicate column keys")
+    follows = _follows(node, indicator, registry, {c.key for c in columns}, where)
     absent = node.get("when_absent", "zero")
     null = node.get("when_null", "not_reported")
     if absent not in ABSENT_CHOICES or null not in MARKS:
@@ -302,7 +319,33 @@ def _table(
         indicator=indicator,
         source_text=node.get("source_text"),
         sum_checks=checks,
+        follows=follows,
     )
+
+
+def _follows(
+    node: dict[str, Any],
+    indicator: Indicator | None,
+    registry: dict[str, Indicator],
+    keys: set[str],
+    where: str,
+) -> FollowsSpec | None:
+    raw = node.get("follows")
+    if raw is None:
+        return None
+    followed = registry.get(str(raw["indicator"])) if "indicator" in raw else indicator
+    if followed is None:
+        raise SpecError(f"{where}.follows: no such indicator in indicators.yml")
+    partial = raw.get("partial", ())
+    spec = FollowsSpec(
+        followed,
+        tuple(raw.get("withhold", ())),
+        tuple(sorted(keys)) if partial == "all" else tuple(partial),
+    )
+    unknown = set(spec.withhold + spec.partial) - keys
+    if unknown:
+        raise SpecError(f"{where}.follows: unknown columns {sorted(unknown)}")
+    return spec
 
 
 def load_spec(path: Path = SPEC_FILE, registry_file: Path | None = None) -> BookSpec:
@@ -339,10 +382,7 @@ def load_spec(path: Path = SPEC_FILE, registry_file: Path | None = None) -> Book
         chapter=text(raw["book"]["chapter"], "book.chapter"),
         year_line=text(raw["book"]["year_line"], "book.year_line"),
         labels={k: text(v, f"labels.{k}") for k, v in raw["labels"].items()},
-        marks={
-            cast(Mark, m): (str(raw["marks"][m]["symbol"]), text(raw["marks"][m]["text"], m))
-            for m in MARKS
-        },
+        marks={cast(Mark, m): (SYMBOLS[m], text(raw["marks"][m]["text"], m)) for m in MARKS},
         methodology=tuple(text(m, "methodology") for m in raw["methodology"]),
         sources={k: text(v, f"sources.{k}") for k, v in raw["sources"].items()},
         coverage=coverage,
@@ -350,7 +390,13 @@ def load_spec(path: Path = SPEC_FILE, registry_file: Path | None = None) -> Book
         sections=sections,
         tables=tables,
         chart_by_region=ChartSpec(
-            text(charts["by_region"]["title"], "charts.by_region"), charts["by_region"]["section"]
+            text(charts["by_region"]["title"], "charts.by_region"),
+            charts["by_region"]["section"],
+            title_no_target=(
+                text(charts["by_region"]["title_no_target"], "charts.by_region.title_no_target")
+                if "title_no_target" in charts["by_region"]
+                else None
+            ),
         ),
         chart_trend=ChartSpec(
             text(charts["trend"]["title"], "charts.trend"),

@@ -14,28 +14,29 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from pipelines.publishing.numbers import KINDS, PARTIAL, excel_format
+from pipelines.publishing.xlsx import FONT, new_workbook
 from pipelines.yearbook.model import Book, Table
 
-NUM_FORMATS = {"int": "#,##0", "pct": "0.0", "dec1": "0.0"}
 LABEL_COLS = 3  # Kazakh label, Russian label, code
-CONTENTS_SHEET = "0"
+# Sheet names are in both languages, as the workbook is (Excel allows 31 characters).
+CONTENTS_SHEET = "Мазмұны – Содержание"
 
 CellRef = tuple[str, str, str]  # table id, row key, column key
 
 
 def sheet_name(table: Table) -> str:
-    """Sheets are named by table number, as in the printed book («Кесте 7» is sheet 7)."""
-    return str(table.number)
+    """Sheets are named by table number, as in the printed book («Кесте 7» is this sheet)."""
+    return f"Кесте – Таблица {table.number}"
 
 
 class _Styles:
     def __init__(self, wb: Workbook) -> None:
-        base = {"font_name": "DejaVu Sans", "font_size": 9}
+        base = {"font_name": FONT, "font_size": 9}
         self.title = wb.add_format({**base, "bold": True, "font_size": 11})
         self.italic = wb.add_format({**base, "italic": True})
         self.note = wb.add_format({**base, "font_size": 8})
@@ -55,12 +56,18 @@ class _Styles:
         self.code = wb.add_format({**base, "border": 1, "align": "center"})
         self.mark = wb.add_format({**base, "border": 1, "align": "right"})
         self.mark_total = wb.add_format({**base, "border": 1, "align": "right", "bold": True})
+        # (kind, partial) -> format; a partial count shows its «*» through the number format
         self.nums = {
-            k: wb.add_format({**base, "border": 1, "num_format": v}) for k, v in NUM_FORMATS.items()
+            (k, p): wb.add_format({**base, "border": 1, "num_format": excel_format(k, partial=p)})
+            for k in KINDS
+            for p in (False, True)
         }
         self.nums_total = {
-            k: wb.add_format({**base, "border": 1, "num_format": v, "bold": True})
-            for k, v in NUM_FORMATS.items()
+            (k, p): wb.add_format(
+                {**base, "border": 1, "num_format": excel_format(k, partial=p), "bold": True}
+            )
+            for k in KINDS
+            for p in (False, True)
         }
         self.link = wb.add_format({**base, "font_color": "blue", "underline": 1})
         self.plain = wb.add_format(base)
@@ -86,6 +93,8 @@ def _contents(ws: Worksheet, book: Book, release: str, st: _Styles) -> None:
             seen.add(line)
             r += 1
     ws.write(r, 0, "«0»: нөл / ноль", st.plain)
+    r += 1
+    ws.write(r, 0, f"«{PARTIAL}»: {lab['partial'].kk} / {lab['partial'].ru}", st.plain)
     r += 2
     ws.write(r, 0, lab["methodology"].bilingual(), st.title)
     r += 1
@@ -167,7 +176,7 @@ def _table_sheet(
             if cell.mark is not None:
                 ws.write_string(r, c, book.symbol(cell.mark), st.mark_total if total else st.mark)
             else:
-                fmt = (st.nums_total if total else st.nums)[col.fmt]
+                fmt = (st.nums_total if total else st.nums)[(col.fmt, cell.partial)]
                 ws.write_number(r, c, cell.value, fmt)  # type: ignore[arg-type]
             refs[(table.id, row.key, col.key)] = xl_rowcol_to_cell(r, c)
         r += 1
@@ -188,16 +197,13 @@ def write_xlsx(book: Book, release: str, path: Path) -> dict[CellRef, str]:
     refs: dict[CellRef, str] = {}
     # Fixed per academic year (1 October of its first year), never the build time.
     created = datetime(int(book.academic_year[:4]), 10, 1)
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False})
-    wb.set_properties(
-        {
-            "title": f"{book.title.kk} / {book.title.ru}",
-            "subject": f"{book.chapter.kk} / {book.chapter.ru}, {book.academic_year}",
-            "author": "edustat",
-            "company": "edustat",
-            "comments": f"release {release}",
-            "created": created,
-        }
+    wb = new_workbook(
+        path,
+        title=f"{book.title.kk} / {book.title.ru}",
+        created=created,
+        subject=f"{book.chapter.kk} / {book.chapter.ru}, {book.academic_year}",
+        company="edustat",
+        comments=f"release {release}",
     )
     st = _Styles(wb)
     _contents(wb.add_worksheet(CONTENTS_SHEET), book, release, st)

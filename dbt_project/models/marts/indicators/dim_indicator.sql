@@ -21,7 +21,9 @@ select
     {{ lit(ind.source.kk) }} as source_kk,
     {{ lit(ind.source.ru) }} as source_ru,
     {{ lit(ind.source.en) }} as source_en,
-    {{ lit(ind.get('legal_basis') | trim if ind.get('legal_basis') else none) }} as legal_basis,
+    {{ lit((ind.legal_basis or {}).get('kk', '') | trim or none) }} as legal_basis_kk,
+    {{ lit((ind.legal_basis or {}).get('ru', '') | trim or none) }} as legal_basis_ru,
+    {{ lit((ind.legal_basis or {}).get('en', '') | trim or none) }} as legal_basis_en,
     {{ lit(ind.get('targets', {}).get('indicator_id')) }} as targets_indicator_id,
     {{ lit((ind.international or {}).get('framework')) }} as international_framework,
     {{ lit((ind.international or {}).get('indicator')) }} as international_indicator,
@@ -36,7 +38,8 @@ select
     null::varchar as denominator_sql, null::varchar as contributing_description,
     null::double as coverage_threshold, null::varchar as disaggregations,
     null::varchar as source_kk, null::varchar as source_ru, null::varchar as source_en,
-    null::varchar as legal_basis, null::varchar as targets_indicator_id,
+    null::varchar as legal_basis_kk, null::varchar as legal_basis_ru,
+    null::varchar as legal_basis_en, null::varchar as targets_indicator_id,
     null::varchar as international_framework, null::varchar as international_indicator,
     null::varchar as international_name
 where false
