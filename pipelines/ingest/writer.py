@@ -21,6 +21,7 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
+from pipelines.identifiers import mask_iins
 from pipelines.ingest.readers import ParsedFile
 from pipelines.ingest.schema import ISSUES_TABLE, REGISTRY_TABLE, SCHEMA
 
@@ -54,6 +55,11 @@ class Registration:
     is_present: bool = True
 
 
+def _masked(value: object) -> object:
+    """Registry text (path, reasons, BINs from the file name) with any IIN masked."""
+    return mask_iins(value) if isinstance(value, str) else value
+
+
 def utc_now() -> datetime:
     """Naive UTC, the convention of every TIMESTAMP the ingest writes."""
     return datetime.now(UTC).replace(tzinfo=None)
@@ -69,7 +75,7 @@ def add_lineage(parsed: ParsedFile, reg: Registration) -> None:
         n = ps.frame.height
         values = (
             ("_file_id", reg.file_id),
-            ("_file_path", reg.path),
+            ("_file_path", mask_iins(reg.path)),
             ("_file_sha256", reg.sha256),
             ("_sheet", ps.sheet.name),
             ("_partition", reg.partition_key),
@@ -138,7 +144,7 @@ class FileWriter:
                 )
             per_file.append(rows)
         registry = pl.DataFrame(
-            [{k: getattr(reg, k) for k in _REGISTRY_SCHEMA} for reg, _ in versions],
+            [{k: _masked(getattr(reg, k)) for k in _REGISTRY_SCHEMA} for reg, _ in versions],
             schema=_REGISTRY_SCHEMA,
             orient="row",
         ).to_arrow()
