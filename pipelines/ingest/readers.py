@@ -209,11 +209,7 @@ def identifier_names(sheet: Sheet) -> list[str]:
 
     The contracts mark IINs (`pii: iin`); a BIN column is named `bin` or `<something>_bin`.
     """
-    return [
-        c.name
-        for c in sheet.columns
-        if c.pii == "iin" or c.name == "bin" or c.name.endswith("_bin")
-    ]
+    return [c.name for c in sheet.columns if c.pii == "iin" or c.is_bin]
 
 
 @functools.lru_cache(maxsize=256)

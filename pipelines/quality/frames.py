@@ -19,7 +19,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipelines.identifiers import is_valid
+from pipelines.identifiers import IIN_MASK, is_valid
+from pipelines.quality.iin_flags import add_flags
 
 if TYPE_CHECKING:
     import duckdb
@@ -106,6 +107,7 @@ def prepare(name: str, df: pd.DataFrame) -> pd.DataFrame:
     # GX filters the whole frame for every expectation (domain, row condition); a boolean take on
     # pyarrow-backed strings dominated validation at national scale. Categorical codes are
     # cheap to take and GX's set/null checks work on them unchanged.
+    add_flags(name, df)  # masked IINs -> identifiers.iin_* findings (iin_flags.py)
     for col in df.columns:
         dtype = str(df[col].dtype)
         if dtype == "Int64":
@@ -121,6 +123,9 @@ def _bin_flags(values: pd.Series) -> pd.Series:
     import pandas as pd
 
     # Few distinct BINs (colleges, enterprises): check each once, then map.
-    checked: dict[str, bool] = {v: is_valid(v) for v in values.dropna().unique()}
+    # A masked IIN is no BIN with a wrong check digit: identifiers.iin_in_bin_column says it.
+    checked: dict[str, bool | None] = {
+        v: None if IIN_MASK in v else is_valid(v) for v in values.dropna().unique()
+    }
     flag: Callable[[object], object] = checked.get
     return values.map(flag).astype("boolean").where(values.notna(), pd.NA)
