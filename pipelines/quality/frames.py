@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipelines.identifiers import IIN_MASK, is_valid
-from pipelines.quality.iin_flags import add_flags
+from pipelines.quality.iin_flags import with_flags
 
 if TYPE_CHECKING:
     import duckdb
@@ -70,16 +70,23 @@ def frame_sql(name: str) -> tuple[str, list[str]]:
     return f"select * from {SCHEMA}.{view}", []
 
 
+def _flagged_sql(con: duckdb.DuckDBPyConnection, name: str) -> tuple[str, list[str]]:
+    """frame_sql plus the masked-IIN flags (iin_flags.py) over the columns the frame has."""
+    sql, params = frame_sql(name)
+    present = [d[0] for d in con.execute(f"select * from ({sql}) limit 0", params).description]
+    return with_flags(name, sql, present), params
+
+
 def read_frame(con: duckdb.DuckDBPyConnection, name: str) -> pd.DataFrame:
     """One query, whole frame, plus the flags computed in Python."""
-    sql, params = frame_sql(name)
+    sql, params = _flagged_sql(con, name)
     df = con.execute(sql, params).df() if params else con.sql(sql).df()
     return prepare(name, df)
 
 
 def spill_frame(con: duckdb.DuckDBPyConnection, name: str, path: Path) -> None:
     """Write the frame to a Parquet file (DuckDB streams it; nothing is held in Python)."""
-    sql, params = frame_sql(name)
+    sql, params = _flagged_sql(con, name)
     # COPY takes no parameters; the one parameter is a source name from the suites (frame_name).
     for value in params:
         sql = sql.replace("?", "'" + str(value).replace("'", "''") + "'", 1)
@@ -107,7 +114,6 @@ def prepare(name: str, df: pd.DataFrame) -> pd.DataFrame:
     # GX filters the whole frame for every expectation (domain, row condition); a boolean take on
     # pyarrow-backed strings dominated validation at national scale. Categorical codes are
     # cheap to take and GX's set/null checks work on them unchanged.
-    add_flags(name, df)  # masked IINs -> identifiers.iin_* findings (iin_flags.py)
     for col in df.columns:
         dtype = str(df[col].dtype)
         if dtype == "Int64":

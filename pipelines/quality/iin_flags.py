@@ -13,13 +13,8 @@ Where it did, the data-quality step reports it, per row:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from pipelines.contracts import Column, Sheet, load_contract
 from pipelines.identifiers import IIN_MASK
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 TEXT_FLAG = "iin_outside_iin_column"
 TEXT_RULE = "identifiers.iin_outside_iin_column"
@@ -44,27 +39,24 @@ def _sheet(frame: str) -> Sheet | None:
     return next((s for s in load_contract(source).sheets if s.name == part), None)
 
 
-def add_flags(frame: str, df: pd.DataFrame) -> None:
-    """Add the flag columns to a chunk of a row frame, in place (before strings become
-    categories). Rows with a masked cell are rare: only they are joined in Python."""
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def with_flags(frame: str, sql: str, present: list[str]) -> str:
+    """The frame's query with the flag columns added, computed by DuckDB over the columns the
+    frame has (`present`): vectorised, so a national frame costs milliseconds, not seconds."""
     sheet = _sheet(frame)
     if sheet is None:
-        return
-    import pandas as pd
-
-    hits = {
-        c.name: df[c.name].astype("string").str.contains(IIN_MASK, regex=False).fillna(False)
-        for c in text_columns(sheet)
-        if c.name in df.columns
-    }
-    flag = pd.Series(pd.NA, index=df.index, dtype="string")
-    if hits:
-        any_hit = pd.concat(hits.values(), axis=1).any(axis=1)
-        for i in any_hit[any_hit].index:
-            flag.at[i] = ", ".join(name for name, hit in hits.items() if hit.at[i])
-    df[TEXT_FLAG] = flag
-    for c in bin_columns(sheet):
-        if c.name in df.columns:
-            values = df[c.name].astype("string")
-            hit = values.str.contains(IIN_MASK, regex=False).fillna(False)
-            df[bin_flag(c.name)] = values.where(hit, pd.NA)
+        return sql
+    mask = _literal(IIN_MASK)
+    texts = [c.name for c in text_columns(sheet) if c.name in present]
+    hits = ", ".join(f'case when contains("{n}", {mask}) then {_literal(n)} end' for n in texts)
+    flags = [f"nullif(concat_ws(', ', {hits}), '') as {TEXT_FLAG}" if texts else
+             f"cast(null as varchar) as {TEXT_FLAG}"]  # fmt: skip
+    flags += [
+        f'case when contains("{c.name}", {mask}) then "{c.name}" end as {bin_flag(c.name)}'
+        for c in bin_columns(sheet)
+        if c.name in present
+    ]
+    return f"select *, {', '.join(flags)} from ({sql})"
