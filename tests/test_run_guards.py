@@ -87,3 +87,21 @@ def test_dbt_summary_without_errors_is_not_an_error(tmp_path: Path) -> None:
         "10:00:02  Failure in model fct_x (models/marts/fct_x.sql)",
         "10:00:03  Done. PASS=11 WARN=0 ERROR=1 SKIP=0 TOTAL=12",
     ]
+
+
+def test_landing_sensor_marks_runs_of_dead_processes_failed(tmp_path: Path) -> None:
+    from dagster import build_sensor_context
+
+    from pipelines.assets.resources import HomeResource
+    from pipelines.assets.sensors import landing_sensor
+
+    (tmp_path / "landing").mkdir()
+    (tmp_path / "dagster").mkdir()
+    with DagsterInstance.local_temp(str(tmp_path / "dagster")) as instance:
+        tags = {**owner_tags(), PID_TAG: str(_dead_pid()), PROCESS_START_TAG: "1"}
+        run = create_run_for_test(instance, status=DagsterRunStatus.STARTED, tags=tags)
+        context = build_sensor_context(
+            instance=instance, resources={"home": HomeResource(root=str(tmp_path))}
+        )
+        landing_sensor(context)
+        assert instance.get_run_by_id(run.run_id).status == DagsterRunStatus.FAILURE
