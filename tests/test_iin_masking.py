@@ -96,3 +96,32 @@ def test_iins_typed_anywhere_in_a_file_are_masked_and_noted() -> None:
 def test_a_reason_naming_a_file_with_an_iin_in_its_name_is_masked() -> None:
     rej = Rejected("structure.unreadable_file", f"nobd/2024-autumn/справка_{IIN}.pdf", "x")
     assert IIN not in rej.reason and IIN_MASK in rej.reason
+
+
+def test_frame_flags_name_the_columns_and_bins_that_held_an_iin() -> None:
+    import duckdb
+
+    from pipelines.quality.iin_flags import TEXT_FLAG, bin_flag, with_flags
+
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE f AS SELECT * FROM (VALUES "
+        f"(1, 'M', 'kk', '{COLLEGE_BIN}'), "
+        f"(2, '{IIN_MASK}', 'kk', '{IIN_MASK}'), "
+        f"(3, '{IIN_MASK}', 'x {IIN_MASK}', NULL)"
+        ") t(_row_number, gender, study_language, enterprise_bin)"
+    )
+    sql = with_flags(
+        "nobd_submission.students",
+        "select * from f",
+        ["_row_number", "gender", "study_language", "enterprise_bin"],
+    )
+    rows = con.execute(
+        f"select _row_number, {TEXT_FLAG}, {bin_flag('enterprise_bin')} from ({sql}) order by 1"
+    ).fetchall()
+    assert rows == [
+        (1, None, None),
+        (2, "gender", IIN_MASK),
+        (3, "gender, study_language", None),
+    ]
+    assert with_flags("nobd_submission.submissions", "select 1", []) == "select 1"
