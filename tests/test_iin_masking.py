@@ -125,3 +125,34 @@ def test_frame_flags_name_the_columns_and_bins_that_held_an_iin() -> None:
         (3, "gender, study_language", None),
     ]
     assert with_flags("nobd_submission.submissions", "select 1", []) == "select 1"
+
+
+def test_registry_masks_file_names_but_never_digests() -> None:
+    import duckdb
+
+    from pipelines.ingest.schema import ensure_schema
+    from pipelines.ingest.writer import FileWriter, Registration
+
+    digest = f"ab{IIN}cd" + "0" * 48  # a hex digest may hold 12 digits that look like an IIN
+    reg = Registration(
+        file_id=f"{IIN}abcd",
+        path=f"nobd/2024-autumn/справка_{IIN}.pdf",
+        source=None,
+        partition_key=None,
+        sha256=digest,
+        size_bytes=1,
+        status="rejected",
+        reason=f"structure.unreadable_file: nobd/2024-autumn/справка_{IIN}.pdf: x",
+    )
+    with duckdb.connect() as con:
+        ensure_schema(con)
+        FileWriter(con).write([(reg, None)])
+        row = con.execute("SELECT file_id, path, sha256, reason FROM raw.landing_files").fetchall()
+    assert row == [
+        (
+            f"{IIN}abcd",
+            f"nobd/2024-autumn/справка_{IIN_MASK}.pdf",
+            digest,
+            f"structure.unreadable_file: nobd/2024-autumn/справка_{IIN_MASK}.pdf: x",
+        )
+    ]

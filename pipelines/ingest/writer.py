@@ -55,9 +55,17 @@ class Registration:
     is_present: bool = True
 
 
-def _masked(value: object) -> object:
-    """Registry text (path, reasons, BINs from the file name) with any IIN masked."""
-    return mask_iins(value) if isinstance(value, str) else value
+# Registry fields written by people (a file name, what the header says) and the reasons quoting
+# them: any IIN in them is masked. Never the digests and ids: a hex digest can hold 12 digits in
+# a row that look like an IIN, and it must stay the file's digest.
+_FREE_TEXT = frozenset(
+    {"path", "reason", "reason_kk", "reason_ru", "college_bin", "name_round_id",
+     "header_college_bin", "header_round_id"}
+)  # fmt: skip
+
+
+def _masked(field: str, value: object) -> object:
+    return mask_iins(value) if field in _FREE_TEXT and isinstance(value, str) else value
 
 
 def utc_now() -> datetime:
@@ -144,7 +152,7 @@ class FileWriter:
                 )
             per_file.append(rows)
         registry = pl.DataFrame(
-            [{k: _masked(getattr(reg, k)) for k in _REGISTRY_SCHEMA} for reg, _ in versions],
+            [{k: _masked(k, getattr(reg, k)) for k in _REGISTRY_SCHEMA} for reg, _ in versions],
             schema=_REGISTRY_SCHEMA,
             orient="row",
         ).to_arrow()
