@@ -29,7 +29,7 @@ from pipelines.ingest.writer import PAUSE_ENV
 
 READABLE_FATES = ("loaded", "held_back", "superseded")
 # Columns that legitimately differ between two runs over the same landing files.
-VOLATILE = {"_loaded_at", "first_seen_at", "status_changed_at"}
+VOLATILE = {"_loaded_at", "first_seen_at", "status_changed_at", "recorded_at"}
 _TWELVE_DIGITS = re.compile(rb"(?=(\d{12}))")
 
 
