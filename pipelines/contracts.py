@@ -43,6 +43,11 @@ class Column:
     max: float | None = None
     pattern: str | None = None
 
+    @property
+    def is_bin(self) -> bool:
+        """A BIN column: named `bin` or `<something>_bin` (the contracts' convention)."""
+        return self.name == "bin" or self.name.endswith("_bin")
+
     def header(self, lang: str) -> str:
         """The header the generator writes for this column in `lang`."""
         return self.headers[lang][0]

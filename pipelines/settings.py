@@ -33,6 +33,10 @@ def defective_rows_share() -> float:
     return float(os.environ.get(DEFECTIVE_ROWS_SHARE_ENV) or DEFECTIVE_ROWS_SHARE)
 
 
+# The pseudonym key's file, when not the default `<EDUSTAT_HOME>.pseudonym.key` beside the home.
+PSEUDONYM_KEY_FILE_ENV = "EDUSTAT_PSEUDONYM_KEY_FILE"
+
+
 @dataclass(frozen=True)
 class Home:
     """The runtime folder layout. Every path the pipeline writes is named here, once."""
@@ -82,6 +86,16 @@ class Home:
 
     @property
     def pseudonym_key_file(self) -> Path:
+        """Outside the home on purpose (pipelines/ingest/pseudonym_key.py): a copy of the home,
+        a published snapshot or a query never reaches it."""
+        named = os.environ.get(PSEUDONYM_KEY_FILE_ENV)
+        if named:
+            return Path(named).resolve()
+        return self.root.with_name(f"{self.root.name}.pseudonym.key")
+
+    @property
+    def legacy_pseudonym_key_file(self) -> Path:
+        """Where the key used to live; moved to `pseudonym_key_file` on first use."""
         return self.root / "pseudonym.key"
 
     def ensure(self) -> Home:

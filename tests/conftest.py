@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,19 @@ def edustat(
         pytest.fail(f"edustat {' '.join(args)} exited {result.returncode}:\n"
                     f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}")  # fmt: skip
     return result
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_pseudonym_key(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One pseudonym key file for every home the tests make. The key lives outside the home
+    (pipelines/ingest/pseudonym_key.py), so a copy of a home does not carry it; with one key for
+    all, a copied home runs with the key its warehouse was built with. Tests of the key itself
+    set their own EDUSTAT_PSEUDONYM_KEY_FILE."""
+    path = tmp_path_factory.mktemp("key") / "pseudonym.key"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("EDUSTAT_PSEUDONYM_KEY_FILE", str(path))
+        mp.delenv("EDUSTAT_PSEUDONYM_KEY", raising=False)
+        yield path
 
 
 @pytest.fixture(scope="session")

@@ -29,7 +29,7 @@ from pipelines.ingest.writer import PAUSE_ENV
 
 READABLE_FATES = ("loaded", "held_back", "superseded")
 # Columns that legitimately differ between two runs over the same landing files.
-VOLATILE = {"_loaded_at", "first_seen_at", "status_changed_at"}
+VOLATILE = {"_loaded_at", "first_seen_at", "status_changed_at", "recorded_at"}
 _TWELVE_DIGITS = re.compile(rb"(?=(\d{12}))")
 
 
@@ -58,10 +58,10 @@ def edustat_run(home: Path, **extra: str) -> subprocess.CompletedProcess[str]:
 
 
 def copy_landing(src: Path, dst: Path) -> Path:
-    """A fresh EDUSTAT_HOME with the same landing files and the same pseudonym key."""
+    """A fresh EDUSTAT_HOME with the same landing files (and the same pseudonym key: the tests'
+    shared key file, conftest.shared_pseudonym_key)."""
     dst.mkdir(parents=True, exist_ok=True)
     shutil.copytree(src / "landing", dst / "landing")
-    shutil.copy2(src / "pseudonym.key", dst / "pseudonym.key")
     return dst
 
 

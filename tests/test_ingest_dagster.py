@@ -42,8 +42,10 @@ def test_plan_runs_contiguous_round_ranges_and_everything_else_once(tmp_path: Pa
     years = [r.partition_keys for r in runs if AssetKey(["raw", "passports"]) in r.asset_keys]
     assert years == [("2024",)]
     unpartitioned = [r for r in runs if not r.partition_keys and r.asset_keys]
-    assert len(unpartitioned) == 1
+    # Everything else once, then publishing after the yearbook (which reads the marts).
+    assert len(unpartitioned) == 2
     assert AssetKey(["raw", "landing_files"]) in unpartitioned[0].asset_keys
+    assert runs[-1].asset_keys == (AssetKey("published_snapshot"),)
     # Every asset and every check of the code location is in exactly one planned run.
     graph = defs.resolve_asset_graph()
     planned = [k for r in runs if r.partition_keys != ("2025-spring",) for k in r.asset_keys]

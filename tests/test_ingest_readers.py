@@ -9,9 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import io
-import os
 import random
-import stat
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -25,10 +23,9 @@ from pipelines.contracts import Contract, load_contract
 from pipelines.identifiers import complete, is_valid
 from pipelines.ingest.cells import Rejected
 from pipelines.ingest.loader import ingest_partition
-from pipelines.ingest.pseudonym import Pseudonymiser, load_key, valid_many
+from pipelines.ingest.pseudonym import Pseudonymiser, valid_many
 from pipelines.ingest.readers import parse
 from pipelines.ingest.registry import _decide
-from pipelines.settings import Home
 
 NOBD = load_contract("nobd_submission")
 PASSPORT = load_contract("college_passport")
@@ -206,19 +203,6 @@ def test_unreadable_files_are_rejected_with_rule(data: bytes, path: str, rule: s
     with pytest.raises(Rejected) as exc:
         parse(NOBD, data, path, PS)
     assert exc.value.rule == rule
-
-
-def test_pseudonym_key_file_is_created_private_and_stable(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv("EDUSTAT_PSEUDONYM_KEY", raising=False)
-    home = Home(tmp_path)
-    key = load_key(home)
-    mode = stat.S_IMODE(os.stat(home.pseudonym_key_file).st_mode)
-    assert mode == 0o600
-    assert load_key(home) == key
-    monkeypatch.setenv("EDUSTAT_PSEUDONYM_KEY", "from-env")
-    assert load_key(home) == b"from-env"
 
 
 def test_same_iin_same_hash_whitespace_ignored_and_check_digit_validated() -> None:

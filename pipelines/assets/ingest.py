@@ -32,8 +32,10 @@ from pipelines.assets.partitions import (
 from pipelines.assets.resources import HomeResource
 from pipelines.contracts import Contract, load_contract
 from pipelines.ingest.loader import PartitionResult, ingest_partition
-from pipelines.ingest.pseudonym import Pseudonymiser, load_key
+from pipelines.ingest.pseudonym import Pseudonymiser
+from pipelines.ingest.pseudonym_key import load_key, verify_or_record
 from pipelines.ingest.registry import REGISTRY
+from pipelines.ingest.schema import ensure_schema
 from pipelines.ingest.sweep import sweep
 
 GROUPS = {
@@ -64,7 +66,13 @@ def _specs(contract: Contract) -> list[AssetSpec]:
 def _run_ingest(
     context: AssetExecutionContext, contract: Contract, duckdb: DuckDBResource, home: HomeResource
 ) -> Iterator[MaterializeResult]:
-    pseudonymiser = Pseudonymiser(load_key(home.home))
+    key = load_key(home.home, check_warehouse=False)
+    # Compared with the warehouse's fingerprint inside the writer's own connection, before any
+    # row is written: a run launched from the UI or the sensor is held to it too.
+    with duckdb.get_connection() as con:
+        ensure_schema(con)
+        verify_or_record(con, key, str(home.home.pseudonym_key_file))
+    pseudonymiser = Pseudonymiser(key)
     results: list[PartitionResult] = []
     for key in context.partition_keys:
         r = ingest_partition(contract, key, home.home.landing, duckdb.get_connection, pseudonymiser)

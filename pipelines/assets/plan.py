@@ -7,6 +7,10 @@
   publish): one run at the end, in which Dagster orders them by their dependencies.
 - Partitioned assets downstream of that run's products (the yearbook per academic year reads
   the marts): after it, so they see the warehouse this very `edustat run` built.
+- Unpartitioned assets downstream of those (`published_snapshot` depends on every leaf, the
+  yearbook included): one last run after them, so `published/current` switches only once the
+  yearbook is built, and a failed yearbook publishes nothing (`edustat run` stops at the first
+  failed run).
 - Asset checks run with the definition that executes them: a partitioned run takes only the
   checks of its own assets' ops. Checks on partitioned assets computed by an unpartitioned op
   (dbt's tests of the `raw` sources, executed by `dbt_staging`) get one checks-only run after
@@ -114,6 +118,13 @@ def plan_runs(defs: Definitions, landing: Path) -> list[PlannedRun]:
                 f"{groups_label} [{span}]", tuple(keys), tuple(chunk), note, checks
             )
             (after if late else runs).append(planned)
+    # Unpartitioned assets that read a late partitioned group (publishing reads the yearbook):
+    # a run of their own at the very end.
+    late_keys = {k for planned in after for k in planned.asset_keys}
+    tail = [k for k in unpartitioned if late_keys and _ancestors(graph, k) & late_keys]
+    unpartitioned = [k for k in unpartitioned if k not in tail]
+    tail_checks = tuple(sorted((c for c, o in owners.items() if o <= set(tail)), key=str))
+    assigned.update(tail_checks)
     if unpartitioned:
         groups_label = ", ".join(
             sorted({graph.get(k).group_name or "default" for k in unpartitioned})
@@ -131,4 +142,7 @@ def plan_runs(defs: Definitions, landing: Path) -> list[PlannedRun]:
             )
         final_checks = tuple(sorted((c for c in rest if c not in on_partitioned), key=str))
         runs.append(PlannedRun(groups_label, tuple(unpartitioned), check_keys=final_checks))
+    if tail:
+        label = ", ".join(sorted({graph.get(k).group_name or "default" for k in tail}))
+        after.append(PlannedRun(label, tuple(tail), check_keys=tail_checks))
     return runs + after

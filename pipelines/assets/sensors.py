@@ -13,6 +13,7 @@ import json
 from collections import defaultdict
 
 from dagster import (
+    DagsterInvariantViolationError,
     DefaultSensorStatus,
     RunRequest,
     SensorEvaluationContext,
@@ -25,6 +26,7 @@ from pipelines.assets.ingest import ingest_rounds_job, ingest_years_job, landing
 from pipelines.assets.partitions import source_partition_keys
 from pipelines.assets.resources import HomeResource
 from pipelines.ingest.discovery import all_files, owner
+from pipelines.orphaned_runs import mark_orphaned_runs_failed
 
 _JOB_OF_SOURCE = {
     "nobd_submission": ingest_rounds_job.name,
@@ -58,6 +60,13 @@ def fingerprints(home: HomeResource) -> dict[tuple[str, str], str]:
 def landing_sensor(
     context: SensorEvaluationContext, home: HomeResource
 ) -> SensorResult | SkipReason:
+    # A run whose `edustat run` process was killed would hold the one-run queue forever.
+    try:
+        instance = context.instance
+    except DagsterInvariantViolationError:  # a context built without an instance
+        instance = None
+    for run_id in mark_orphaned_runs_failed(instance) if instance else []:
+        context.log.warning(f"run {run_id} marked failed: its process is gone")
     previous: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
     current = fingerprints(home)
     cursor = {f"{job}|{key}": digest for (job, key), digest in current.items()}

@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "pipelines.cli.reports",
     "pipelines.cli.yearbook",
     "pipelines.cli.sql",
+    "pipelines.cli.rekey",
     "pipelines.cli.ui",
     "pipelines.cli.bench",
 )

@@ -9,6 +9,12 @@ The command never shows a Python traceback: a failure ends with a summary (files
 failed step, the underlying error, where the full log is), and the tracebacks go to
 logs/edustat-run.log. Bad input never fails a step (docs/ARCHITECTURE.md "Acceptance policy"), so
 a failed step or an error of the command itself is a fault of the code or the machine: exit 1.
+
+Before anything runs: exit 2 when the pseudonym key is refused (pipelines/ingest/pseudonym_key.py:
+another key than the warehouse's, none while the warehouse holds pseudonyms, a file others may
+read), exit 3 when another run holds this home (pipelines/run_lock.py). Runs left STARTED by a
+killed process are marked failed and their temporary folders removed (pipelines/orphaned_runs.py,
+pipelines/leftovers.py).
 """
 
 from __future__ import annotations
@@ -17,10 +23,12 @@ import contextlib
 import json
 import logging
 import os
+import re
 import sys
 import time
 import warnings
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TextIO
@@ -28,27 +36,40 @@ from typing import TYPE_CHECKING, Annotated, TextIO
 import typer
 
 from pipelines.cli import build_stamp
+from pipelines.orphaned_runs import owner_tags
 from pipelines.settings import Home
 
 if TYPE_CHECKING:
     import duckdb
     from dagster import DagsterInstance, Definitions, ExecuteInProcessResult
     from dagster_shared.error import SerializableErrorInfo
+    from rich.console import Console
     from rich.table import Table
 
     from pipelines.assets.plan import PlannedRun
 
 EXIT_FAILED = 1
+EXIT_REFUSED = 2  # the pseudonym key is refused: nothing ran
+EXIT_BUSY = 3  # another run holds this home: nothing ran
 STATUSES = ("loaded", "held_back", "rejected", "superseded")
 # No instance settings of our own beyond these: the UI and the daemon share this folder.
-DAGSTER_YAML = """\
-# Written by `edustat run` when missing. Runs launched by the landing sensor queue one at a
-# time: the warehouse has a single writer.
+_DAGSTER_YAML_MARK = "# Written by `edustat run`"
+DAGSTER_YAML = f"""\
+{_DAGSTER_YAML_MARK} (rewritten while this line is first). Runs launched by the landing
+# sensor queue one at a time: the warehouse has a single writer. Run monitoring fails a run
+# stuck STARTING for 3 minutes or running for 6 hours (a national build takes ~2 minutes), so a
+# run whose worker died never holds the queue for good; runs of `edustat run` are also marked
+# failed as soon as their process is gone (pipelines/orphaned_runs.py).
 telemetry:
   enabled: false
 concurrency:
   runs:
     max_concurrent_runs: 1
+run_monitoring:
+  enabled: true
+  start_timeout_seconds: 180
+  max_runtime_seconds: 21600
+  poll_interval_seconds: 60
 """
 # Dagster's console logger would interleave with the progress bars and prints step failures with
 # their stack traces; the event log (edustat ui) and logs/edustat-run.log keep it all.
@@ -57,6 +78,8 @@ RUN_LOG = "edustat-run.log"
 _MAX_REASONS_SHOWN = 15
 TOOL_LOG = "dbt-console.log"  # dbt's own output during the last `edustat run`
 _TOOL_ERROR_MARKS = ("Error", "ERROR", "Failure in", "FAIL ")
+# dbt's summary "Done. PASS=12 WARN=0 ERROR=0 SKIP=0" says there was no error.
+_NO_ERRORS = re.compile(r"\b(?:ERROR|FAIL)=0\b")
 _MAX_TOOL_ERRORS_SHOWN = 20
 
 
@@ -64,7 +87,9 @@ def prepare_dagster_home(home: Home) -> Path:
     """DAGSTER_HOME = $EDUSTAT_HOME/dagster, with a dagster.yaml (set in os.environ too)."""
     home.ensure()
     config = home.dagster_home / "dagster.yaml"
-    if not config.exists():
+    # Ours (first line) but older: brought up to date; an operator's own file is left alone.
+    current = config.read_text(encoding="utf-8") if config.exists() else None
+    if current is None or (current.startswith(_DAGSTER_YAML_MARK) and current != DAGSTER_YAML):
         config.write_text(DAGSTER_YAML, encoding="utf-8")
     os.environ["DAGSTER_HOME"] = str(home.dagster_home)
     os.environ["EDUSTAT_HOME"] = str(home.root)
@@ -136,7 +161,8 @@ def execute(
     job = defs.resolve_implicit_global_asset_job_def().get_subset(
         asset_selection=set(planned.asset_keys), asset_check_selection=set(planned.check_keys)
     )
-    tags = {"edustat/trigger": "edustat run"}
+    # The owner tags let the next start (or the daemon) tell a killed run from a live one.
+    tags = {"edustat/trigger": "edustat run", **owner_tags()}
     partition_key = None
     if planned.is_range:
         tags[ASSET_PARTITION_RANGE_START_TAG] = planned.partition_keys[0]
@@ -249,8 +275,25 @@ def _tool_errors(path: Path) -> list[str]:
     if not path.exists():
         return []
     lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    hits = [line.strip() for line in lines if any(m in line for m in _TOOL_ERROR_MARKS)]
+    hits = [
+        line.strip()
+        for line in lines
+        if any(m in _NO_ERRORS.sub("", line) for m in _TOOL_ERROR_MARKS)
+    ]
     return list(dict.fromkeys(hits))[:_MAX_TOOL_ERRORS_SHOWN]
+
+
+def _clear_after_crash(home: Home, instance: DagsterInstance, console: Console) -> None:
+    """What a killed run left: runs still STARTED, temporary folders (we hold the run lock)."""
+    from pipelines.leftovers import remove_leftovers
+    from pipelines.orphaned_runs import mark_orphaned_runs_failed
+
+    log = logging.getLogger("edustat")
+    for run_id in mark_orphaned_runs_failed(instance):
+        log.warning("run %s was left STARTED by a process that is gone: marked failed", run_id)
+        console.print(f"[yellow]run {run_id} of a killed process marked failed[/yellow]")
+    for path in remove_leftovers(home):
+        log.info("removed the leftover temporary folder %s", path)
 
 
 def run_pipeline(home: Home, quiet: bool = False, force: bool = False) -> int:
@@ -291,6 +334,7 @@ def run_pipeline(home: Home, quiet: bool = False, force: bool = False) -> int:
     warnings.filterwarnings("ignore", category=dagster.BetaWarning)
     warnings.filterwarnings("ignore", category=dagster.PreviewWarning)
     instance = dagster.DagsterInstance.get()
+    _clear_after_crash(home, instance, console)
     plan = plan_runs(defs, home.landing)
     partitions = source_partition_keys()
     n_files = sum(1 for f in all_files(home.landing) if owner(f.path, partitions))
@@ -417,12 +461,28 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Materialise everything: ingest each round/year with landing files, then the rest."""
         home = Home.from_env()
-        try:
-            code = run_pipeline(home, quiet=quiet, force=force)
-        except Exception as exc:
-            code = report_crash(home, "edustat run", exc)
-        if code:
-            raise typer.Exit(code)
+        raise typer.Exit(guarded(home, "edustat run", lambda: run_pipeline(home, quiet, force)))
+
+
+def guarded(home: Home, command: str, work: Callable[[], int]) -> int:
+    """`work` under the home's run lock and after the key check; the exit code.
+
+    A refusal is one line on stderr and nothing has run: exit 3 (busy) or 2 (key)."""
+    from pipelines.ingest.pseudonym_key import KeyRefused, load_key
+    from pipelines.run_lock import RunInProgress, hold
+
+    try:
+        with hold(home, command):
+            load_key(home)
+            return work()
+    except RunInProgress as exc:
+        print(f"{command}: {exc}", file=sys.stderr)
+        return EXIT_BUSY
+    except KeyRefused as exc:
+        print(f"{command}: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    except Exception as exc:
+        return report_crash(home, command, exc)
 
 
 def report_crash(home: Home, command: str, exc: BaseException, log_name: str = RUN_LOG) -> int:

@@ -4,6 +4,10 @@ Never the live warehouse: a run holds its writer lock for minutes and DuckDB ref
 opener meanwhile (STACK.md trap 4). The published copy is never opened for writing by anyone, so
 reads succeed during a run, and every reader opens it with `read_only=True` (a shared lock).
 
+The connection is read-only by construction (pipelines/publish/reader.py): no file outside the
+snapshot can be read or written from a query; `-o FILE` is the one way out, and it writes only the
+query's result.
+
 Errors are one line on stderr and a non-zero exit code, never a traceback:
 exit 1 = the query failed, exit 2 = nothing to query (no snapshot yet, unknown --snapshot).
 """
@@ -29,6 +33,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from pipelines.publish.reader import open_snapshot, refusal
 from pipelines.publish.snapshot import DB_FILE, NothingPublishedError, current_dir, list_snapshots
 from pipelines.settings import Home
 
@@ -83,7 +88,7 @@ def resolve_snapshot(home: Home, snapshot: str | None) -> Path:
 
 def connect(db_path: Path) -> duckdb.DuckDBPyConnection:
     try:
-        return duckdb.connect(str(db_path), read_only=True)
+        return open_snapshot(db_path)
     except duckdb.Error as exc:
         raise SqlError(one_line_error(exc)) from exc
 
@@ -109,7 +114,7 @@ def run_query(
                 pass
         return cols, rows[:limit], more
     except duckdb.Error as exc:
-        raise SqlError(one_line_error(exc)) from exc
+        raise SqlError(refusal(exc) or one_line_error(exc)) from exc
 
 
 def _json_value(v: Any) -> Any:
@@ -323,6 +328,12 @@ def sql(
         str | None,
         typer.Option("--snapshot", help="Query an older snapshot (a folder under published/)."),
     ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Write the result to this file (the only way to export)."
+        ),
+    ] = None,
 ) -> None:
     """Query the current published snapshot (read-only; works while a run is writing)."""
     home = Home.from_env()
@@ -345,7 +356,10 @@ def sql(
             cols, rows, more = run_query(con, query, limit)
         finally:
             con.close()
-        render(cols, rows, fmt, out, more)
+        if output is None:
+            render(cols, rows, fmt, out, more)
+        else:
+            _write_result(output, cols, rows, fmt, more)
     except NothingPublishedError as exc:
         msg = NOTHING_PUBLISHED if snapshot is None else str(exc)
         err.print(f"[red]error:[/red] {escape(msg)}")
@@ -365,6 +379,16 @@ def sql(
         # is still reported in one line: a statistician should never see a traceback.
         err.print(f"[red]error:[/red] {escape(one_line_error(exc))}")
         raise typer.Exit(EXIT_QUERY_ERROR) from None
+
+
+def _write_result(
+    path: Path, cols: Sequence[str], rows: Sequence[tuple[Any, ...]], fmt: OutputFormat, more: bool
+) -> None:
+    """The query's result, and nothing else, into `path` (written whole, then renamed)."""
+    partial = path.with_name(f".{path.name}.partial")
+    with partial.open("w", encoding="utf-8", newline="") as fh:
+        render(cols, rows, fmt, Console(file=fh, soft_wrap=False, width=220), more)
+    partial.replace(path)
 
 
 def register(app: typer.Typer) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from pipelines.contracts import normalise_label
+from pipelines.identifiers import mask_iins
 
 ROW = "_row_number"
 # Runs of 6+ digits in texts we echo back (a header cell, a sheet name) are masked: if a file has
@@ -52,9 +53,11 @@ class Rejected(Exception):
         self, rule: str, path: str, detail: str, kk: str | None = None, ru: str | None = None
     ) -> None:
         self.rule = rule
+        # The path may hold an IIN (a stray 'справка_<IIN>.pdf'): masked like any text.
+        path, detail = mask_iins(path), mask_iins(detail)
         self.reason = f"{rule}: {path}: {detail}"
-        self.reason_kk = f"{path}: {kk}" if kk else None
-        self.reason_ru = f"{path}: {ru}" if ru else None
+        self.reason_kk = f"{path}: {mask_iins(kk)}" if kk else None
+        self.reason_ru = f"{path}: {mask_iins(ru)}" if ru else None
         # args = the constructor's arguments, positionally, so the exception pickles back from a
         # worker process (pickle calls the class with `args`; keywords would be lost).
         super().__init__(rule, path, detail, kk, ru)

@@ -23,8 +23,9 @@ from pathlib import Path
 import duckdb
 
 from pipelines.contracts import Contract
+from pipelines.identifiers import mask_iins
 from pipelines.ingest import progress
-from pipelines.ingest.cells import Rejected, safe_text
+from pipelines.ingest.cells import Rejected
 from pipelines.ingest.discovery import LandingFile, file_id, fingerprint, partition_files
 from pipelines.ingest.prepare import Prepared, Task, registration
 from pipelines.ingest.pseudonym import Pseudonymiser
@@ -70,11 +71,11 @@ class PartitionResult:
         else:
             outcome = "loaded"
             self.loaded += 1
-            log.info("loaded %s (%d rows)", safe_text(path), sum(rows.values()))
+            log.info("loaded %s (%d rows)", mask_iins(path), sum(rows.values()))
         for table, n in rows.items():
             self.rows[table] = self.rows.get(table, 0) + n
         event = progress.FileEvent(
-            self.source, self.partition_key, path, outcome, sum(rows.values()), reason
+            self.source, self.partition_key, mask_iins(path), outcome, sum(rows.values()), reason
         )
         progress.publish(event)
 

@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass
 
 from pipelines.contracts import Contract, load_contract
+from pipelines.identifiers import mask_iins
 from pipelines.ingest.cells import Rejected
 from pipelines.ingest.discovery import LandingFile
 from pipelines.ingest.pseudonym import Pseudonymiser
@@ -71,7 +72,7 @@ def _parse(
     except Rejected as rej:
         return None, rej
     except Exception as exc:  # a reader bug must not stop the round; the type name is safe to show
-        log.warning("cannot read %s (%s)", path, type(exc).__name__)
+        log.warning("cannot read %s (%s)", mask_iins(path), type(exc).__name__)
         return None, Rejected(
             "structure.unreadable_file",
             path,

@@ -4,51 +4,22 @@ The hash is HMAC-SHA256 over the IIN (whitespace removed) with a secret key, so 
 gets the same `<column>_hash` in every round and every source, but nobody without the key can
 recompute it from a guessed IIN (a plain SHA-256 of 12 digits is brute-forced in seconds).
 This runs in the reader, in memory, before any value is written, logged or put in an error.
+Where the key lives and how it is checked: pipelines/ingest/pseudonym_key.py.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
-import secrets
-from pathlib import Path
 
 import numpy as np
 import polars as pl
 
 from pipelines.identifiers import is_valid
-from pipelines.settings import Home
 
 # pipelines.identifiers' weights (first pass, and second when the first gives 10).
 _W1 = np.array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], dtype=np.int64)
 _W2 = np.array([3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2], dtype=np.int64)
 _BLOCK = 64  # SHA-256 block size, for HMAC's padded keys
-
-KEY_ENV = "EDUSTAT_PSEUDONYM_KEY"
-
-
-def load_key(home: Home) -> bytes:
-    """The HMAC key: $EDUSTAT_PSEUDONYM_KEY, else the key file (created once, mode 0600)."""
-    from_env = os.environ.get(KEY_ENV)
-    if from_env:
-        return from_env.encode("utf-8")
-    return _key_file(home.pseudonym_key_file)
-
-
-def _key_file(path: Path) -> bytes:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        # O_EXCL: two processes starting at once must not write two different keys.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        key = path.read_text(encoding="ascii").strip()
-        if not key:
-            raise RuntimeError(f"pseudonym key file {path} is empty") from None
-        return key.encode("ascii")
-    key = secrets.token_hex(32)
-    with os.fdopen(fd, "w", encoding="ascii") as fh:
-        fh.write(key + "\n")
-    return key.encode("ascii")
 
 
 def valid_many(values: list[str | None]) -> list[bool | None]:

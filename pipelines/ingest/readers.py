@@ -18,6 +18,7 @@ from pipelines.ingest import coerce
 from pipelines.ingest.cells import ROW, CellSheet, Rejected, safe_text, sheet_key
 from pipelines.ingest.coerce import ISSUE_SCHEMA, empty_issues
 from pipelines.ingest.csv_cells import read_csv_cells
+from pipelines.ingest.masking import mask_frame, mask_issue_values
 from pipelines.ingest.pseudonym import Pseudonymiser
 from pipelines.ingest.xlsx_cells import read_xlsx_cells
 
@@ -208,11 +209,7 @@ def identifier_names(sheet: Sheet) -> list[str]:
 
     The contracts mark IINs (`pii: iin`); a BIN column is named `bin` or `<something>_bin`.
     """
-    return [
-        c.name
-        for c in sheet.columns
-        if c.pii == "iin" or c.name == "bin" or c.name.endswith("_bin")
-    ]
+    return [c.name for c in sheet.columns if c.pii == "iin" or c.is_bin]
 
 
 @functools.lru_cache(maxsize=256)
@@ -330,6 +327,9 @@ def _typed_sheet(
     for col in sheet.columns:
         if col.pii == "iin":
             typed = pseudonymiser.replace_column(typed, col.name)
+    masked = mask_frame(typed, sheet.name)  # no IIN outside the IIN column (masking.py)
+    if masked.height:
+        issue_frames.append(masked)
     return typed
 
 
@@ -460,5 +460,5 @@ def parse(contract: Contract, data: bytes, path: str, pseudonymiser: Pseudonymis
         parsed.append(ParsedSheet(sheet, label, frame))
     if issue_rows:
         issue_frames.insert(0, pl.DataFrame(issue_rows, schema=ISSUE_SCHEMA))
-    issues = pl.concat(issue_frames) if issue_frames else empty_issues()
+    issues = mask_issue_values(pl.concat(issue_frames)) if issue_frames else empty_issues()
     return ParsedFile(tuple(parsed), issues, encoding)

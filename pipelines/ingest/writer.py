@@ -21,6 +21,7 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
+from pipelines.identifiers import mask_iins
 from pipelines.ingest.readers import ParsedFile
 from pipelines.ingest.schema import ISSUES_TABLE, REGISTRY_TABLE, SCHEMA
 
@@ -54,6 +55,19 @@ class Registration:
     is_present: bool = True
 
 
+# Registry fields written by people (a file name, what the header says) and the reasons quoting
+# them: any IIN in them is masked. Never the digests and ids: a hex digest can hold 12 digits in
+# a row that look like an IIN, and it must stay the file's digest.
+_FREE_TEXT = frozenset(
+    {"path", "reason", "reason_kk", "reason_ru", "college_bin", "name_round_id",
+     "header_college_bin", "header_round_id"}
+)  # fmt: skip
+
+
+def _masked(field: str, value: object) -> object:
+    return mask_iins(value) if field in _FREE_TEXT and isinstance(value, str) else value
+
+
 def utc_now() -> datetime:
     """Naive UTC, the convention of every TIMESTAMP the ingest writes."""
     return datetime.now(UTC).replace(tzinfo=None)
@@ -69,7 +83,7 @@ def add_lineage(parsed: ParsedFile, reg: Registration) -> None:
         n = ps.frame.height
         values = (
             ("_file_id", reg.file_id),
-            ("_file_path", reg.path),
+            ("_file_path", mask_iins(reg.path)),
             ("_file_sha256", reg.sha256),
             ("_sheet", ps.sheet.name),
             ("_partition", reg.partition_key),
@@ -138,7 +152,7 @@ class FileWriter:
                 )
             per_file.append(rows)
         registry = pl.DataFrame(
-            [{k: getattr(reg, k) for k in _REGISTRY_SCHEMA} for reg, _ in versions],
+            [{k: _masked(k, getattr(reg, k)) for k in _REGISTRY_SCHEMA} for reg, _ in versions],
             schema=_REGISTRY_SCHEMA,
             orient="row",
         ).to_arrow()

@@ -35,6 +35,7 @@ import yaml
 
 from pipelines.digests import add_tree
 from pipelines.executables import dbt_executable
+from pipelines.leftovers import temp_prefix
 from pipelines.settings import DBT_PROJECT_DIR
 
 # What a reader needs: index.html (+ the two JSON files it loads, served over HTTP) and
@@ -61,7 +62,7 @@ def _profile_name(project_dir: Path) -> str:
 @contextlib.contextmanager
 def _work_dir(work_dir: Path | None) -> Iterator[Path]:
     if work_dir is None:
-        with tempfile.TemporaryDirectory(prefix="edustat-docs-") as tmp:
+        with tempfile.TemporaryDirectory(prefix=temp_prefix("docs")) as tmp:
             yield Path(tmp)
     else:
         work_dir.mkdir(parents=True, exist_ok=True)

@@ -28,6 +28,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipelines.contracts import SOURCES, Column, Sheet, load_contract
+from pipelines.quality.iin_flags import (
+    BIN_RULE,
+    TEXT_FLAG,
+    TEXT_RULE,
+    bin_columns,
+    bin_flag,
+    text_columns,
+)
 from pipelines.quality.rules import IMPLAUSIBLE_FACTOR, RULES, STRUCTURE_RULES, severity
 from pipelines.settings import EXPECTATIONS_DIR
 
@@ -138,6 +146,19 @@ def _region_known(sheet: str) -> Spec:
     return _flag("region_known", "identifiers.unknown_region", sheet, "region")
 
 
+def _iin_placement_specs(source: str) -> list[Spec]:
+    """IINs the ingest masked outside the IIN column (pipelines/quality/iin_flags.py): in any
+    text column of a sheet (value: the columns), or in a BIN column (field: that column)."""
+    specs: list[Spec] = []
+    for sheet in load_contract(source).sheets:
+        if text_columns(sheet):
+            specs.append(_absent(TEXT_FLAG, TEXT_RULE, sheet.name, None))
+        specs += [
+            _absent(bin_flag(c.name), BIN_RULE, sheet.name, c.name) for c in bin_columns(sheet)
+        ]
+    return specs
+
+
 def _structure_specs() -> list[Spec]:
     # The ingest rejects the file and writes the rule id to the registry (`reason_rule`); the
     # frame has one row per file version, so each rule fails exactly on the files it rejected.
@@ -175,6 +196,7 @@ def _nobd_specs() -> dict[str, list[Spec]]:
                 "students",
                 "qualification_code",
             ),
+            *_iin_placement_specs("nobd_submission"),
         ],
         "domain": [s for sheet in contract.sheets for s in _domain_specs(sheet)],
         "logic": [
@@ -264,6 +286,7 @@ def _passport_specs() -> dict[str, list[Spec]]:
             _flag(
                 "region_established", "identifiers.region_not_yet_established", "colleges", "region"
             ),
+            *_iin_placement_specs("college_passport"),
             # A repeated BIN: the field is the first column the rows disagree on (frame column
             # `_field`), NULL for a repeat of an identical row.
             (
@@ -299,7 +322,12 @@ def _worldskills_specs() -> dict[str, list[Spec]]:
     contract = load_contract("worldskills_export")
     return {
         "structure": _structure_specs(),
-        "identifiers": [_region_known("results")],
+        "identifiers": [
+            _region_known("results"),
+            # Competitors' IINs are checked like students' (the value is never shown).
+            _flag("competitor_iin_valid", "identifiers.iin_checksum", "results", "competitor_iin"),
+            *_iin_placement_specs("worldskills_export"),
+        ],
         "domain": [s for sheet in contract.sheets for s in _domain_specs(sheet)],
         "cross_source": [
             _flag(

@@ -19,7 +19,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipelines.identifiers import is_valid
+from pipelines.identifiers import IIN_MASK, is_valid
+from pipelines.quality.iin_flags import with_flags
 
 if TYPE_CHECKING:
     import duckdb
@@ -69,16 +70,23 @@ def frame_sql(name: str) -> tuple[str, list[str]]:
     return f"select * from {SCHEMA}.{view}", []
 
 
+def _flagged_sql(con: duckdb.DuckDBPyConnection, name: str) -> tuple[str, list[str]]:
+    """frame_sql plus the masked-IIN flags (iin_flags.py) over the columns the frame has."""
+    sql, params = frame_sql(name)
+    present = [d[0] for d in con.execute(f"select * from ({sql}) limit 0", params).description]
+    return with_flags(name, sql, present), params
+
+
 def read_frame(con: duckdb.DuckDBPyConnection, name: str) -> pd.DataFrame:
     """One query, whole frame, plus the flags computed in Python."""
-    sql, params = frame_sql(name)
+    sql, params = _flagged_sql(con, name)
     df = con.execute(sql, params).df() if params else con.sql(sql).df()
     return prepare(name, df)
 
 
 def spill_frame(con: duckdb.DuckDBPyConnection, name: str, path: Path) -> None:
     """Write the frame to a Parquet file (DuckDB streams it; nothing is held in Python)."""
-    sql, params = frame_sql(name)
+    sql, params = _flagged_sql(con, name)
     # COPY takes no parameters; the one parameter is a source name from the suites (frame_name).
     for value in params:
         sql = sql.replace("?", "'" + str(value).replace("'", "''") + "'", 1)
@@ -121,6 +129,9 @@ def _bin_flags(values: pd.Series) -> pd.Series:
     import pandas as pd
 
     # Few distinct BINs (colleges, enterprises): check each once, then map.
-    checked: dict[str, bool] = {v: is_valid(v) for v in values.dropna().unique()}
+    # A masked IIN is no BIN with a wrong check digit: identifiers.iin_in_bin_column says it.
+    checked: dict[str, bool | None] = {
+        v: None if IIN_MASK in v else is_valid(v) for v in values.dropna().unique()
+    }
     flag: Callable[[object], object] = checked.get
     return values.map(flag).astype("boolean").where(values.notna(), pd.NA)

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipelines.contracts import all_contracts, load_contract
 from pipelines.ingest.registry import NOBD, REGISTRY
+from pipelines.leftovers import temp_prefix
 from pipelines.quality import currency
 from pipelines.quality.frames import (
     SUBMISSION_FRAMES,
@@ -390,7 +391,7 @@ def run(connect: Connect, suites_dir: Path = EXPECTATIONS_DIR) -> RunOutcome:
     timings["read_frames_s"] = timings["validate_s"] = 0.0
     parts: list[pd.DataFrame] = []
     rows = 0
-    with tempfile.TemporaryDirectory(prefix="edustat-dq-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=temp_prefix("dq")) as tmp:
         for name in first:
             t1 = clock.perf_counter()
             spilled = Path(tmp) / f"{name}.parquet"

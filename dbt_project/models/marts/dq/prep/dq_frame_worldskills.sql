@@ -29,6 +29,9 @@ select
     w.event_date,
     w.skill,
     w.competitor_iin_hash,
+    -- NULL = not applicable (no IIN: domain.required_value reports it).
+    case when w.competitor_iin_hash is not null then w.competitor_iin_valid end
+        as competitor_iin_valid,
     w.college_bin,
     w.region_raw as region,
     case when w.region_raw is not null then w.region_code is not null end as region_known,
