@@ -24,7 +24,7 @@ import duckdb
 
 from pipelines.contracts import Contract
 from pipelines.ingest import progress
-from pipelines.ingest.cells import Rejected, safe_text
+from pipelines.ingest.cells import Rejected
 from pipelines.ingest.discovery import LandingFile, file_id, fingerprint, partition_files
 from pipelines.ingest.prepare import Prepared, Task, registration
 from pipelines.ingest.pseudonym import Pseudonymiser
@@ -70,7 +70,9 @@ class PartitionResult:
         else:
             outcome = "loaded"
             self.loaded += 1
-            log.info("loaded %s (%d rows)", safe_text(path), sum(rows.values()))
+            # The path as the registry, the reasons and the console name it (a file name holds a
+            # college's BIN, public, never a cell value).
+            log.info("loaded %s (%d rows)", path, sum(rows.values()))
         for table, n in rows.items():
             self.rows[table] = self.rows.get(table, 0) + n
         event = progress.FileEvent(
