@@ -74,6 +74,13 @@ class StepLines:
         self.totals, self.partition, self.tasks = totals, partition, {}
 
     def on_event(self, entry: Any) -> None:  # dagster EventLogEntry
+        # Called from inside Dagster's event handling: a display problem must never fail a run.
+        try:
+            self._on_event(entry)
+        except Exception:
+            log.debug("progress display failed on an event", exc_info=True)
+
+    def _on_event(self, entry: Any) -> None:
         event = entry.dagster_event
         step = entry.step_key or (event.step_key if event else None)
         if event is None or step is None or step in INGEST_STEPS:
