@@ -27,6 +27,10 @@ def duckdb_memory_limit() -> str:
 # Level of the runs' console log (pipelines/definitions.py); `edustat ui --verbose` sets DEBUG.
 LOG_LEVEL_ENV = "EDUSTAT_LOG_LEVEL"
 
+# Run tag: the process that executes a run in-process (`edustat run`), so the daemon can tell a
+# live run from one left STARTED by a process that was killed.
+PID_TAG = "edustat/pid"
+
 # Share of a sheet's rows that may be quarantined before the submission is held back
 # (rule submission.defective_rows, docs/ARCHITECTURE.md "Acceptance policy").
 DEFECTIVE_ROWS_SHARE_ENV = "EDUSTAT_DEFECTIVE_ROWS_SHARE"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from dagster import AssetKey, RunRequest, SkipReason, build_sensor_context
+from dagster import AssetKey, DagsterInstance, RunRequest, SkipReason, build_sensor_context
 
 from pipelines.assets.ingest import ingest_rounds_job, ingest_years_job, landing_sweep_job
 from pipelines.assets.plan import plan_runs
@@ -15,6 +15,8 @@ from pipelines.assets.yearbook import yearbook_job
 from pipelines.contracts import all_contracts
 from pipelines.definitions import defs
 from pipelines.ingest.reference import reference_tables
+
+INSTANCE = DagsterInstance.ephemeral()  # no runs in progress
 
 
 def _touch(landing: Path, rel: str, content: bytes = b"x") -> Path:
@@ -60,7 +62,7 @@ def test_landing_sensor_requests_runs_for_files_the_registry_has_not_seen(tmp_pa
     _touch(landing, "passports/2024/passports_2024.xlsx")
     _touch(landing, "stray.txt")
 
-    first = landing_sensor(build_sensor_context(resources={"home": home}))
+    first = landing_sensor(build_sensor_context(instance=INSTANCE, resources={"home": home}))
     requests = {(r.job_name, r.partition_key) for r in first.run_requests}
     assert requests == {
         (ingest_rounds_job.name, "2024-autumn"),
@@ -69,11 +71,11 @@ def test_landing_sensor_requests_runs_for_files_the_registry_has_not_seen(tmp_pa
     }
 
     # Nothing ran in between: the same change, the same run keys (Dagster launches a key once).
-    again = landing_sensor(build_sensor_context(resources={"home": home}))
+    again = landing_sensor(build_sensor_context(instance=INSTANCE, resources={"home": home}))
     assert {r.run_key for r in again.run_requests} == {r.run_key for r in first.run_requests}
 
     f.write_bytes(b"a resubmission with other content")
-    changed = landing_sensor(build_sensor_context(resources={"home": home}))
+    changed = landing_sensor(build_sensor_context(instance=INSTANCE, resources={"home": home}))
     request = next(r for r in changed.run_requests if r.partition_key == "2024-autumn")
     assert isinstance(request, RunRequest)
     assert request.job_name == ingest_rounds_job.name
@@ -83,7 +85,10 @@ def test_landing_sensor_requests_runs_for_files_the_registry_has_not_seen(tmp_pa
 
 def test_landing_sensor_is_quiet_when_nothing_is_under_landing(tmp_path: Path) -> None:
     home = HomeResource(root=str(tmp_path))
-    assert isinstance(landing_sensor(build_sensor_context(resources={"home": home})), SkipReason)
+    assert isinstance(
+        landing_sensor(build_sensor_context(instance=INSTANCE, resources={"home": home})),
+        SkipReason,
+    )
 
 
 @pytest.mark.parametrize(

@@ -11,17 +11,21 @@ with nobody typing a command, and nothing is redone that `edustat run` has alrea
 - `yearbook_after_build`: after a `build_warehouse` run succeeds, the yearbook of every academic
   year with files, as `edustat run` does after its build.
 
-While a run holds the warehouse's writer lock the registry cannot be read; the sensors then skip
-the tick and look again at the next one.
+While runs are queued or running (the daemon's, or an `edustat run` going round by round), both
+sensors wait for them to end and then decide against what they left: nothing is requested twice.
+A run left STARTED by an `edustat run` that was killed does not count (its pid tag names a dead
+process).
 """
 
 # No `from __future__ import annotations`: Dagster reads annotations at runtime.
 from collections.abc import Iterator
 
 import duckdb
+import psutil
 from dagster import (
     AssetKey,
     AssetSelection,
+    DagsterInstance,
     DagsterRunStatus,
     DefaultSensorStatus,
     RunRequest,
@@ -57,6 +61,7 @@ from pipelines.assets.publish import REGISTRY_DIGEST
 from pipelines.assets.resources import HomeResource
 from pipelines.assets.yearbook import yearbook, yearbook_job
 from pipelines.ingest.registry import registry_digest
+from pipelines.settings import PID_TAG
 
 _JOB_OF_SOURCE = {
     "nobd_submission": ingest_rounds_job.name,
@@ -79,6 +84,18 @@ _ACTIVE = [
 ]
 
 
+def runs_in_progress(instance: DagsterInstance) -> int:
+    """Runs queued or running, not counting one left STARTED by an `edustat run` whose process
+    is gone (killed: nothing marks its run as failed)."""
+    count = 0
+    for record in instance.get_run_records(RunsFilter(statuses=_ACTIVE), limit=100):
+        pid = record.dagster_run.tags.get(PID_TAG)
+        if pid and pid.isdigit() and not psutil.pid_exists(int(pid)):
+            continue
+        count += 1
+    return count
+
+
 def _group_of_partition() -> dict[tuple[str | None, str | None], tuple[str, str]]:
     return {
         (source, key): (_JOB_OF_SOURCE[source], key)
@@ -97,6 +114,10 @@ def _group_of_partition() -> dict[tuple[str | None, str | None], tuple[str, str]
 def landing_sensor(
     context: SensorEvaluationContext, home: HomeResource
 ) -> SensorResult | SkipReason:
+    # While runs are on (this sensor's, or an `edustat run` ingesting round after round), the
+    # registry is about to change: decide when they are over, against what they left.
+    if runs_in_progress(context.instance):
+        return SkipReason("runs are queued or running: look again after them")
     now = landing_versions(
         home.home.landing, source_partition_keys(), _JOB_OF_SOURCE, landing_sweep_job.name
     )
@@ -137,7 +158,7 @@ def _published_from(context: SensorEvaluationContext) -> str | None:
     description="Build and publish when the registry changed since the published snapshot.",
 )
 def build_sensor(context: SensorEvaluationContext, home: HomeResource) -> RunRequest | SkipReason:
-    if context.instance.get_runs_count(RunsFilter(statuses=_ACTIVE)):
+    if runs_in_progress(context.instance):
         return SkipReason("runs are queued or running: build after them")
     if not home.home.warehouse.exists():
         return SkipReason("no warehouse yet")

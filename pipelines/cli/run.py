@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TextIO
 import typer
 
 from pipelines.cli import build_stamp
-from pipelines.settings import Home
+from pipelines.settings import PID_TAG, Home
 
 if TYPE_CHECKING:
     import duckdb
@@ -143,7 +143,9 @@ def execute(
     job = defs.resolve_implicit_global_asset_job_def().get_subset(
         asset_selection=set(planned.asset_keys), asset_check_selection=set(planned.check_keys)
     )
-    tags = {"edustat/trigger": "edustat run"}
+    # The pid lets the daemon's sensors tell this run from one whose process died mid-run (its
+    # status then stays STARTED for ever): pipelines/assets/sensors.py.
+    tags = {"edustat/trigger": "edustat run", PID_TAG: str(os.getpid())}
     partition_key = None
     if planned.is_range:
         tags[ASSET_PARTITION_RANGE_START_TAG] = planned.partition_keys[0]
