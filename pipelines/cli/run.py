@@ -347,8 +347,7 @@ def run_pipeline(
     built = False
 
     with _progress(console) as bar:
-        files_task = bar.add_task(f"{say('step_ingest', lang)} ({say('files_word', lang)})",
-                                  total=n_files)  # fmt: skip
+        files_task = bar.add_task(say("step_ingest", lang), total=n_files)
         steps = StepLines(bar, lang)
 
         def on_file(event: progress.FileEvent) -> None:
