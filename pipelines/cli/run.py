@@ -376,7 +376,9 @@ def run_pipeline(
                     )
                     continue
                 built = built or up_to_date is False  # past the ingest: this run builds
-                steps.begin_run(models_per_step(defs, planned), _one_key(planned))
+                steps.begin_run(
+                    models_per_step(defs, planned), _one_key(planned), not planned.asset_keys
+                )
                 with logs.tool_log.open("a", encoding="utf-8") as tool_log:
                     outcome = execute(defs, planned, instance, tool_log, steps.on_event)
                 outcomes.append(outcome)

@@ -20,6 +20,14 @@ from pipelines.cli.words import say
 from pipelines.settings import Home
 
 STATUSES = ("loaded", "held_back", "rejected", "superseded")
+SOURCES = ("nobd_submission", "college_passport", "worldskills_export")
+
+
+def source_order(names: set[str]) -> list[str]:
+    """NOBD, passports, CIS exports as the operator knows them; anything else after."""
+    return [s for s in SOURCES if s in names] + sorted(names - set(SOURCES))
+
+
 log = logging.getLogger("edustat.run")
 
 
@@ -44,7 +52,7 @@ def files_table(
     table.add_column(say("source", lang), no_wrap=True)
     for col in (*STATUSES, "new", "unchanged"):
         table.add_column(say(col, lang), justify="right")
-    for source in sorted(set(counts) | set(this_run)):
+    for source in source_order(set(counts) | set(this_run)):
         c, r = counts.get(source, Counter()), this_run.get(source, Counter())
         table.add_row(
             say(source, lang),
@@ -57,7 +65,7 @@ def files_table(
 
 def log_table(counts: dict[str, Counter[str]], this_run: dict[str, Counter[str]]) -> None:
     """The files table in the log, one line per source."""
-    for source in sorted(set(counts) | set(this_run)):
+    for source in source_order(set(counts) | set(this_run)):
         c, r = counts.get(source, Counter()), this_run.get(source, Counter())
         statuses = ", ".join(f"{s} {c[s]}" for s in STATUSES)
         log.info("%s: %s; new %d, unchanged %d", source, statuses, r["loaded"] + r["rejected"],
@@ -75,9 +83,11 @@ def current_outputs(home: Home) -> dict[str, list[Path]]:
         out["made_packs"] = [packs]
     books = home.root / "yearbook"
     if books.is_dir():
-        # yearbook/<academic year>/<release>/: the newest release of each year
+        # yearbook/<academic year>/<release>/, `latest` pointing at the newest release
         latest = [
-            max((r for r in year.iterdir() if r.is_dir()), key=lambda r: r.name, default=None)
+            (year / "latest").resolve()
+            if (year / "latest").exists()
+            else max((r for r in year.iterdir() if r.is_dir()), key=lambda r: r.name, default=None)
             for year in sorted(books.iterdir())
             if year.is_dir()
         ]
@@ -94,12 +104,16 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-def _national_pack(packs: Path) -> Path | None:
-    rounds = sorted(p for p in packs.iterdir() if p.is_dir())
+def _national_pack(packs: Path, lang: str) -> Path | None:
+    """The newest round's national report, in the operator's language (ru for en)."""
+    from pipelines.cli.status import round_order
+
+    rounds = sorted((p for p in packs.iterdir() if p.is_dir()), key=lambda p: round_order(p.name))
     for rnd in reversed(rounds):
         national = rnd / "national"
         if national.is_dir():
-            reports = sorted(national.glob("*.html"))
+            report = national / f"report_{'kk' if lang == 'kk' else 'ru'}.html"
+            reports = [report] if report.exists() else sorted(national.glob("*.html"))
             return reports[0] if reports else national
     return None
 
@@ -110,8 +124,8 @@ def print_outputs(say_line: Say, home: Home, logs_folder: Path, lang: str) -> No
     say_line(say("made_title", lang), "bold")
     for key in ("made_snapshot", "made_packs", "made_yearbook"):
         for path in outputs.get(key, []):
-            say_line(f"  {say(key, lang):<24} {_shown(path)}")
-    say_line(f"  {say('made_logs', lang):<24} {_shown(logs_folder)}")
+            say_line(f"  {say(key, lang):<20} {_shown(path)}")
+    say_line(f"  {say('made_logs', lang):<20} {_shown(logs_folder)}")
     prefix = ""
     if os.environ.get("EDUSTAT_HOME"):
         prefix = f"EDUSTAT_HOME={_shown(home.root)} "
@@ -120,9 +134,9 @@ def print_outputs(say_line: Say, home: Home, logs_folder: Path, lang: str) -> No
         ("next_query", f'{prefix}edustat sql "SELECT * FROM marts.indicator_values LIMIT 10"'),
         ("next_status", f"{prefix}edustat status"),
     ]
-    pack = _national_pack(outputs["made_packs"][0]) if "made_packs" in outputs else None
+    pack = _national_pack(outputs["made_packs"][0], lang) if "made_packs" in outputs else None
     if pack is not None:
         commands.append(("next_packs", f"xdg-open {_shown(pack)}"))
     commands.append(("next_ui", f"{prefix}edustat ui"))
     for key, command in commands:
-        say_line(f"  {say(key, lang):<24} {command}")
+        say_line(f"  {say(key, lang):<20} {command}")

@@ -77,6 +77,11 @@ WORDS: dict[str, dict[str, str]] = {
         "ru": "Подготовка данных (dbt)",
         "en": "Preparing data (dbt)",
     },
+    "step_raw_checks": {
+        "kk": "Жүктелген кестелерді тексеру (dbt)",
+        "ru": "Проверка загруженных таблиц (dbt)",
+        "en": "Checking the loaded tables (dbt)",
+    },
     "step_checks": {
         "kk": "Сапа тексерулері",
         "ru": "Проверки качества",
@@ -157,11 +162,7 @@ WORDS: dict[str, dict[str, str]] = {
     "next_query": {"kk": "сұраныс", "ru": "запрос", "en": "query"},
     "next_status": {"kk": "қойма күйі", "ru": "состояние", "en": "what is loaded"},
     "next_packs": {"kk": "есептерді ашу", "ru": "открыть отчёты", "en": "open the packs"},
-    "next_ui": {
-        "kk": "Dagster UI (датчик, кесте)",
-        "ru": "Dagster UI (датчик, расписание)",
-        "en": "Dagster UI (sensor, schedule)",
-    },
+    "next_ui": {"kk": "Dagster UI", "ru": "Dagster UI", "en": "Dagster UI"},
     "last_build_kept": {
         "kk": "соңғы құрастыру журналдары",
         "ru": "журналы последней сборки",
