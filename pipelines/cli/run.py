@@ -418,7 +418,7 @@ def run_pipeline(
     say_line(say("timing", lang, pipeline=pipeline_s, runs=len(outcomes), total=total_s))
     failed = [o for o in outcomes if not o.success]
     if not failed:
-        print_outputs(say_line, home, logs.folder, lang)
+        print_outputs(say_line, home, logs.folder, lang, built=built)
     report = _write_report(
         logs.report,
         outcomes,

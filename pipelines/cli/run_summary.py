@@ -118,10 +118,13 @@ def _national_pack(packs: Path, lang: str) -> Path | None:
     return None
 
 
-def print_outputs(say_line: Say, home: Home, logs_folder: Path, lang: str) -> None:
-    """What is there to look at, and the commands that open it."""
+def print_outputs(
+    say_line: Say, home: Home, logs_folder: Path, lang: str, built: bool = True
+) -> None:
+    """What is there to look at (made by this run, or by the last build), and the commands that
+    open it."""
     outputs = current_outputs(home)
-    say_line(say("made_title", lang), "bold")
+    say_line(say("made_title" if built else "current_title", lang), "bold")
     for key in ("made_snapshot", "made_packs", "made_yearbook"):
         for path in outputs.get(key, []):
             say_line(f"  {say(key, lang):<20} {_shown(path)}")

@@ -150,6 +150,11 @@ WORDS: dict[str, dict[str, str]] = {
         "en": "pipeline {pipeline:.1f} s in {runs} run(s); total {total:.1f} s",
     },
     "made_title": {"kk": "Дайын:", "ru": "Готово:", "en": "What this run made:"},
+    "current_title": {
+        "kk": "Соңғы құрастырудың нәтижелері:",
+        "ru": "Результаты последней сборки:",
+        "en": "What the last build made:",
+    },
     "made_snapshot": {
         "kk": "жарияланған қойма",
         "ru": "опубликованная база",
