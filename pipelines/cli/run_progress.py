@@ -39,11 +39,18 @@ STEP_WORDS = {
     "published_snapshot": "step_publish",
     "yearbook": "step_yearbook",
 }
-INGEST_STEPS = {"nobd_submissions", "college_passports", "worldskills_exports"}
+# Ingest step -> its source (the file bar stands for them during a run; `status` names them).
+INGEST_STEPS = {
+    "nobd_submissions": "nobd_submission",
+    "college_passports": "college_passport",
+    "worldskills_exports": "worldskills_export",
+}
 _UNIT = {"dbt_staging": "models_word", "dbt_marts": "models_word"}
 
 
 def step_label(step_key: str, lang: str, partition: str | None = None) -> str:
+    if step_key in INGEST_STEPS:
+        return f"{say('step_ingest', lang)}: {say(INGEST_STEPS[step_key], lang)}"
     words = say(STEP_WORDS.get(step_key, "step_other"), lang)
     if step_key not in STEP_WORDS:
         words = f"{words} {step_key}"
