@@ -18,6 +18,7 @@ process).
 """
 
 # No `from __future__ import annotations`: Dagster reads annotations at runtime.
+import os
 from collections.abc import Iterator
 
 import duckdb
@@ -61,7 +62,7 @@ from pipelines.assets.publish import REGISTRY_DIGEST
 from pipelines.assets.resources import HomeResource
 from pipelines.assets.yearbook import yearbook, yearbook_job
 from pipelines.ingest.registry import registry_digest
-from pipelines.settings import PID_TAG
+from pipelines.settings import LOG_LEVEL_ENV, PID_TAG
 
 _JOB_OF_SOURCE = {
     "nobd_submission": ingest_rounds_job.name,
@@ -69,6 +70,18 @@ _JOB_OF_SOURCE = {
     "worldskills_export": ingest_years_job.name,
 }
 TRIGGER_TAGS = {"edustat/trigger": "landing"}
+# Ticks: the sum of two ticks is most of the wait between a dropped file and its publication,
+# and each costs a directory walk (hashes of unchanged files are remembered) or one query.
+INTERVAL_S = 15
+
+
+def run_config() -> dict[str, object]:
+    """Console level of the runs these sensors launch: INFO, DEBUG with `edustat ui --verbose`.
+    (Without logger config a run logs at the instance's python_log_level, dagster.yaml.)"""
+    level = (os.environ.get(LOG_LEVEL_ENV) or "INFO").upper()
+    return {"loggers": {"console": {"config": {"log_level": level}}}}
+
+
 # Everything after the ingest that is not per academic year: reference, sweep, dbt, checks,
 # packs, publish. The yearbook follows in runs of its own (its partitions are academic years).
 build_job = define_asset_job(
@@ -107,7 +120,7 @@ def _group_of_partition() -> dict[tuple[str | None, str | None], tuple[str, str]
 @sensor(
     name="landing_sensor",
     jobs=[ingest_rounds_job, ingest_years_job, landing_sweep_job],
-    minimum_interval_seconds=30,
+    minimum_interval_seconds=INTERVAL_S,
     default_status=DefaultSensorStatus.RUNNING,
     description="Ingest the partitions of landing/ holding files the registry has not taken in.",
 )
@@ -134,6 +147,7 @@ def landing_sensor(
             job_name=job,
             partition_key=key or None,
             tags=TRIGGER_TAGS,
+            run_config=run_config(),
         )
         for (job, key), change in sorted(pending.items())
     ]
@@ -153,7 +167,7 @@ def _published_from(context: SensorEvaluationContext) -> str | None:
 @sensor(
     name="build_sensor",
     jobs=[build_job],
-    minimum_interval_seconds=30,
+    minimum_interval_seconds=INTERVAL_S,
     default_status=DefaultSensorStatus.RUNNING,
     description="Build and publish when the registry changed since the published snapshot.",
 )
@@ -172,7 +186,12 @@ def build_sensor(context: SensorEvaluationContext, home: HomeResource) -> RunReq
         return SkipReason("no file registry yet")
     if now == _published_from(context):
         return SkipReason("the published snapshot holds every registered file")
-    return RunRequest(run_key=f"build|{now[:20]}", job_name=build_job.name, tags=TRIGGER_TAGS)
+    return RunRequest(
+        run_key=f"build|{now[:20]}",
+        job_name=build_job.name,
+        tags=TRIGGER_TAGS,
+        run_config=run_config(),
+    )
 
 
 @run_status_sensor(
@@ -181,6 +200,7 @@ def build_sensor(context: SensorEvaluationContext, home: HomeResource) -> RunReq
     monitored_jobs=[build_job],
     request_job=yearbook_job,
     default_status=DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=INTERVAL_S,
     description="After a build launched by the daemon: the yearbook of each year with files.",
 )
 def yearbook_after_build(context: RunStatusSensorContext) -> Iterator[RunRequest]:
@@ -194,6 +214,7 @@ def yearbook_after_build(context: RunStatusSensorContext) -> Iterator[RunRequest
             run_key=f"yearbook|{academic_year}|{run_id}",
             partition_key=academic_year,
             tags=TRIGGER_TAGS,
+            run_config=run_config(),
         )
 
 

@@ -46,8 +46,15 @@ if TYPE_CHECKING:
     from pipelines.assets.plan import PlannedRun
 
 EXIT_FAILED = 1
+# Runs launched without logger config (the UI's buttons) log at INFO, not Dagster's DEBUG, on the
+# `edustat ui` terminal; the UI's event log keeps every level.
+_PYTHON_LOGS = """\
+python_logs:
+  python_log_level: INFO
+"""
 # No instance settings of our own beyond these: the UI and the daemon share this folder.
-DAGSTER_YAML = """\
+DAGSTER_YAML = (
+    """\
 # Written by `edustat run` when missing. Runs launched by the landing sensor queue one at a
 # time: the warehouse has a single writer.
 telemetry:
@@ -56,6 +63,8 @@ concurrency:
   runs:
     max_concurrent_runs: 1
 """
+    + _PYTHON_LOGS
+)
 # Dagster's console logger would interleave with the progress bars and prints step failures with
 # their stack traces; the event log (edustat ui) and logs/edustat-run.log keep it all.
 _QUIET_LOGGERS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
@@ -71,6 +80,9 @@ def prepare_dagster_home(home: Home) -> Path:
     config = home.dagster_home / "dagster.yaml"
     if not config.exists():
         config.write_text(DAGSTER_YAML, encoding="utf-8")
+    elif "python_logs:" not in (text := config.read_text(encoding="utf-8")):
+        # A home from before the setting: add it, keeping whatever else is there.
+        config.write_text(text.rstrip("\n") + "\n" + _PYTHON_LOGS, encoding="utf-8")
     os.environ["DAGSTER_HOME"] = str(home.dagster_home)
     os.environ["EDUSTAT_HOME"] = str(home.root)
     return home.dagster_home
