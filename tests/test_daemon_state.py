@@ -17,6 +17,7 @@ import contextlib
 import json
 import os
 import shutil
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -54,8 +55,19 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     """The home after demo-data and two `edustat run`s, with one NOBD file held aside."""
     home = tmp_path_factory.mktemp("daemon") / "home"
     edustat("demo-data", "--out", str(home), *SAMPLE, home=home)
-    folder = home / "landing" / "nobd" / ROUND
-    held = sorted(folder.glob("*_v1.xlsx"))[0]
+    # A submission with warnings at most, the only one of its college in the round: once
+    # dropped in, its rows count.
+    files = json.loads((home / "manifest.json").read_text(encoding="utf-8"))["files"]
+    per_college = Counter(f["college_bin"] for f in files if f["path"].startswith(f"nobd/{ROUND}/"))
+    clean = sorted(
+        f["path"]
+        for f in files
+        if f["path"].startswith(f"nobd/{ROUND}/")
+        and f["fate"] == "loaded"
+        and all(d["severity"] == "warning" for d in f["defects"])
+        and per_college[f["college_bin"]] == 1
+    )
+    held = home / "landing" / clean[0]
     aside = home.parent / held.name
     shutil.move(held, aside)
     with english():
