@@ -15,6 +15,7 @@ Reads the warehouse read-only; while a run holds its writer lock, the published 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -400,7 +401,9 @@ def status(
     except HomeProblem as problem:
         raise typer.Exit(refuse(problem)) from None
     try:
-        show_status(home, Console(soft_wrap=False), cli_lang(lang))
+        # Piped (a file, a test, less), rich would squeeze the tables into 80 columns.
+        wide = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160
+        show_status(home, Console(soft_wrap=False, width=wide), cli_lang(lang))
     except (duckdb.Error, OSError, ValueError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         print(f"error: edustat status: {first}", file=sys.stderr)
