@@ -66,7 +66,7 @@ concurrency:
     + _PYTHON_LOGS
 )
 # Dagster's console logger would interleave with the progress bars and prints step failures with
-# their stack traces; the event log (edustat ui) and logs/edustat-run.log keep it all.
+# their stack traces; the event log (edustat ui) and the run's edustat-run.log keep it all.
 _QUIET_LOGGERS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 RUN_LOG = "edustat-run.log"  # a crash of the command itself: logs/edustat-run.log
 _MAX_REASONS_SHOWN = 15
