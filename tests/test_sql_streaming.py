@@ -5,6 +5,8 @@ Peak RSS is the child's own (os.wait4), so the test process's memory never count
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import subprocess
@@ -77,6 +79,18 @@ def test_parquet_and_json_lines_hold_every_row(home: Home, tmp_path: Path) -> No
     ]
 
 
+def test_csv_quotes_only_what_needs_quotes(home: Home, tmp_path: Path) -> None:
+    path = tmp_path / "q.csv"
+    code, _, _ = measured(home, ["-f", "csv", "SELECT 'a' AS x, 'b,c' AS y, 1 AS n"], path)
+    assert code == 0
+    assert list(csv.reader(io.StringIO(path.read_text(encoding="utf-8")))) == [
+        ["x", "y", "n"],
+        ["a", "b,c", "1"],
+    ]
+    code, _, _ = measured(home, ["-f", "csv", "SELECT 'a' AS x, 1 AS n"], path)
+    assert path.read_text(encoding="utf-8") == "x,n\na,1\n"
+
+
 def test_parquet_needs_a_file(home: Home, tmp_path: Path) -> None:
     env = {**os.environ, "EDUSTAT_HOME": str(home.root)}
     out = subprocess.run(
@@ -97,7 +111,7 @@ def test_excel_csv_keeps_cyrillic_and_decimal_commas(home: Home, tmp_path: Path)
     assert code == 0
     data = path.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")  # the BOM: Excel reads UTF-8, not cp1251
-    assert data[3:].decode("utf-8").splitlines() == ["name_kk;share", '"Ақмола облысы";"0,25"']
+    assert data[3:].decode("utf-8").splitlines() == ["name_kk;share", "Ақмола облысы;0,25"]
     assert b"\r\n" in data
 
 

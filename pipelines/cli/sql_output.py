@@ -54,28 +54,35 @@ def _for_csv(batch: pa.RecordBatch, excel: bool) -> pa.RecordBatch:
     return pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
 
 
+def _csv_bytes(batch: pa.RecordBatch, delimiter: str, eol: str) -> bytes:
+    """One batch as CSV. Quoted only when a value needs it, as the csv module (and every reader)
+    does: Arrow's "needed" style would quote every string, so a batch is written unquoted unless
+    Arrow finds a value with a delimiter, quote or line break in it."""
+    for quoting in ("none", "needed"):
+        options = pa_csv.WriteOptions(
+            include_header=False, delimiter=delimiter, quoting_style=quoting, eol=eol
+        )
+        buffer = io.BytesIO()
+        try:
+            pa_csv.write_csv(batch, buffer, options)
+        except pa.ArrowInvalid:  # a value that must be quoted: this batch quotes its strings
+            continue
+        return buffer.getvalue()
+    raise AssertionError("unreachable: quoting 'needed' accepts every value")
+
+
 def write_csv(batches: pa.RecordBatchReader, out: BinaryIO, excel: bool = False) -> int:
     """CSV of every batch; returns the number of rows written."""
     delimiter, eol = (";", "\r\n") if excel else (",", "\n")
     header = io.StringIO()
-    # The header through the csv module: quoted only when it must be, like the rows.
     csv.writer(header, delimiter=delimiter, lineterminator=eol).writerow(batches.schema.names)
     if excel:
         out.write(UTF8_BOM)
     out.write(header.getvalue().encode("utf-8"))
-    options = pa_csv.WriteOptions(
-        include_header=False, delimiter=delimiter, quoting_style="needed", eol=eol
-    )
-    writer: pa_csv.CSVWriter | None = None
     rows = 0
     for batch in batches:
-        shown = _for_csv(batch, excel)
-        if writer is None:
-            writer = pa_csv.CSVWriter(out, shown.schema, write_options=options)
-        writer.write_batch(shown)
+        out.write(_csv_bytes(_for_csv(batch, excel), delimiter, eol))
         rows += batch.num_rows
-    if writer is not None:
-        writer.close()
     out.flush()
     return rows
 
