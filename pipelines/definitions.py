@@ -10,13 +10,21 @@ materialises every asset defined here.
 from __future__ import annotations
 
 import importlib
+import os
 from types import ModuleType
 from typing import Any
 
-from dagster import Definitions, in_process_executor
+from dagster import (
+    Definitions,
+    Field,
+    LoggerDefinition,
+    colored_console_logger,
+    in_process_executor,
+)
 
 from pipelines.assets.publish import build_published_snapshot_asset
 from pipelines.assets.resources import default_resources
+from pipelines.settings import LOG_LEVEL_ENV
 
 ASSET_MODULES: tuple[str, ...] = (
     "pipelines.assets.reference",
@@ -37,6 +45,21 @@ def _collect(modules: list[ModuleType], attr: str) -> list[Any]:
     return [item for m in modules for item in getattr(m, attr, [])]
 
 
+def console_logger() -> LoggerDefinition:
+    """The runs' console logger: Dagster's own, whose default level DEBUG made every run launched
+    from the UI or by a sensor flood the `edustat ui` terminal. INFO unless asked (`edustat ui
+    --verbose` sets DEBUG); the UI's event log keeps every level anyway."""
+    level = (os.environ.get(LOG_LEVEL_ENV) or "INFO").upper()
+    return LoggerDefinition(
+        colored_console_logger.logger_fn,
+        config_schema={
+            "log_level": Field(str, is_required=False, default_value=level),
+            "name": Field(str, is_required=False, default_value="dagster"),
+        },
+        description=f"Dagster's console logger at {level} ({LOG_LEVEL_ENV}).",
+    )
+
+
 def build_definitions() -> Definitions:
     modules = _modules()
     resources: dict[str, Any] = default_resources()
@@ -52,6 +75,7 @@ def build_definitions() -> Definitions:
         schedules=_collect(modules, "schedules"),
         jobs=_collect(modules, "jobs"),
         resources=resources,
+        loggers={"console": console_logger()},
         # One process, steps in sequence: DuckDB has a single writer (STACK.md trap 4), and
         # in-process is about twice as fast as multiprocess here.
         executor=in_process_executor,

@@ -24,6 +24,9 @@ def duckdb_memory_limit() -> str:
     return os.environ.get(DUCKDB_MEMORY_LIMIT_ENV) or DUCKDB_MEMORY_LIMIT
 
 
+# Level of the runs' console log (pipelines/definitions.py); `edustat ui --verbose` sets DEBUG.
+LOG_LEVEL_ENV = "EDUSTAT_LOG_LEVEL"
+
 # Share of a sheet's rows that may be quarantined before the submission is held back
 # (rule submission.defective_rows, docs/ARCHITECTURE.md "Acceptance policy").
 DEFECTIVE_ROWS_SHARE_ENV = "EDUSTAT_DEFECTIVE_ROWS_SHARE"

@@ -229,7 +229,9 @@ def test_rejected_files_are_registered_with_their_rule_and_the_run_succeeds(
             ).fetchall()[0][0]
         assert leaked == 0
     # conftest ran `edustat run` and fails on a non-zero exit; the run report says the same.
-    report = json.loads((pipeline_home / "logs" / "edustat-run.json").read_text(encoding="utf-8"))
+    report = json.loads(
+        (pipeline_home / "logs" / "latest" / "edustat-run.json").read_text(encoding="utf-8")
+    )
     assert report["success"] is True
 
 
@@ -281,7 +283,7 @@ def test_second_run_on_unchanged_landing_adds_nothing(
     wall = time.perf_counter() - started
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert raw_snapshot(home) == before
-    report = json.loads((home / "logs" / "edustat-run.json").read_text(encoding="utf-8"))
+    report = json.loads((home / "logs" / "latest" / "edustat-run.json").read_text(encoding="utf-8"))
     files = Counter()
     for counts in report["files"].values():
         files.update(counts)

@@ -11,7 +11,8 @@ import duckdb
 import pytest
 from rich.console import Console
 
-from pipelines.cli.sql import OutputFormat, render, run_query
+from pipelines.cli.sql import run_query, show
+from pipelines.cli.sql_table import Layout
 from pipelines.publish.snapshot import CURRENT, DB_FILE
 from pipelines.settings import REPO_ROOT
 
@@ -44,7 +45,7 @@ def test_guide_query_runs_on_the_snapshot(pipeline_home: Path, block: str) -> No
         cols, rows, _ = run_query(con, block, limit=None)
     assert cols, "the block's last statement returns no result set"
     assert rows, f"no rows:\n{block}"
-    # And it renders (a NULL, a date, a Decimal in a rich table).
+    # And it shows on screen (a NULL, a date, a Decimal; vertical when too wide).
     buf = io.StringIO()
-    render(cols, rows, OutputFormat.table, Console(file=buf, width=200))
+    show(cols, rows, Layout.auto, Console(file=buf, width=200))
     assert cols[0] in buf.getvalue()

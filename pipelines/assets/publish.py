@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb as duckdb_module  # `duckdb` is the resource's parameter name below
 from dagster import (
     AssetExecutionContext,
     AssetKey,
@@ -33,10 +34,12 @@ from dagster import (
 from dagster_duckdb import DuckDBResource
 
 from pipelines.assets.resources import HomeResource
+from pipelines.ingest.registry import registry_digest
 from pipelines.publish.snapshot import PUBLIC_SCHEMA, STORAGE_VERSION, publish_snapshot
 from pipelines.settings import DBT_PROJECT_DIR
 
 ASSET_NAME = "published_snapshot"
+REGISTRY_DIGEST = "registry_digest"  # metadata: the file registry this snapshot was built from
 GROUP = "publish"
 
 Upstream = AssetsDefinition | AssetSpec | SourceAsset | AssetKey | str
@@ -69,6 +72,14 @@ def upstream_keys(upstream: Iterable[Upstream | object]) -> list[AssetKey]:
             keys[AssetKey.from_user_string(item)] = None
     keys.pop(AssetKey(ASSET_NAME), None)
     return [k for k in keys if k not in has_downstream]
+
+
+def _registry_digest(con: "duckdb_module.DuckDBPyConnection") -> str:
+    """The registry's digest; '' for a warehouse without one (a test's stand-in upstream)."""
+    try:
+        return registry_digest(con)
+    except duckdb_module.CatalogException:
+        return ""
 
 
 def _build_time(context: AssetExecutionContext) -> datetime:
@@ -104,6 +115,10 @@ def build_published_snapshot_asset(
     def published_snapshot(
         context: AssetExecutionContext, duckdb: DuckDBResource, home: HomeResource
     ) -> MaterializeResult:
+        # What the registry said when this snapshot was made: the daemon's build sensor compares
+        # it with the registry now to know whether anything landed since (assets/sensors.py).
+        with duckdb.get_connection() as con:
+            built_from = _registry_digest(con)
         # The `duckdb` resource's connection retries while another process holds the writer
         # lock (a run launched from the UI, say) and matches the configuration of every other
         # connection this run opens on the file.
@@ -130,6 +145,7 @@ def build_published_snapshot_asset(
                 "parquet_files": MetadataValue.json(result.parquet),
                 "size_mb": round(result.size_bytes / 1e6, 2),
                 "removed_snapshots": MetadataValue.json(result.removed),
+                REGISTRY_DIGEST: built_from,
                 **{f"time_{k}": round(v, 2) for k, v in result.timings.items()},
             }
         )

@@ -2,7 +2,7 @@
 
 The fresh home's `landing/` is a hard-linked copy of the cached dataset (a symlink where hard
 links are impossible), so every run reads the same bytes and none pays for copying them. Per-step
-seconds come from the run's own report (`logs/edustat-run.json`, written by `edustat run`); the
+seconds come from the run's own report (`logs/latest/edustat-run.json`, by `edustat run`); the
 step windows (start/end timestamps) come from the Dagster event log of the run's instance, and
 give each step its peak RSS out of the sampled RSS series. The NOBD ingest loads both rounds in one
 step; its log line per round ("nobd_submission <round>: … loaded") splits that step per round.
@@ -74,7 +74,7 @@ class RunResult:
     """One `edustat run` process."""
 
     measured: Measured
-    report: dict[str, Any] | None  # logs/edustat-run.json
+    report: dict[str, Any] | None  # logs/latest/edustat-run.json
     steps: dict[str, float] = field(default_factory=dict)  # step key -> seconds
     windows: list[StepWindow] = field(default_factory=list)
     partitions: dict[str, tuple[float, float]] = field(default_factory=dict)  # source/key -> t
@@ -159,8 +159,9 @@ def run_env(home: Path, code: Code) -> dict[str, str]:
 
 def run_edustat(home: Path, log: Path, timeout_s: float | None, code: Code) -> RunResult:
     """One `edustat run --quiet` of `code` on `home`, measured, with its step timings."""
-    report_path = home / "logs" / "edustat-run.json"
-    report_path.unlink(missing_ok=True)
+    # Each run writes its own log folder and points logs/latest at it (pipelines/cli/run_logs.py).
+    latest = home / "logs" / "latest"
+    before = latest.resolve() if latest.is_symlink() else None
     measured = run_measured(
         [*edustat_command(), "run", "--quiet"],
         env=run_env(home, code),
@@ -169,7 +170,8 @@ def run_edustat(home: Path, log: Path, timeout_s: float | None, code: Code) -> R
         timeout_s=timeout_s,
     )
     report: dict[str, Any] | None = None
-    if report_path.exists():
+    report_path = latest / "edustat-run.json"
+    if latest.is_symlink() and latest.resolve() != before and report_path.exists():
         report = json.loads(report_path.read_text(encoding="utf-8"))
     result = RunResult(measured, report)
     windows, partitions = read_event_log(home / "dagster", since=measured.started_at)
@@ -183,7 +185,7 @@ def run_edustat(home: Path, log: Path, timeout_s: float | None, code: Code) -> R
         for w in windows:
             if w.status == "STEP_SUCCESS":
                 result.steps[w.key] = result.steps.get(w.key, 0.0) + (w.end - w.start)
-        result.errors.append("logs/edustat-run.json missing: step times from the event log")
+        result.errors.append("logs/latest/edustat-run.json missing: step times from the event log")
     if measured.timed_out:
         result.errors.append("timed out")
     elif measured.returncode != 0 and not result.errors:

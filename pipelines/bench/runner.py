@@ -342,8 +342,8 @@ def run_bench(home: Home, opts: BenchOptions, console: Console) -> dict[str, Any
             "hard-linked to the cached dataset); e2e/rerun = process wall time incl. start-up",
             "peak_rss": "sum of RSS over the process tree, sampled every 50 ms (psutil), "
             "decimal MB; max'ed with wait4 ru_maxrss",
-            "steps": "per-step seconds from logs/edustat-run.json; step windows and per-round "
-            "windows from the Dagster event log",
+            "steps": "per-step seconds from logs/latest/edustat-run.json; step windows and "
+            "per-round windows from the Dagster event log",
             "ingest": "nobd_submissions + college_passports + worldskills_exports steps",
             "floor": f"pipelines.bench.floor: read_cells on every file, {opts.workers} threads, "
             "per partition like the ingest",

@@ -54,14 +54,10 @@ def _code_digest() -> str:
 def _registry_digest(warehouse: Path) -> str:
     import duckdb
 
+    from pipelines.ingest.registry import registry_digest
+
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        rows = con.execute(
-            "SELECT path, sha256, status, coalesce(reason, '') FROM raw.landing_files ORDER BY ALL"
-        ).fetchall()
-    digest = hashlib.sha256()
-    for row in rows:
-        digest.update("\0".join(map(str, row)).encode() + b"\n")
-    return digest.hexdigest()
+        return registry_digest(con)
 
 
 def fingerprint(home: Home) -> dict[str, object] | None:

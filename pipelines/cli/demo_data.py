@@ -72,6 +72,9 @@ def demo_data(
     except ValueError as e:
         raise typer.BadParameter(str(e)) from e
     _prepare(out, force)
+    from pipelines.cli.home_check import mark_home
+
+    mark_home(out, "edustat demo-data")  # a home made on purpose, even before its first run
     started = time.perf_counter()
     summary = _run(out, options)
     elapsed = time.perf_counter() - started

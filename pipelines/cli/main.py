@@ -21,6 +21,7 @@ app = typer.Typer(
 COMMAND_MODULES = (
     "pipelines.cli.demo_data",
     "pipelines.cli.run",
+    "pipelines.cli.status",
     "pipelines.cli.contracts",
     "pipelines.cli.reports",
     "pipelines.cli.yearbook",

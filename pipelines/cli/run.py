@@ -5,9 +5,13 @@ every unpartitioned asset once) and executed one after another against a Dagster
 $EDUSTAT_HOME/dagster, so `edustat ui` shows them afterwards. The first failed run stops the
 pipeline and the command exits 1.
 
+Progress is shown per step in its own words (pipelines/cli/run_progress.py); the end says what
+the run made and what to do next (pipelines/cli/run_summary.py). Each run keeps its own log
+folder, logs/runs/<start>/ with logs/latest pointing at it (pipelines/cli/run_logs.py).
+
 The command never shows a Python traceback: a failure ends with a summary (files by status, the
-failed step, the underlying error, where the full log is), and the tracebacks go to
-logs/edustat-run.log. Bad input never fails a step (docs/ARCHITECTURE.md "Acceptance policy"), so
+failed step, the underlying error, where the full log is), and the tracebacks go to the run's
+edustat-run.log. Bad input never fails a step (docs/ARCHITECTURE.md "Acceptance policy"), so
 a failed step or an error of the command itself is a fault of the code or the machine: exit 1.
 
 Before anything runs: exit 2 when the pseudonym key is refused (pipelines/ingest/pseudonym_key.py:
@@ -26,12 +30,13 @@ import os
 import re
 import sys
 import time
+import uuid
 import warnings
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TextIO
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 
@@ -44,17 +49,23 @@ if TYPE_CHECKING:
     from dagster import DagsterInstance, Definitions, ExecuteInProcessResult
     from dagster_shared.error import SerializableErrorInfo
     from rich.console import Console
-    from rich.table import Table
+    from rich.progress import Progress
 
     from pipelines.assets.plan import PlannedRun
 
 EXIT_FAILED = 1
 EXIT_REFUSED = 2  # the pseudonym key is refused: nothing ran
 EXIT_BUSY = 3  # another run holds this home: nothing ran
-STATUSES = ("loaded", "held_back", "rejected", "superseded")
+# Runs launched without logger config (the UI's buttons) log at INFO, not Dagster's DEBUG, on the
+# `edustat ui` terminal; the UI's event log keeps every level.
+_PYTHON_LOGS = """\
+python_logs:
+  python_log_level: INFO
+"""
 # No instance settings of our own beyond these: the UI and the daemon share this folder.
 _DAGSTER_YAML_MARK = "# Written by `edustat run`"
-DAGSTER_YAML = f"""\
+DAGSTER_YAML = (
+    f"""\
 {_DAGSTER_YAML_MARK} (rewritten while this line is first). Runs launched by the landing
 # sensor queue one at a time: the warehouse has a single writer. Run monitoring fails a run
 # stuck STARTING for 3 minutes or running for 6 hours (a national build takes ~2 minutes), so a
@@ -71,12 +82,13 @@ run_monitoring:
   max_runtime_seconds: 21600
   poll_interval_seconds: 60
 """
+    + _PYTHON_LOGS
+)
 # Dagster's console logger would interleave with the progress bars and prints step failures with
-# their stack traces; the event log (edustat ui) and logs/edustat-run.log keep it all.
+# their stack traces; the event log (edustat ui) and the run's edustat-run.log keep it all.
 _QUIET_LOGGERS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
-RUN_LOG = "edustat-run.log"
+RUN_LOG = "edustat-run.log"  # a crash of the command itself: logs/edustat-run.log
 _MAX_REASONS_SHOWN = 15
-TOOL_LOG = "dbt-console.log"  # dbt's own output during the last `edustat run`
 _TOOL_ERROR_MARKS = ("Error", "ERROR", "Failure in", "FAIL ")
 # dbt's summary "Done. PASS=12 WARN=0 ERROR=0 SKIP=0" says there was no error.
 _NO_ERRORS = re.compile(r"\b(?:ERROR|FAIL)=0\b")
@@ -87,17 +99,20 @@ def prepare_dagster_home(home: Home) -> Path:
     """DAGSTER_HOME = $EDUSTAT_HOME/dagster, with a dagster.yaml (set in os.environ too)."""
     home.ensure()
     config = home.dagster_home / "dagster.yaml"
-    # Ours (first line) but older: brought up to date; an operator's own file is left alone.
-    current = config.read_text(encoding="utf-8") if config.exists() else None
-    if current is None or (current.startswith(_DAGSTER_YAML_MARK) and current != DAGSTER_YAML):
+    # Ours (first line) but older: brought up to date; an operator's own file keeps its settings
+    # and gains the log level if it has none.
+    text = config.read_text(encoding="utf-8") if config.exists() else None
+    if text is None or (text.startswith(_DAGSTER_YAML_MARK) and text != DAGSTER_YAML):
         config.write_text(DAGSTER_YAML, encoding="utf-8")
+    elif "python_logs:" not in text:
+        config.write_text(text.rstrip("\n") + "\n" + _PYTHON_LOGS, encoding="utf-8")
     os.environ["DAGSTER_HOME"] = str(home.dagster_home)
     os.environ["EDUSTAT_HOME"] = str(home.root)
     return home.dagster_home
 
 
-def _file_log(home: Home) -> logging.Handler:
-    handler = logging.FileHandler(home.logs / RUN_LOG, encoding="utf-8")
+def _file_log(path: Path) -> logging.Handler:
+    handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logger = logging.getLogger("edustat")
     logger.setLevel(logging.INFO)
@@ -151,7 +166,9 @@ def execute(
     planned: PlannedRun,
     instance: DagsterInstance,
     tool_log: TextIO | None = None,
+    on_event: Callable[[Any], None] | None = None,
 ) -> RunOutcome:
+    """One planned run, in this process; `on_event` sees each Dagster event as it is stored."""
     from dagster._core.storage.tags import (
         ASSET_PARTITION_RANGE_END_TAG,
         ASSET_PARTITION_RANGE_START_TAG,
@@ -169,6 +186,9 @@ def execute(
         tags[ASSET_PARTITION_RANGE_END_TAG] = planned.partition_keys[-1]
     elif planned.partition_keys:
         partition_key = planned.partition_keys[0]
+    run_id = str(uuid.uuid4())
+    if on_event is not None:
+        instance.add_event_listener(run_id, on_event)
     start = time.perf_counter()
     # dbt's console lines (dagster-dbt echoes them to stdout) go to the tool log, not the screen.
     with contextlib.redirect_stdout(tool_log or sys.stdout):
@@ -178,6 +198,7 @@ def execute(
             partition_key=partition_key,
             tags=tags,
             raise_on_error=False,
+            run_id=run_id,
         )
     seconds = time.perf_counter() - start
     errors = [] if result.success else _errors(result)
@@ -221,35 +242,43 @@ def _read_connection(path: Path) -> duckdb.DuckDBPyConnection:
         return duckdb.connect(str(path), read_only=False, config=config)
 
 
-def _summary_table(counts: dict[str, Counter[str]], this_run: dict[str, Counter[str]]) -> Table:
-    from rich import box
-    from rich.table import Table
+def _commit() -> str | None:
+    """The code's commit, for the run report (`edustat status` shows it)."""
+    import subprocess
 
-    table = Table(
-        title="Files per source: registry status after this run",
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-    )
-    table.add_column("source", no_wrap=True)
-    for col in (*STATUSES, "new", "unchanged"):
-        table.add_column(col.replace("_", " "), justify="right")
-    for source in sorted(set(counts) | set(this_run)):
-        c, r = counts.get(source, Counter()), this_run.get(source, Counter())
-        table.add_row(
-            source,
-            *(str(c[s]) for s in STATUSES),
-            str(r["loaded"] + r["rejected"]),
-            str(r["skipped"]),
+    from pipelines.settings import REPO_ROOT
+
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short=12", "HEAD"],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
         )
-    return table
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
 
 
 def _write_report(
-    home: Home, outcomes: list[RunOutcome], this_run: dict[str, Counter[str]], wall_s: float
+    path: Path,
+    outcomes: list[RunOutcome],
+    this_run: dict[str, Counter[str]],
+    wall_s: float,
+    *,
+    started_at: str,
+    built: bool,
+    outputs: dict[str, list[str]],
 ) -> Path:
-    """logs/edustat-run.json: the last run, for scripts, tests and the benchmark."""
+    """The run's edustat-run.json: for scripts, tests, the benchmark and `edustat status`."""
     report = {
         "success": all(o.success for o in outcomes),
+        "started_at": started_at,
+        "commit": _commit(),
+        # False: nothing had changed since the last build, only the ingest ran (a short run)
+        "built": built,
         "pipeline_seconds": round(sum(o.seconds for o in outcomes), 3),
         "wall_seconds": round(wall_s, 3),
         "runs": [
@@ -264,8 +293,8 @@ def _write_report(
             for o in outcomes
         ],
         "files": {source: dict(c) for source, c in sorted(this_run.items())},
+        "outputs": outputs,
     }
-    path = home.logs / "edustat-run.json"
     path.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return path
 
@@ -296,13 +325,7 @@ def _clear_after_crash(home: Home, instance: DagsterInstance, console: Console) 
         log.info("removed the leftover temporary folder %s", path)
 
 
-def run_pipeline(home: Home, quiet: bool = False, force: bool = False) -> int:
-    """Plan and execute every run; print progress and the summary. Returns the exit code.
-
-    The ingest runs always execute (an unchanged file costs a checksum). The rest (dbt, checks,
-    reports, publish, yearbook) is skipped when build_stamp says the warehouse was already built
-    from exactly these inputs, unless `force`."""
-    from rich.console import Console
+def _progress(console: Console) -> Progress:
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -312,13 +335,42 @@ def run_pipeline(home: Home, quiet: bool = False, force: bool = False) -> int:
         TimeElapsedColumn,
     )
 
+    columns = (
+        SpinnerColumn(finished_text=" "),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    return Progress(*columns, console=console, transient=False)
+
+
+def run_pipeline(
+    home: Home, quiet: bool = False, force: bool = False, lang: str | None = None
+) -> int:
+    """Plan and execute every run; print progress and the summary. Returns the exit code.
+
+    The ingest runs always execute (an unchanged file costs a checksum). The rest (dbt, checks,
+    reports, publish, yearbook) is skipped when build_stamp says the warehouse was already built
+    from exactly these inputs, unless `force`. Each run writes its own log folder (run_logs)."""
+    from datetime import UTC, datetime
+
+    from rich.console import Console
+
+    from pipelines.cli import run_logs
+    from pipelines.cli.run_progress import StepLines, models_per_step
+    from pipelines.cli.run_summary import Say, files_table, log_table, print_outputs
+    from pipelines.cli.words import cli_lang, say
+
+    lang = cli_lang(lang)
     # Bound to the real stdout: dbt's output is redirected away from it during each run.
     console = Console(file=sys.stdout, quiet=quiet)
+    say_line = Say(console)
     wall_start = time.perf_counter()
+    started_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     prepare_dagster_home(home)
-    handler = _file_log(home)
-    tool_log_path = home.logs / TOOL_LOG
-    tool_log_path.write_text("", encoding="utf-8")  # this run's dbt output only
+    logs = run_logs.start(home)
+    handler = _file_log(logs.run_log)
     warnings.filterwarnings(
         "ignore", module=r"dagster.*"
     )  # beta/preview notices, not for operators
@@ -338,20 +390,17 @@ def run_pipeline(home: Home, quiet: bool = False, force: bool = False) -> int:
     plan = plan_runs(defs, home.landing)
     partitions = source_partition_keys()
     n_files = sum(1 for f in all_files(home.landing) if owner(f.path, partitions))
+    logging.getLogger("edustat").info(
+        "edustat run in %s: %d files under landing/, %d planned runs", home.root, n_files, len(plan)
+    )
     this_run: dict[str, Counter[str]] = {}
     reasons: list[str] = []
     outcomes: list[RunOutcome] = []
+    built = False
 
-    columns = (
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=console, transient=False) as bar:
-        files_task = bar.add_task("files", total=n_files)
-        runs_task = bar.add_task("runs", total=len(plan))
+    with _progress(console) as bar:
+        files_task = bar.add_task(say("step_ingest", lang), total=n_files)
+        steps = StepLines(bar, lang)
 
         def on_file(event: progress.FileEvent) -> None:
             this_run.setdefault(event.source or "(unknown)", Counter())[event.outcome] += 1
@@ -365,36 +414,42 @@ def run_pipeline(home: Home, quiet: bool = False, force: bool = False) -> int:
             for planned in plan:
                 if up_to_date is None and not planned.partition_keys:
                     workers.stop_pool()  # the ingest runs are over: give their memory back
+                    bar.update(files_task, total=bar.tasks[files_task].completed)
                     up_to_date = not force and build_stamp.is_up_to_date(home)
                     if not up_to_date:
                         build_stamp.clear(home)
                 if up_to_date:
-                    bar.advance(runs_task)
                     continue
                 if not planned.asset_keys and not any(c["loaded"] for c in this_run.values()):
                     # A checks-only run tests the raw tables, which only the ingest writes: with
                     # no file loaded in this run their results cannot have changed.
-                    bar.advance(runs_task)
-                    bar.console.print(f"[dim]skipped {planned.label} (raw tables unchanged)[/dim]")
+                    logging.getLogger("edustat").info(
+                        "%s: %s", planned.label, say("skipped_raw_unchanged", "en")
+                    )
                     continue
-                bar.update(runs_task, description=f"run: {planned.label}")
-                with tool_log_path.open("a", encoding="utf-8") as tool_log:
-                    outcome = execute(defs, planned, instance, tool_log)
+                built = built or up_to_date is False  # past the ingest: this run builds
+                steps.begin_run(
+                    models_per_step(defs, planned), _one_key(planned), not planned.asset_keys
+                )
+                with logs.tool_log.open("a", encoding="utf-8") as tool_log:
+                    outcome = execute(defs, planned, instance, tool_log, steps.on_event)
                 outcomes.append(outcome)
-                bar.advance(runs_task)
-                mark = "[green]ok[/green]" if outcome.success else "[red]FAILED[/red]"
-                bar.console.print(f"{mark} {planned.label}  {outcome.seconds:.1f} s")
+                logging.getLogger("edustat").info(
+                    "run %s: %s in %.1f s",
+                    planned.label,
+                    "ok" if outcome.success else "FAILED",
+                    outcome.seconds,
+                )
                 if not outcome.success:
                     break
         finally:
             unsubscribe()
-            bar.update(runs_task, description="runs")
+    if logs.tool_log.exists() and logs.tool_log.stat().st_size == 0:
+        logs.tool_log.unlink()  # no dbt in this run: no dbt log, rather than an empty one
+    if built:
+        run_logs.mark_build(home, logs)
     if up_to_date:
-        console.print(
-            "Warehouse up to date: no landing file, code or setting changed since the last "
-            "complete build, so dbt, checks, reports, publish and the yearbook were not re-run "
-            "(edustat run --force rebuilds)."
-        )
+        say_line(say("up_to_date", lang))
 
     pipeline_s = sum(o.seconds for o in outcomes)
     try:
@@ -403,24 +458,30 @@ def run_pipeline(home: Home, quiet: bool = False, force: bool = False) -> int:
         logging.getLogger("edustat").exception("reading the registry for the summary failed")
         console.print(f"[yellow]registry not readable for the summary:[/yellow] {exc}")
         counts = {}
-    console.print(_summary_table(counts, this_run))
+    console.print(files_table(counts, this_run, lang))
+    log_table(counts, this_run)
     if reasons:
-        console.print(f"Rejected in this run ({len(reasons)}):")
+        say_line(say("rejected_in_run", lang, n=len(reasons)))
         for reason in reasons[:_MAX_REASONS_SHOWN]:
-            console.print(f"  {reason}", markup=False, highlight=False, soft_wrap=True)
+            say_line(f"  {reason}")
         if len(reasons) > _MAX_REASONS_SHOWN:
-            console.print(f"  … {len(reasons) - _MAX_REASONS_SHOWN} more: see raw.landing_files")
-    console.print(
-        f"pipeline {pipeline_s:.1f} s in {len(outcomes)} run(s); "
-        f"total {time.perf_counter() - wall_start:.1f} s including start-up"
+            say_line("  " + say("more_rejected", lang, n=len(reasons) - _MAX_REASONS_SHOWN))
+    total_s = time.perf_counter() - wall_start
+    say_line(say("timing", lang, pipeline=pipeline_s, runs=len(outcomes), total=total_s))
+    failed = [o for o in outcomes if not o.success]
+    if not failed:
+        print_outputs(say_line, home, logs.folder, lang, built=built)
+    report = _write_report(
+        logs.report,
+        outcomes,
+        this_run,
+        time.perf_counter() - wall_start,
+        started_at=started_at,
+        built=built,
+        outputs=steps.outputs,
     )
-    logging.getLogger("edustat").info(
-        "edustat run: pipeline %.1f s, %d runs", pipeline_s, len(outcomes)
-    )
-    report = _write_report(home, outcomes, this_run, time.perf_counter() - wall_start)
     logging.getLogger("edustat").removeHandler(handler)
     handler.close()
-    failed = [o for o in outcomes if not o.success]
     if failed:
         # A failure is said even with --quiet: on stderr, the failed step and where to look.
         console = Console(file=sys.stderr)
@@ -430,14 +491,13 @@ def run_pipeline(home: Home, quiet: bool = False, force: bool = False) -> int:
                 console.print(f"  step {err}", markup=False, highlight=False, soft_wrap=True)
         # dbt's lines only when a dbt step failed (its "Done. PASS=…" lines say nothing else).
         dbt_failed = any(err.startswith("dbt_") for o in failed for err in o.errors)
-        tool_errors = _tool_errors(tool_log_path) if dbt_failed else []
+        tool_errors = _tool_errors(logs.tool_log) if dbt_failed else []
         if tool_errors:
-            console.print(f"dbt reported ({tool_log_path}):")
+            console.print(f"dbt reported ({logs.tool_log}):")
             for line in tool_errors:
                 console.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
         console.print(
-            f"Full errors: {home.logs / RUN_LOG}; run report: {report}; "
-            "every event: edustat ui (Runs)",
+            f"Full errors: {logs.run_log}; run report: {report}; every event: edustat ui (Runs)",
             markup=False,
             highlight=False,
             soft_wrap=True,
@@ -446,6 +506,10 @@ def run_pipeline(home: Home, quiet: bool = False, force: bool = False) -> int:
     if not up_to_date:
         build_stamp.write(home)
     return 0
+
+
+def _one_key(planned: PlannedRun) -> str | None:
+    return planned.partition_keys[0] if len(planned.partition_keys) == 1 else None
 
 
 def register(app: typer.Typer) -> None:
@@ -458,10 +522,29 @@ def register(app: typer.Typer) -> None:
             bool,
             typer.Option("--force", help="Rebuild the warehouse even if nothing has changed."),
         ] = False,
+        init: Annotated[
+            bool,
+            typer.Option(
+                "--init", help="Start a new EDUSTAT_HOME here (otherwise an empty one is refused)."
+            ),
+        ] = False,
+        lang: Annotated[
+            str | None, typer.Option("--lang", help="kk, ru or en (default: EDUSTAT_LANG, LANG).")
+        ] = None,
     ) -> None:
         """Materialise everything: ingest each round/year with landing files, then the rest."""
+        from pipelines.cli.home_check import HomeProblem, check_home, refuse
+
         home = Home.from_env()
-        raise typer.Exit(guarded(home, "edustat run", lambda: run_pipeline(home, quiet, force)))
+        try:
+            check_home(home, init=init)
+        except HomeProblem as problem:
+            raise typer.Exit(refuse(problem)) from None
+        code = guarded(
+            home, "edustat run", lambda: run_pipeline(home, quiet=quiet, force=force, lang=lang)
+        )
+        if code:
+            raise typer.Exit(code)
 
 
 def guarded(home: Home, command: str, work: Callable[[], int]) -> int:

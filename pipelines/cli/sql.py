@@ -4,6 +4,12 @@ Never the live warehouse: a run holds its writer lock for minutes and DuckDB ref
 opener meanwhile (STACK.md trap 4). The published copy is never opened for writing by anyone, so
 reads succeed during a run, and every reader opens it with `read_only=True` (a shared lock).
 
+Output: on screen an aligned table that turns vertical when rows are too wide
+(pipelines/cli/sql_table.py), capped at --max-rows; CSV, Excel CSV, JSON, JSON lines and Parquet
+stream every row in record batches with flat memory (pipelines/cli/sql_output.py). `.tables`,
+`.schema` and `DESCRIBE` show the marts first, with descriptions in the chosen language
+(pipelines/cli/sql_catalog.py).
+
 The connection is read-only by construction (pipelines/publish/reader.py): no file outside the
 snapshot can be read or written from a query; `-o FILE` is the one way out, and it writes only the
 query's result.
@@ -15,24 +21,21 @@ exit 1 = the query failed, exit 2 = nothing to query (no snapshot yet, unknown -
 from __future__ import annotations
 
 import contextlib
-import csv
-import json
-import math
 import os
 import sys
-from collections.abc import Callable, Sequence
-from datetime import date, datetime, time, timedelta
-from decimal import Decimal
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import IO, Annotated, Any
 
 import duckdb
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
+from pipelines.cli import sql_catalog
+from pipelines.cli.sql_table import Layout, render_rows
+from pipelines.cli.words import cli_lang
 from pipelines.publish.reader import open_snapshot, refusal
 from pipelines.publish.snapshot import DB_FILE, NothingPublishedError, current_dir, list_snapshots
 from pipelines.settings import Home
@@ -45,21 +48,32 @@ HISTORY_FILE = ".sql_history"
 HISTORY_LENGTH = 1000
 EXIT_QUERY_ERROR = 1
 EXIT_NO_SNAPSHOT = 2
+DEFAULT_MAX_ROWS = 1000
 
 REPL_HELP = """\
 End a statement with ';' (it may span lines). Dot commands:
-  .tables            list tables and views
-  .schema TABLE      columns of a table (schema.table)
+  .tables [all]      the public marts (all: the internal schemas too)
+  .schema TABLE      columns of a table with their descriptions (DESCRIBE TABLE too)
+  .mode table|vertical|csv|json|jsonl
+                     how results show (table turns vertical by itself when rows are too wide)
+  .maxrows N         rows shown in table and vertical mode
+  .lang kk|ru|en     language of the column descriptions
   .snapshot          which snapshot is open
-  .format table|csv|json
   .help              this text
   .quit / .exit      leave (Ctrl-D too; Ctrl-C clears the current input)"""
 
 
 class OutputFormat(StrEnum):
-    table = "table"
+    table = "table"  # aligned columns, vertical by itself when the rows do not fit
+    vertical = "vertical"  # one block per row
     csv = "csv"
     json = "json"
+    jsonl = "jsonl"
+    parquet = "parquet"  # needs --output
+
+
+SCREEN_FORMATS = {OutputFormat.table: Layout.auto, OutputFormat.vertical: Layout.vertical}
+PROMPT_FORMATS = ("table", "vertical", "csv", "json", "jsonl")
 
 
 class SqlError(Exception):
@@ -67,7 +81,11 @@ class SqlError(Exception):
 
 
 def one_line_error(exc: BaseException) -> str:
-    """DuckDB's message without the multi-line caret picture, keeping a 'Did you mean' hint."""
+    """DuckDB's message without the multi-line caret picture, keeping a 'Did you mean' hint; a
+    statement the read-only construction refuses is said so in kk/ru/en."""
+    refused = refusal(exc)
+    if refused:
+        return refused
     lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
     if not lines:
         return type(exc).__name__
@@ -96,90 +114,169 @@ def connect(db_path: Path) -> duckdb.DuckDBPyConnection:
 def run_query(
     con: duckdb.DuckDBPyConnection, query: str, limit: int | None
 ) -> tuple[list[str], list[tuple[Any, ...]], bool]:
-    """Execute `query`; returns column names, up to `limit` rows, and whether more rows exist."""
+    """Execute `query`; returns column names, up to `limit` rows, and whether more rows exist.
+
+    The limit goes into the query plan (a relation's LIMIT), so DuckDB stops after `limit` + 1
+    rows instead of computing, and then draining, a result nobody will see."""
     try:
-        con.execute(query)
-        desc = con.description
-        if desc is None:
+        rel = con.sql(query)
+        if rel is None:  # a statement without a result (SET, a transaction command)
             return [], [], False
-        cols = [d[0] for d in desc]
+        cols = list(rel.columns)
         if limit is None:
-            return cols, con.fetchall(), False
-        rows = con.fetchmany(limit + 1)
-        more = len(rows) > limit
-        if more:
-            # Drain the rest: DuckDB 2.0 refuses the next statement after a partial fetch
-            # (STACK.md trap 2). Fetched in chunks so a huge result does not pile up in memory.
-            while con.fetchmany(10_000):
-                pass
-        return cols, rows[:limit], more
+            return cols, rel.fetchall(), False
+        rows = rel.limit(limit + 1).fetchall()
+        return cols, rows[:limit], len(rows) > limit
     except duckdb.Error as exc:
-        raise SqlError(refusal(exc) or one_line_error(exc)) from exc
+        raise SqlError(one_line_error(exc)) from exc
 
 
-def _json_value(v: Any) -> Any:
-    if isinstance(v, Decimal):
-        return float(v)
-    if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
-        return None
-    if isinstance(v, datetime | date | time):
-        return v.isoformat()
-    if isinstance(v, timedelta):
-        return v.total_seconds()
-    if isinstance(v, bytes | bytearray):
-        return v.hex()
-    if isinstance(v, dict):
-        return {str(k): _json_value(x) for k, x in v.items()}
-    if isinstance(v, list | tuple):
-        return [_json_value(x) for x in v]
-    if v is None or isinstance(v, bool | int | float | str):
-        return v
-    return str(v)
+def _binary(out: IO[Any]) -> IO[bytes]:
+    """A binary view of an output stream (stdout's buffer, or an adapter for a text buffer)."""
+    out.flush()
+    buffer = getattr(out, "buffer", None)
+    return buffer if buffer is not None else _TextSink(out)
 
 
-def _cell(v: Any) -> str:
-    if v is None:
-        return "[dim]NULL[/dim]"
-    if isinstance(v, float):
-        # Six decimals are plenty on screen (shares, rates), but never exponent notation for a
-        # large count (`.6g` would print 1234567.0 as 1.23457e+06); csv/json keep full precision.
-        if math.isfinite(v) and v.is_integer() and abs(v) < 1e15:
-            return str(int(v))
-        return escape(repr(round(v, 6)) if math.isfinite(v) else repr(v))
-    return escape(str(v))
+class _TextSink:
+    """Bytes written to a text stream (the prompt's console in tests, a StringIO)."""
+
+    def __init__(self, text: IO[str]) -> None:
+        self.text = text
+        self.closed = False
+
+    def write(self, data: bytes) -> int:
+        self.text.write(bytes(data).decode("utf-8"))
+        return len(data)
+
+    def flush(self) -> None:
+        self.text.flush()
 
 
-def render(
-    cols: Sequence[str],
-    rows: Sequence[tuple[Any, ...]],
+def stream_query(
+    con: duckdb.DuckDBPyConnection,
+    query: str,
     fmt: OutputFormat,
+    out: IO[Any],
+    output: Path | None = None,
+    excel: bool = False,
+) -> int:
+    """Every row of `query` in `fmt`, batch by batch, to `output` or `out`; returns the rows."""
+    from pipelines.cli import sql_output
+
+    try:
+        rel = con.sql(query)
+        if rel is None:
+            return 0
+        batches = rel.to_arrow_reader(sql_output.BATCH_ROWS)
+        if fmt is OutputFormat.parquet:
+            if output is None:
+                raise SqlError("-f parquet needs --output FILE")
+            return sql_output.write_parquet(batches, str(output))
+        with contextlib.ExitStack() as stack:
+            sink = stack.enter_context(open(output, "wb")) if output else _binary(out)
+            if fmt is OutputFormat.csv:
+                return sql_output.write_csv(batches, sink, excel=excel)
+            if fmt is OutputFormat.jsonl:
+                return sql_output.write_jsonl(batches, sink)
+            return sql_output.write_json(batches, sink)
+    except duckdb.Error as exc:
+        raise SqlError(one_line_error(exc)) from exc
+
+
+def show(
+    cols: list[str],
+    rows: list[tuple[Any, ...]],
+    layout: Layout,
     out: Console,
     more: bool = False,
 ) -> None:
-    if fmt is OutputFormat.csv:
-        w = csv.writer(out.file, lineterminator="\n")
-        w.writerow(cols)
-        w.writerows(["" if v is None else v for v in r] for r in rows)
-        out.file.flush()
-        return
-    if fmt is OutputFormat.json:
-        data = [{c: _json_value(v) for c, v in zip(cols, r, strict=True)} for r in rows]
-        out.file.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-        out.file.flush()
-        return
+    """Rows on screen, then how many (and whether more exist)."""
     if not cols:
-        out.print("[dim]OK[/dim]")
+        out.file.write("OK\n")
+        out.file.flush()
         return
-    table = Table(show_lines=False, header_style="bold")
-    for c in cols:
-        table.add_column(escape(c), overflow="fold")
-    for r in rows:
-        table.add_row(*(_cell(v) for v in r))
-    out.print(table)
+    render_rows(cols, rows, out.file, layout, out.width)
     tail = f"{len(rows)} row{'s' if len(rows) != 1 else ''}"
     if more:
-        tail += " shown, more exist (raise --max-rows or use --format csv)"
-    out.print(f"[dim]{tail}[/dim]")
+        tail += " shown, more exist (raise --max-rows / .maxrows, or --format csv for all)"
+    out.file.write(tail + "\n")
+    out.file.flush()
+
+
+class Session:
+    """One query at a time against an open snapshot, in the chosen format and language."""
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        db_path: Path,
+        fmt: OutputFormat,
+        max_rows: int,
+        lang: str,
+        out: Console,
+    ) -> None:
+        self.con, self.db_path, self.fmt, self.max_rows = con, db_path, fmt, max_rows
+        self.lang, self.out = lang, out
+
+    @property
+    def manifest(self) -> Path:
+        return self.db_path.parent / "docs" / "manifest.json"
+
+    def run(self, query: str, output: Path | None = None, excel: bool = False) -> None:
+        target = sql_catalog.describe_target(query)
+        if target is not None:
+            self.describe(target)
+            return
+        layout = SCREEN_FORMATS.get(self.fmt)
+        if layout is None:
+            stream_query(self.con, query, self.fmt, self.out.file, output, excel)
+            return
+        cols, rows, more = run_query(self.con, query, self.max_rows)
+        show(cols, rows, layout, self.out, more)
+
+    def _rows(self, cols: list[str], rows: list[tuple[Any, ...]]) -> None:
+        layout = SCREEN_FORMATS.get(self.fmt)
+        if layout is not None:
+            show(cols, rows, layout, self.out)
+            return
+        # Machine formats from rows already in memory (a catalog listing, never large).
+        import pyarrow as pa
+
+        from pipelines.cli import sql_output
+
+        table = pa.table({c: [r[i] for r in rows] for i, c in enumerate(cols)})
+        sink = _binary(self.out.file)
+        writer = {
+            OutputFormat.csv: sql_output.write_csv,
+            OutputFormat.jsonl: sql_output.write_jsonl,
+        }.get(self.fmt, sql_output.write_json)
+        writer(table.to_reader(), sink)
+
+    def describe(self, target: str) -> None:
+        try:
+            cols, rows = sql_catalog.schema_rows(self.con, target, self.lang, self.manifest)
+        except duckdb.Error as exc:
+            raise SqlError(one_line_error(exc)) from exc
+        if not rows:
+            raise SqlError(f"no table or view {target!r} (try .tables)")
+        self._rows(cols, rows)
+
+    def tables(self, include_internal: bool) -> None:
+        try:
+            cols, rows, _ = run_query(
+                self.con, sql_catalog.tables_query(include_internal), limit=None
+            )
+            hidden = 0 if include_internal else sql_catalog.internal_count(self.con)
+        except duckdb.Error as exc:
+            raise SqlError(one_line_error(exc)) from exc
+        self._rows(cols, rows)
+        if hidden:
+            self.out.file.write(
+                f"(+ {hidden} internal tables and views in raw, staging, intermediate, dq…: "
+                ".tables all)\n"
+            )
+            self.out.file.flush()
 
 
 class Repl:
@@ -194,12 +291,17 @@ class Repl:
         out: Console,
         err: Console,
         read: Callable[[str], str] = input,
+        lang: str = "en",
     ) -> None:
-        self.home, self.snapshot, self.fmt, self.max_rows = home, snapshot, fmt, max_rows
+        self.home, self.snapshot = home, snapshot
         self.out, self.err, self.read = out, err, read
         self.interactive = sys.stdin.isatty()
         self.db_path = resolve_snapshot(home, snapshot)
-        self.con = connect(self.db_path)
+        self.session = Session(connect(self.db_path), self.db_path, fmt, max_rows, lang, out)
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        return self.session.con
 
     def _follow_current(self) -> None:
         """Reopen when a newer build swapped `current` meanwhile (unless a snapshot was pinned)."""
@@ -210,47 +312,44 @@ class Repl:
         except NothingPublishedError:
             return
         if latest != self.db_path:
-            self.con.close()
-            self.db_path, self.con = latest, connect(latest)
+            self.session.con.close()
+            self.db_path = latest
+            self.session.con, self.session.db_path = connect(latest), latest
             self.err.print(f"[dim]now on snapshot {latest.parent.name}[/dim]")
+
+    def _guarded(self, action: Callable[[], None]) -> None:
+        try:
+            action()
+        except SqlError as exc:
+            self.err.print(f"[red]error:[/red] {escape(str(exc))}")
 
     def _execute(self, query: str) -> None:
         self._follow_current()
-        limit = self.max_rows if self.fmt is OutputFormat.table else None
-        try:
-            cols, rows, more = run_query(self.con, query, limit)
-        except SqlError as exc:
-            self.err.print(f"[red]error:[/red] {escape(str(exc))}")
-            return
-        render(cols, rows, self.fmt, self.out, more)
+        self._guarded(lambda: self.session.run(query))
 
     def _dot(self, line: str) -> bool:
         """Handle a dot command; False means leave the prompt."""
         cmd, _, arg = line.partition(" ")
         arg = arg.strip()
+        session = self.session
         if cmd in (".quit", ".exit", ".q"):
             return False
         if cmd == ".help":
             self.out.print(escape(REPL_HELP))
-        elif cmd == ".tables":
-            self._execute(
-                "SELECT table_schema AS schema, table_name AS name, table_type AS type "
-                "FROM information_schema.tables ORDER BY 1, 2"
-            )
+        elif cmd == ".tables" and arg in ("", "all"):
+            self._follow_current()
+            self._guarded(lambda: session.tables(include_internal=arg == "all"))
         elif cmd == ".schema" and arg:
-            schema, _, table = arg.rpartition(".")
-            cond = f"table_name = '{table.replace(chr(39), '')}'"
-            if schema:
-                cond += f" AND table_schema = '{schema.replace(chr(39), '')}'"
-            self._execute(
-                "SELECT table_schema AS schema, column_name AS column, data_type AS type "
-                f"FROM information_schema.columns WHERE {cond} ORDER BY table_schema, "
-                "ordinal_position"
-            )
+            self._follow_current()
+            self._guarded(lambda: session.describe(arg))
         elif cmd == ".snapshot":
             self.out.print(f"{self.db_path.parent.name}  ({self.db_path})")
-        elif cmd == ".format" and arg in OutputFormat.__members__:
-            self.fmt = OutputFormat(arg)
+        elif cmd in (".format", ".mode") and arg in PROMPT_FORMATS:
+            session.fmt = OutputFormat(arg)
+        elif cmd == ".maxrows" and arg.isdigit() and int(arg) > 0:
+            session.max_rows = int(arg)
+        elif cmd == ".lang" and arg in ("kk", "ru", "en"):
+            session.lang = arg
         else:
             self.err.print(f"[red]error:[/red] unknown command {escape(line)!s} (try .help)")
         return True
@@ -263,7 +362,8 @@ class Repl:
         history = _setup_readline(self.home)
         self.err.print(
             f"edustat sql — snapshot [bold]{self.db_path.parent.name}[/bold] (read-only). "
-            "End statements with ';'. .help for commands, .quit or Ctrl-D to leave."
+            "End statements with ';'. .tables lists the marts, .help the commands, .quit or "
+            "Ctrl-D leaves."
         )
         buf: list[str] = []
         try:
@@ -289,7 +389,7 @@ class Repl:
                     self._execute("\n".join(buf))
                     buf.clear()
         finally:
-            self.con.close()
+            self.session.con.close()
             if history is not None:
                 history()
 
@@ -319,47 +419,59 @@ def sql(
         typer.Argument(help="SQL to run; '-' reads it from stdin; omit for an interactive prompt."),
     ] = None,
     fmt: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="Output format.")
+        OutputFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="table (vertical by itself when rows are too wide), vertical, csv, json, "
+            "jsonl, parquet (with --output). csv/json/jsonl/parquet stream every row.",
+        ),
     ] = OutputFormat.table,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write to FILE instead of the screen."),
+    ] = None,
+    excel: Annotated[
+        bool,
+        typer.Option(
+            "--excel",
+            help="CSV for Excel: UTF-8 with BOM, ';' between fields, decimal comma.",
+        ),
+    ] = False,
     max_rows: Annotated[
-        int, typer.Option("--max-rows", min=1, help="Rows shown in table format.")
-    ] = 1000,
+        int, typer.Option("--max-rows", min=1, help="Rows shown in table and vertical format.")
+    ] = DEFAULT_MAX_ROWS,
     snapshot: Annotated[
         str | None,
         typer.Option("--snapshot", help="Query an older snapshot (a folder under published/)."),
     ] = None,
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output", "-o", help="Write the result to this file (the only way to export)."
-        ),
+    lang: Annotated[
+        str | None,
+        typer.Option("--lang", help="Column descriptions in kk, ru or en (default: EDUSTAT_LANG)."),
     ] = None,
 ) -> None:
     """Query the current published snapshot (read-only; works while a run is writing)."""
     home = Home.from_env()
-    # Piped into a file or another program, rich would assume 80 columns and fold every table;
-    # a wide fixed width keeps one row per line there (COLUMNS still wins when set).
+    if excel:
+        fmt = OutputFormat.csv
+    # Piped into a file or another program, rich would assume 80 columns; a wide fixed width
+    # keeps one row per line there (COLUMNS still wins when set).
     wide = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 220
     out = Console(soft_wrap=False, width=wide)
     # soft_wrap: an error stays on one line even when stderr is not a terminal (80 columns).
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
         if query is None:
-            Repl(home, snapshot, fmt, max_rows, out, err).loop()
+            Repl(home, snapshot, fmt, max_rows, out, err, lang=cli_lang(lang)).loop()
             return
         if query == "-":
             query = sys.stdin.read()
         db_path = resolve_snapshot(home, snapshot)
         con = connect(db_path)
         try:
-            limit = max_rows if fmt is OutputFormat.table else None
-            cols, rows, more = run_query(con, query, limit)
+            Session(con, db_path, fmt, max_rows, cli_lang(lang), out).run(query, output, excel)
         finally:
             con.close()
-        if output is None:
-            render(cols, rows, fmt, out, more)
-        else:
-            _write_result(output, cols, rows, fmt, more)
     except NothingPublishedError as exc:
         msg = NOTHING_PUBLISHED if snapshot is None else str(exc)
         err.print(f"[red]error:[/red] {escape(msg)}")
@@ -379,16 +491,6 @@ def sql(
         # is still reported in one line: a statistician should never see a traceback.
         err.print(f"[red]error:[/red] {escape(one_line_error(exc))}")
         raise typer.Exit(EXIT_QUERY_ERROR) from None
-
-
-def _write_result(
-    path: Path, cols: Sequence[str], rows: Sequence[tuple[Any, ...]], fmt: OutputFormat, more: bool
-) -> None:
-    """The query's result, and nothing else, into `path` (written whole, then renamed)."""
-    partial = path.with_name(f".{path.name}.partial")
-    with partial.open("w", encoding="utf-8", newline="") as fh:
-        render(cols, rows, fmt, Console(file=fh, soft_wrap=False, width=220), more)
-    partial.replace(path)
 
 
 def register(app: typer.Typer) -> None:

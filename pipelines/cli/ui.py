@@ -23,7 +23,7 @@ import psutil
 import typer
 
 from pipelines.executables import venv_executable
-from pipelines.settings import REPO_ROOT, Home
+from pipelines.settings import LOG_LEVEL_ENV, REPO_ROOT, Home
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 3000
@@ -49,11 +49,22 @@ class _Stop(Exception):
     """Raised from a signal handler to leave the wait loop."""
 
 
-def dagster_command(host: str, port: int) -> list[str]:
+def dagster_command(host: str, port: int, verbose: bool = False) -> list[str]:
     """`dagster dev` for the repo's workspace.yaml, else the definitions module directly."""
     workspace = REPO_ROOT / "workspace.yaml"
     target = ["-w", str(workspace)] if workspace.is_file() else ["-m", "pipelines.definitions"]
-    return [venv_executable("dagster"), "dev", *target, "--host", host, "--port", str(port)]
+    level = "debug" if verbose else "info"
+    return [
+        venv_executable("dagster"),
+        "dev",
+        *target,
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--log-level",
+        level,
+    ]
 
 
 def display_url(host: str, port: int) -> str:
@@ -131,11 +142,23 @@ def ui(
     host: Annotated[
         str, typer.Option("--host", "-h", help="Address to listen on (0.0.0.0 for all).")
     ] = DEFAULT_HOST,
+    verbose: Annotated[
+        bool,
+        typer.Option("--verbose", "-v", help="Show DEBUG lines of the runs and the daemon."),
+    ] = False,
 ) -> None:
     """Start the Dagster UI with its daemon (sensors, schedules); Ctrl-C stops everything."""
+    from pipelines.cli.home_check import is_home
     from pipelines.cli.run import prepare_dagster_home
 
     home = Home.from_env()
+    if not is_home(home):
+        # Not refused: an empty home is a valid place to start the UI and drop files into; but
+        # a mistyped EDUSTAT_HOME should not go unnoticed.
+        typer.echo(
+            f"warning: EDUSTAT_HOME={home.root} holds no landing files and no warehouse yet",
+            err=True,
+        )
     # The same instance settings as `edustat run` (it writes dagster.yaml when missing): runs the
     # sensor launches then queue one at a time, as the single-writer warehouse needs, even when
     # the UI is started before any `edustat run`.
@@ -143,9 +166,12 @@ def ui(
     env = dict(os.environ)
     env["DAGSTER_HOME"] = str(home.dagster_home)
     env["EDUSTAT_HOME"] = str(home.root)
+    # Runs launched here (sensor, schedule, the UI's buttons) log at INFO on this terminal unless
+    # asked; pipelines/definitions.py reads it when the code server loads the definitions.
+    env[LOG_LEVEL_ENV] = "DEBUG" if verbose else (env.get(LOG_LEVEL_ENV) or "INFO")
     url = display_url(host, port)
     try:
-        cmd = dagster_command(host, port)
+        cmd = dagster_command(host, port, verbose)
     except FileNotFoundError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None

@@ -146,12 +146,12 @@ def read_csv_cells(data: bytes, path: str, known_headers: set[str]) -> tuple[lis
         sheets = [
             CellSheet(label, _section_frame(lines, first, sep)) for label, first, lines in sections
         ]
-    except csv.Error as exc:
-        # Error messages can quote a line of the file (an IIN): keep only the error type.
+    except csv.Error:
+        # csv's message can quote a line of the file (an IIN): say what is wrong, not that.
         raise Rejected(
             "structure.unreadable_file",
             path,
-            f"CSV cannot be parsed ({type(exc).__name__})",
+            "CSV cannot be parsed (a quote or separator is wrong)",
             kk="CSV файлын талдау мүмкін емес (тырнақшалар немесе бөлгіштер қате)",
             ru="CSV-файл не разбирается (ошибка в кавычках или разделителях)",
         ) from None

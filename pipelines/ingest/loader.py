@@ -71,6 +71,8 @@ class PartitionResult:
         else:
             outcome = "loaded"
             self.loaded += 1
+            # The path as the registry, the reasons and the console name it: a BIN in a file name is
+            # public; an IIN someone put in a file name is masked (pipelines/identifiers.py).
             log.info("loaded %s (%d rows)", mask_iins(path), sum(rows.values()))
         for table, n in rows.items():
             self.rows[table] = self.rows.get(table, 0) + n

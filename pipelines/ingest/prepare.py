@@ -76,7 +76,7 @@ def _parse(
         return None, Rejected(
             "structure.unreadable_file",
             path,
-            f"file cannot be read ({type(exc).__name__})",
+            "file cannot be read",
             kk="файлды оқу мүмкін болмады",
             ru="файл не удалось прочитать",
         )

@@ -117,3 +117,18 @@ def refresh_currency(
         raise
     superseded = sum(1 for _, status, _, _ in changes if status == "superseded")
     return CurrencyChange(superseded, len(changes) - superseded)
+
+
+def registry_digest(con: duckdb.DuckDBPyConnection) -> str:
+    """One hash of what the registry says about every file version (path, checksum, status,
+    reason). A build records it (`edustat run`'s build stamp, the published snapshot's metadata);
+    when the registry's digest differs from the last build's, something landed since."""
+    import hashlib
+
+    rows = con.execute(
+        f"SELECT path, sha256, status, coalesce(reason, '') FROM {REGISTRY} ORDER BY ALL"
+    ).fetchall()
+    digest = hashlib.sha256()
+    for row in rows:
+        digest.update("\0".join(map(str, row)).encode() + b"\n")
+    return digest.hexdigest()

@@ -17,11 +17,12 @@ def read_xlsx_cells(data: bytes, path: str, wanted: set[str] | None = None) -> l
     try:
         reader = fastexcel.read_excel(data)
         names = reader.sheet_names
-    except Exception as exc:  # calamine raises several types for zip/xml damage
+    except Exception:  # calamine raises several types for zip/xml damage
         raise Rejected(
             "structure.unreadable_file",
             path,
-            f"workbook cannot be opened ({type(exc).__name__})",
+            # The library's exception name (CalamineError...) tells the clerk nothing.
+            "workbook cannot be opened (damaged, incomplete or not an xlsx file)",
             kk="жұмыс кітабы ашылмайды (файл бүлінген, толық емес немесе xlsx емес)",
             ru="книга не открывается (файл повреждён, неполный или не в формате xlsx)",
         ) from None
@@ -36,12 +37,12 @@ def read_xlsx_cells(data: bytes, path: str, wanted: set[str] | None = None) -> l
             # header_row=None + skip_rows=0: keep leading blank rows, so index + 1 = Excel row.
             sheet = reader.load_sheet(idx, header_row=None, skip_rows=0, dtypes="string")
             df = sheet.to_polars()
-        except Exception as exc:
+        except Exception:
             label = safe_text(name)
             raise Rejected(
                 "structure.unreadable_file",
                 path,
-                f"sheet '{label}' cannot be read ({type(exc).__name__})",
+                f"sheet '{label}' cannot be read (damaged)",
                 kk=f"«{label}» парағы оқылмайды (бүлінген)",
                 ru=f"лист «{label}» не читается (повреждён)",
             ) from None
