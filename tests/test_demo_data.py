@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from pipelines import reference
 from pipelines.cli.demo_data import register
+from pipelines.cli.home_check import HOME_MARKER
 from pipelines.contracts import load_contract, normalise_label
 from pipelines.demo.inject import check_injection_values
 from pipelines.demo.plan import NOT_INJECTED
@@ -49,10 +50,11 @@ def _run(out: Path, *extra: str) -> Any:
 
 
 def _tree_hashes(root: Path) -> dict[str, str]:
+    """Every generated file (the home marker records when the home was made, not data)."""
     return {
         str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(root.rglob("*"))
-        if p.is_file()
+        if p.is_file() and p.name != HOME_MARKER
     }
 
 

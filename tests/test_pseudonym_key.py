@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipelines.cli.home_check import mark_home
 from pipelines.ingest.pseudonym_key import (
     KeyRefused,
     create_key,
@@ -124,6 +125,7 @@ def test_run_refuses_a_key_file_others_may_read(home: Home) -> None:
 
 
 def test_second_run_on_the_same_home_is_refused_while_one_runs(home: Home) -> None:
+    mark_home(home.root, "test")  # a real home: the home check comes first
     with hold(home, "edustat run"):
         result = _edustat_run(home)
     assert result.returncode == 3, result.stderr

@@ -101,13 +101,16 @@ MALFORMED_VARIANTS = (
     "structure.missing_column",
 )
 # Rules of the catalogue the generator never injects: the region rules of passports and CIS
-# exports (ambiguous or not yet established region names, a BIN listed twice in a passport) and
-# two sheets of one section with different columns.
+# exports (ambiguous or not yet established region names, a BIN listed twice in a passport), IINs
+# typed outside the IIN column (tests/test_privacy_pipeline.py injects those), and two sheets of
+# one section with different columns (tests/test_chaos.py).
 NOT_INJECTED = frozenset(
     {
         "identifiers.ambiguous_region",
         "identifiers.region_not_yet_established",
         "identifiers.passport_conflict",
+        "identifiers.iin_outside_iin_column",
+        "identifiers.iin_in_bin_column",
         "structure.conflicting_sheets",
     }
 )
