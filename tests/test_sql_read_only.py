@@ -29,7 +29,8 @@ RAW_IIN = "900101300017"  # valid check digit; must never be readable through a 
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Home:
     # A key of its own: the session's shared key (tests/conftest.py) must stay what it is.
-    monkeypatch.setenv("EDUSTAT_PSEUDONYM_KEY_FILE", str(tmp_path / "own.pseudonym.key"))
+    key = tmp_path.with_name(f"{tmp_path.name}.pseudonym.key")  # outside what the tests list
+    monkeypatch.setenv("EDUSTAT_PSEUDONYM_KEY_FILE", str(key))
     h = Home(tmp_path / "home").ensure()
     with duckdb.connect(str(h.warehouse)) as con:
         con.execute("CREATE SCHEMA marts")
