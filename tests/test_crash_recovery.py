@@ -58,9 +58,12 @@ def test_killed_run_does_not_stall_the_next(
             continue
         if started and len(done) >= 3:
             time.sleep(3)
-            killed_run = started[0]
             os.killpg(first.pid, signal.SIGKILL)
             first.wait()
+            # The run in progress when the process died (the one seen 3 s earlier may have
+            # finished meanwhile and the next one started).
+            in_progress = _runs(home, _IN_PROGRESS)
+            killed_run = in_progress[0] if in_progress else None
             break
     assert killed_run is not None, "the first run ended before it could be killed"
     still = [r.run_id for r in _runs(home, _IN_PROGRESS)]
