@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
+from pipelines.orphaned_runs import pid_alive
 from pipelines.settings import Home
 
 TEMP_PREFIXES = ("edustat-dq-", "edustat-docs-")
@@ -26,16 +27,6 @@ _UNNAMED_MAX_AGE_S = 24 * 3600
 def temp_prefix(kind: str) -> str:
     """`edustat-<kind>-<pid>-`: the prefix for a temporary folder of this process."""
     return f"edustat-{kind}-{os.getpid()}-"
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _owner_pid(name: str, prefix: str) -> int | None:
@@ -67,7 +58,7 @@ def remove_leftovers(home: Home) -> list[Path]:
         pid = _owner_pid(path.name, prefix)
         if pid == os.getpid():
             continue
-        if pid is not None and _pid_alive(pid):
+        if pid is not None and pid_alive(pid):
             continue
         if pid is None:
             try:

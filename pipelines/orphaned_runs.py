@@ -51,6 +51,11 @@ def owner_tags() -> dict[str, str]:
 def _alive(pid: int, started: str) -> bool:
     if started:
         return _process_start(pid) == started
+    return pid_alive(pid)
+
+
+def pid_alive(pid: int) -> bool:
+    """A process with this pid exists (signal 0; one of another user counts as alive)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
