@@ -1,69 +1,35 @@
 {#
-  The indicator registry (indicators.yml at the project root), as a dict.
+  The indicator registry, as validated by pipelines/indicators.py: its JSON copy
+  target/indicator_registry.json (defaults applied), which the pipeline writes before every dbt
+  step and `python -m pipelines.indicators` writes for dbt run by hand. A copy made from another
+  version of indicators.yml is refused, so dbt never builds from a registry that was not checked.
 
-  dbt 1.11 has no Jinja function that reads a file, so the registry is read through DuckDB's
+  dbt 1.11 has no Jinja function that reads a file, so both files are read through DuckDB's
   read_text() when models are compiled for execution (run/build/compile/docs generate). At parse
   time (`execute` false) an empty registry is returned: the models that use it ref their inputs
   statically, so the DAG does not depend on the registry's contents.
 #}
 {% macro indicator_registry() -%}
     {%- if not execute -%}
-        {{ return({'defaults': {}, 'grains': {}, 'levels': [], 'disaggregations': {}, 'indicators': []}) }}
+        {{ return({'grains': {}, 'disaggregations': {}, 'indicators': []}) }}
     {%- endif -%}
 
     {#- project_dir is absolute, or relative to the cwd (which is also DuckDB's cwd). -#}
     {%- set project_dir = invocation_args_dict.get('project_dir') or '.' -%}
-    {%- set path = project_dir ~ '/' ~ var('indicators_file') -%}
-    {%- set quoted = "'" ~ (path | replace("'", "''")) ~ "'" -%}
-    {%- set found = run_query('select count(*) from glob(' ~ quoted ~ ')').columns[0].values()[0] -%}
+    {%- set source = project_dir ~ '/' ~ var('indicators_file') -%}
+    {%- set copy = project_dir ~ '/target/indicator_registry.json' -%}
+    {%- set run_python = 'run `python -m pipelines.indicators` (edustat run does it)' -%}
+    {%- set found = run_query('select count(*) from glob(' ~ sql_literal(copy) ~ ')').columns[0].values()[0] -%}
     {%- if found == 0 -%}
-        {{ exceptions.raise_compiler_error('indicator registry not found at ' ~ path) }}
+        {{ exceptions.raise_compiler_error(copy ~ ' is missing: ' ~ run_python) }}
     {%- endif -%}
-    {%- set content = run_query('select content from read_text(' ~ quoted ~ ')').columns[0].values()[0] -%}
-    {%- set registry = fromyaml(content) -%}
-    {{ return(validate_indicator_registry(registry, path)) }}
-{%- endmacro %}
-
-
-{# Fail the build with a clear message instead of compiling nonsense SQL from a broken entry. #}
-{% macro validate_indicator_registry(registry, path) -%}
-    {%- set grains = registry.get('grains', {}) -%}
-    {%- set default_threshold = registry.get('defaults', {}).get('coverage_threshold') -%}
-    {%- set seen = [] -%}
-    {%- for ind in registry.get('indicators', []) -%}
-        {%- set where = path ~ ': indicator ' ~ ind.get('id', '#' ~ loop.index) -%}
-        {%- if not ind.get('id') -%}
-            {{ exceptions.raise_compiler_error(where ~ ' has no id') }}
-        {%- endif -%}
-        {%- if ind.id in seen -%}
-            {{ exceptions.raise_compiler_error(where ~ ' is defined twice') }}
-        {%- endif -%}
-        {%- do seen.append(ind.id) -%}
-        {%- if ind.get('grain') not in grains -%}
-            {{ exceptions.raise_compiler_error(where ~ ': grain must be one of ' ~ (grains.keys() | list)) }}
-        {%- endif -%}
-        {%- for part in ['numerator', 'denominator', 'contributing'] -%}
-            {%- if not ind.get(part, {}).get('sql') -%}
-                {{ exceptions.raise_compiler_error(where ~ ': ' ~ part ~ '.sql is missing') }}
-            {%- endif -%}
-        {%- endfor -%}
-        {%- set threshold = ind.get('coverage_threshold', default_threshold) -%}
-        {%- if threshold is none or threshold < 0 or threshold > 1 -%}
-            {{ exceptions.raise_compiler_error(where ~ ': coverage_threshold must be between 0 and 1') }}
-        {%- endif -%}
-        {%- for d in ind.get('disaggregations', []) -%}
-            {%- if d != 'region' and d not in registry.get('disaggregations', {}) -%}
-                {{ exceptions.raise_compiler_error(where ~ ': unknown disaggregation ' ~ d) }}
-            {%- endif -%}
-        {%- endfor -%}
-    {%- endfor -%}
+    {%- set content = run_query('select content from read_text(' ~ sql_literal(copy) ~ ')').columns[0].values()[0] -%}
+    {%- set registry = fromjson(content) -%}
+    {%- set sha = run_query('select sha256(content) from read_text(' ~ sql_literal(source) ~ ')').columns[0].values()[0] -%}
+    {%- if sha != registry.source_sha256 -%}
+        {{ exceptions.raise_compiler_error(source ~ ' changed after ' ~ copy ~ ' was made: ' ~ run_python) }}
+    {%- endif -%}
     {{ return(registry) }}
-{%- endmacro %}
-
-
-{# The coverage threshold of one indicator: its own, else the registry default. #}
-{% macro indicator_threshold(registry, ind) -%}
-    {{- ind.get('coverage_threshold', registry.defaults.coverage_threshold) -}}
 {%- endmacro %}
 
 

@@ -50,10 +50,12 @@ from dagster_duckdb import DuckDBResource
 from packaging import version
 
 from pipelines.executables import dbt_executable
+from pipelines.indicators import write_dbt_registry
 from pipelines.settings import DBT_PROJECT_DIR, DUCKDB_MEMORY_LIMIT_ENV, duckdb_memory_limit
 
 # What `dbt parse` reads; a change to any of these makes the manifest stale. indicators.yml is
-# not among them: the models read it when they are compiled for a run (macros/indicators.sql).
+# not among them: the models read its validated copy when they are compiled for a run
+# (macros/indicators.sql), which every dbt step writes first.
 _PARSED_FILES = ("dbt_project.yml", "profiles.yml", "packages.yml", "dependencies.yml")
 _PARSED_DIRS = ("models", "macros", "tests", "seeds", "snapshots", "analyses")
 
@@ -216,6 +218,8 @@ def _build(context: AssetExecutionContext, dbt: DbtCliResource, duckdb: DuckDBRe
     warehouse = Path(duckdb.database).resolve()
     runs_dir = warehouse.parent / "dbt" / "runs"
     target = _step_target(context, runs_dir)
+    # The models read the registry as pipelines/indicators.py validated it (macros/indicators.sql).
+    write_dbt_registry(DBT_PROJECT_DIR)
     with _warehouse_env(warehouse):
         invocation = dbt.cli(["build"], context=context, target_path=target)
     yield from invocation.stream()

@@ -77,7 +77,6 @@ def generate(out_dir: Path, options: Options, progress: Reporter | None = None) 
     forced: dict[str, str] = {}
     records: list[FileRecord] = []
     passports: dict[int, list[PassportRow]] = {}
-    demo_bins: dict[int, set[str]] = {}
     iins: set[str] = set()
     for year in world.years:
         counts: dict[tuple[str, str], int] = {}
@@ -94,13 +93,13 @@ def generate(out_dir: Path, options: Options, progress: Reporter | None = None) 
         for f in (cis.championships, cis.demo_exams):
             f.defects = truth.register_warnings(f.tables["results"], register)
         passport_file.defects = truth.demo_claim_warnings(rows, cis.demo_bins)
-        passports[year], demo_bins[year] = rows, cis.demo_bins
+        passports[year] = rows
         records += _write_all(
             [cis.championships, cis.demo_exams, passport_file], landing, options, tick, iins
         )
     truth.assign_fates(records, passports)
     subs = truth.submissions(world.rounds, passports, records)
-    inds = truth.indicators(world.rounds, passports, records, demo_bins)
+    inds = truth.indicators(world.rounds, passports, records)
     path = manifest.write(out_dir, manifest.build(options, world, records, subs, inds, iins))
     statuses: dict[str, int] = {}
     for s in subs:

@@ -27,7 +27,6 @@ class PassportRow:
     opened_on: object
     closed_on: object
     capacity: int
-    barrier_free: bool  # all four conditions
     demo_exam_claimed: bool
 
 
@@ -62,7 +61,6 @@ def build_passport(
                 opened_on=c.opened_on,
                 closed_on=c.closed_on,
                 capacity=capacity,
-                barrier_free=all(y <= year for y in c.condition_years),
                 demo_exam_claimed=bool(values["demo_exam_claimed"]),
             )
         )

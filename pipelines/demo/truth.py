@@ -1,8 +1,9 @@
 """Ground truth, computed in Python from the generated world and independent of any SQL:
 file fates under the acceptance policy, the findings that depend on more than one row or file
 (identity, systematic defects, implausibility, cross-source and temporal warnings), quarantined
-rows, timeliness per expected college and round, and the four indicators. The rules are those of
-docs/ARCHITECTURE.md ("Raw layer", "Domain rules", "Acceptance policy"); severities come from
+rows, timeliness per expected college and round, and every indicator of the registry
+(dbt_project/indicators.yml), each from what its measures declare they count. The rules are those
+of docs/ARCHITECTURE.md ("Raw layer", "Domain rules", "Acceptance policy"); severities come from
 `pipelines.quality.rules`.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 
 from pipelines import reference
 from pipelines.contracts import load_contract
@@ -18,10 +20,12 @@ from pipelines.demo.defect_types import Defect
 from pipelines.demo.files import OutFile
 from pipelines.demo.passport import PassportRow
 from pipelines.demo.tables import Table
+from pipelines.indicators import Counts, Registry, load_registry
 from pipelines.quality.rules import DEFECTIVE_ROWS_SHARE, IMPLAUSIBLE_FACTOR
 from pipelines.reference import Round
 
 NOBD = "nobd_submission"
+registry = cache(load_registry)  # read once per generation, not once per file
 CAPACITY_FACTOR = 1.2  # cross.contingent_exceeds_capacity: students > 1.2 × capacity
 CHANGE_LIMIT = 0.4  # temporal.enrolment_change: |Δ| > 40% of the previous accepted count
 # Fates whose findings are reported (a superseded version's findings are not kept; a rejected
@@ -49,11 +53,9 @@ class FileRecord:
     sheet_rows: dict[str, int] = field(default_factory=dict)  # data rows per sheet
     # Students as submitted (what the contingent and enrolment rules count) …
     n_students: int = 0
-    # … and the sums over rows that are not quarantined (what the indicators count).
-    counted_students: int = 0
-    counted_dual: int = 0
-    copies_kk: int = 0
-    copies_total: int = 0
+    # … and the registry's measures over rows that are not quarantined (what the indicators
+    # count): college BIN -> (grain, measure column) -> value.
+    measures: dict[str, dict[tuple[str, str], int]] = field(default_factory=dict)
     fate: str = ""
 
     @property
@@ -103,7 +105,9 @@ def record_of(out: OutFile, size: int, sha256: str, first_rows: dict[str, int]) 
     if out.source == NOBD and not rec.structural:
         rec.defects += identity_findings(out)
         rec.defects += defective_rows_findings(rec)
-        _count(rec, out.tables)
+        rec.n_students = len(out.tables["students"].rows)
+    if not rec.structural:
+        rec.measures = college_measures(rec, out.tables, registry())
     return rec
 
 
@@ -139,20 +143,49 @@ def defective_rows_findings(rec: FileRecord) -> list[Defect]:
     ]
 
 
-def _count(rec: FileRecord, tables: dict[str, Table]) -> None:
+def college_measures(
+    rec: FileRecord, tables: dict[str, Table], registry: Registry
+) -> dict[str, dict[tuple[str, str], int]]:
+    """Every registry measure over this file's rows that are not quarantined, per college: the
+    college of the file name when the file has one (a NOBD submission), else the row's
+    college_bin (passports, CIS exports)."""
     left_out = rec.quarantined
-    students = tables["students"]
-    rec.n_students = len(students.rows)
-    kept = [i for i in range(len(students.rows)) if ("students", i) not in left_out]
-    rec.counted_students = len(kept)
-    if "dual_training" in students.columns:
-        dual = students.column_values("dual_training")
-        rec.counted_dual = sum(1 for i in kept if dual[i] is True)
-    library = tables["library"]
-    rows = [i for i in range(len(library.rows)) if ("library", i) not in left_out]
-    for column in ("copies_kk", "copies_total"):
-        values = library.column_values(column)
-        setattr(rec, column, sum(values[i] for i in rows if type(values[i]) is int))
+    out: dict[str, dict[tuple[str, str], int]] = defaultdict(dict)
+    for grain in registry.grains.values():
+        for column, counts in registry.measures(grain.id).items():
+            table = tables.get(counts.sheet)
+            if grain.sheets[counts.sheet] != rec.source or table is None:
+                continue
+            owner = rec.college_bin
+            bins = [owner] * len(table.rows) if owner else table.column_values("college_bin")
+            by_college: dict[str, list[int]] = defaultdict(list)
+            if owner:  # a submission's college has its measures even with no rows
+                by_college[owner] = []
+            for i, b in enumerate(bins):
+                if (counts.sheet, i) not in left_out:
+                    by_college[str(b)].append(i)
+            for college, rows in by_college.items():
+                out[college][(grain.id, column)] = evaluate(counts, table, rows)
+    return dict(out)
+
+
+def evaluate(counts: Counts, table: Table, rows: list[int]) -> int:
+    """What `counts` declares, over `rows` of `table` (canonical values)."""
+    where = [(table.columns.index(c) if c in table.columns else None, v) for c, v in counts.where]
+    matched = [i for i in rows if all(_equals(table.rows[i], j, v) for j, v in where)]
+    if counts.any:
+        return int(bool(matched))
+    if counts.sum is not None:
+        values = table.column_values(counts.sum)
+        return sum(v for i in matched if type(v := values[i]) is int)
+    return len(matched)
+
+
+def _equals(row: list[object], index: int | None, wanted: object) -> bool:
+    if index is None:  # the column is not in the file: no row has the value
+        return False
+    value = row[index]
+    return value is wanted if isinstance(wanted, bool) else value == wanted
 
 
 # --- fates -----------------------------------------------------------------------------------
@@ -333,48 +366,45 @@ class _Sums:
     denominator: int = 0
 
 
-@dataclass
-class _Period:
-    sums: dict[str | None, _Sums] = field(default_factory=lambda: defaultdict(_Sums))
-
-    def add(self, region: str, numerator: int, denominator: int) -> None:
-        for key in (None, region):  # national and regional
-            self.sums[key].numerator += numerator
-            self.sums[key].denominator += denominator
+Measures = dict[tuple[str, str], int]  # (grain, measure column) -> value
 
 
 def indicators(
     rounds: list[Round],
     passports: dict[int, list[PassportRow]],
     records: list[FileRecord],
-    demo_bins: dict[int, set[str]],
 ) -> list[dict[str, object]]:
-    """Ratios of sums over expected colleges; a row per period for the nation and every region
-    with at least one expected college (denominator 0 is kept: value NULL downstream)."""
+    """Every indicator of the registry: ratios of sums, over expected colleges, of the measures
+    its numerator and denominator name. A row per period for the nation and every region with at
+    least one expected college (denominator 0 is kept: value NULL downstream)."""
+    # (grain, period) -> [(region, the college's measures)] for every expected college
+    colleges: dict[tuple[str, str], list[tuple[str, Measures]]] = {}
     accepted = accepted_files(records)
-    out: list[dict[str, object]] = []
     for rnd in rounds:
-        textbooks, dual = _Period(), _Period()
-        for p in expected_in_round(passports[rnd.year], rnd):
-            textbooks.add(p.region_code, 0, 0)
-            dual.add(p.region_code, 0, 0)
-            rec = accepted.get((p.college_bin, rnd.round_id))
-            if rec is not None:  # only rows that are not quarantined count
-                textbooks.add(p.region_code, rec.copies_kk, rec.copies_total)
-                dual.add(p.region_code, rec.counted_dual, rec.counted_students)
-        out += _rows("kazakh_textbook_share", rnd.round_id, textbooks)
-        out += _rows("dual_training_share", rnd.round_id, dual)
+        colleges[("round", rnd.round_id)] = [
+            (p.region_code, _submission_measures(accepted.get((p.college_bin, rnd.round_id)), p))
+            for p in expected_in_round(passports[rnd.year], rnd)
+        ]
     for year in sorted({r.year for r in rounds}):
         year_rounds = [r for r in rounds if r.year == year]
-        demo, inclusive = _Period(), _Period()
-        for p in passports[year]:
-            if not any(_open(p, r.reference_date) for r in year_rounds):
+        yearly = _yearly_measures([r for r in records if r.year == year and r.fate == "loaded"])
+        colleges[("academic_year", f"{year}-{year + 1}")] = [
+            (p.region_code, yearly.get(p.college_bin, {}))
+            for p in passports[year]
+            if any(_open(p, r.reference_date) for r in year_rounds)
+        ]
+    out: list[dict[str, object]] = []
+    for ind in registry().indicators:
+        num, den = (ind.grain, ind.numerator.column), (ind.grain, ind.denominator.column)
+        for (grain, period), members in colleges.items():
+            if grain != ind.grain:
                 continue
-            demo.add(p.region_code, int(p.college_bin in demo_bins.get(year, set())), 1)
-            inclusive.add(p.region_code, int(p.barrier_free), 1)
-        period = f"{year}-{year + 1}"
-        out += _rows("demo_exam_college_share", period, demo)
-        out += _rows("inclusive_readiness_share", period, inclusive)
+            sums: dict[str | None, _Sums] = defaultdict(_Sums)
+            for region, m in members:
+                for key in (None, region):  # national and regional
+                    sums[key].numerator += m.get(num, 0)
+                    sums[key].denominator += m.get(den, 0)
+            out += _rows(ind.id, period, sums)
     return sorted(
         out,
         key=lambda r: (
@@ -386,7 +416,32 @@ def indicators(
     )
 
 
-def _rows(indicator: str, period: str, p: _Period) -> list[dict[str, object]]:
+def _submission_measures(rec: FileRecord | None, p: PassportRow) -> Measures:
+    """A college's round measures: those of its accepted current submission (none: zeros)."""
+    return rec.measures.get(p.college_bin, {}) if rec is not None else {}
+
+
+def _yearly_measures(records: list[FileRecord]) -> dict[str, Measures]:
+    """College -> measures over the year's loaded passport and CIS files: counts and sums add
+    up across files, an `any` measure is 1 when any file has it (the largest)."""
+    is_any = {
+        (g, column)
+        for g in registry().grains
+        for column, counts in registry().measures(g).items()
+        if counts.any
+    }
+    out: dict[str, Measures] = defaultdict(dict)
+    for rec in records:
+        for college, measures in rec.measures.items():
+            mine = out[college]
+            for key, value in measures.items():
+                mine[key] = (
+                    max(mine.get(key, 0), value) if key in is_any else mine.get(key, 0) + value
+                )
+    return out
+
+
+def _rows(indicator: str, period: str, sums: dict[str | None, _Sums]) -> list[dict[str, object]]:
     return [
         {
             "indicator_id": indicator,
@@ -396,5 +451,5 @@ def _rows(indicator: str, period: str, p: _Period) -> list[dict[str, object]]:
             "numerator": s.numerator,
             "denominator": s.denominator,
         }
-        for region, s in p.sums.items()
+        for region, s in sums.items()
     ]

@@ -8,6 +8,7 @@ happens at load time, so a typo in the YAML fails the build before any query run
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -348,6 +349,20 @@ def _follows(
     return spec
 
 
+def _each_indicator(
+    nodes: list[dict[str, Any]], registry: dict[str, Indicator]
+) -> Iterator[dict[str, Any]]:
+    """A `for_each_indicator: true` entry stands for one table per registry entry, in the
+    registry's order, with id `indicator_<id>`: a new indicator needs no line here."""
+    for node in nodes:
+        if node.get("for_each_indicator") is True:
+            rest = {k: v for k, v in node.items() if k != "for_each_indicator"}
+            for iid in registry:
+                yield {"id": f"indicator_{iid}", **rest, "indicator": iid}
+        else:
+            yield node
+
+
 def load_spec(path: Path = SPEC_FILE, registry_file: Path | None = None) -> BookSpec:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     registry = load_registry(registry_file)
@@ -359,7 +374,7 @@ def load_spec(path: Path = SPEC_FILE, registry_file: Path | None = None) -> Book
     total = text(raw["labels"]["total"], "labels.total")
     tables = tuple(
         _table(t, raw.get("templates", {}), row_sets, raw["dimensions"], registry, total)
-        for t in raw["tables"]
+        for t in _each_indicator(raw["tables"], registry)
     )
     section_ids = {s[0] for s in sections}
     ids = [t.id for t in tables]

@@ -1,7 +1,7 @@
 {#-
   Every indicator of indicators.yml for every college expected in each of its periods: the
-  numerator and denominator expressions evaluated on the college's base row, whether it
-  contributed, and the indicator's threshold and target. The marts roll these rows up.
+  numerator and denominator measure columns of the college's base row, whether it contributed,
+  and the indicator's threshold and target. The marts roll these rows up.
 -#}
 {%- set registry = indicator_registry() -%}
 {%- set bases = {
@@ -24,7 +24,7 @@ rounds as (
 college_values as (
 {%- for ind in registry.indicators %}
     {{ 'union all' if not loop.first }}
-    -- {{ ind.id }}: {{ ind.numerator.sql }} / {{ ind.denominator.sql }}
+    -- {{ ind.id }}: {{ ind.numerator.column }} / {{ ind.denominator.column }}
     select
         '{{ ind.id }}' as indicator_id,
         '{{ ind.grain }}' as grain,
@@ -33,11 +33,12 @@ college_values as (
         region_code,
         settlement_type,
         ownership,
-        cast({{ ind.numerator.sql }} as bigint) as numerator,
-        cast({{ ind.denominator.sql }} as bigint) as denominator,
-        coalesce(bool_or({{ ind.contributing.sql }}), false) as contributing,
-        cast({{ indicator_threshold(registry, ind) }} as double) as coverage_threshold,
-        {{ sql_literal(ind.get('targets', {}).get('indicator_id')) }} as target_indicator_id
+        -- one base row per college and period: the sums are that row's measures
+        sum(cast({{ ind.numerator.column }} as bigint)) as numerator,
+        sum(cast({{ ind.denominator.column }} as bigint)) as denominator,
+        coalesce(bool_or({{ ind.contributing.column }}), false) as contributing,
+        cast({{ ind.coverage_threshold }} as double) as coverage_threshold,
+        {{ sql_literal(ind.target_id) }} as target_indicator_id
     from {{ bases[ind.grain] }}
     group by period, college_bin, region_code, settlement_type, ownership
 {%- else %}

@@ -1,7 +1,7 @@
 -- Base of the round-grained indicators: one row per college expected in a round, with the
 -- additive measures of its accepted current submission (NULL when it has none), summed over
--- its rows that are not quarantined. The measures are
--- what indicators.yml's numerator/denominator expressions aggregate.
+-- its rows that are not quarantined. The measures are the columns indicators.yml's numerators
+-- and denominators name (its `counts` say what each holds).
 with
 
 expected as (
@@ -49,7 +49,9 @@ select
     -- Accepted (not quarantined) rows of each sheet: a college contributes to an indicator when
     -- they include that indicator's sheet (docs/ARCHITECTURE.md "Acceptance policy").
     case when e.has_accepted_submission then coalesce(s.student_rows, 0) end as student_rows,
-    case when e.has_accepted_submission then coalesce(l.library_rows, 0) end as library_rows
+    case when e.has_accepted_submission then coalesce(l.library_rows, 0) end as library_rows,
+    coalesce(s.student_rows > 0, false) as has_student_rows,
+    coalesce(l.library_rows > 0, false) as has_library_rows
 from expected as e
 left join students as s
     on s.file_id = e.accepted_file_id

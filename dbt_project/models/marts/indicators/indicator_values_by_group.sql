@@ -7,7 +7,7 @@
 {#- disaggregation -> the indicators that declare it -#}
 {%- set by_disaggregation = {} -%}
 {%- for ind in registry.indicators -%}
-    {%- for d in ind.get('disaggregations', []) if d != 'region' -%}
+    {%- for d in ind.disaggregations if d != 'region' -%}
         {%- do by_disaggregation.setdefault(d, []).append(ind.id) -%}
     {%- endfor -%}
 {%- endfor %}
