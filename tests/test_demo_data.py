@@ -25,6 +25,7 @@ from pipelines.demo.inject import check_injection_values
 from pipelines.demo.plan import NOT_INJECTED
 from pipelines.demo.spellings import check_spellings
 from pipelines.identifiers import is_valid
+from pipelines.indicators import load_registry
 from pipelines.quality.rules import DEFECTIVE_ROWS_SHARE, IMPLAUSIBLE_FACTOR, RULES, severity
 
 ARGS = ["--scale", "30", "--years", "2023-2024", "--seed", "7"]
@@ -397,26 +398,38 @@ def test_hold_findings_match_the_files(readable: list[tuple[dict[str, Any], Rows
 def test_indicators_count_only_rows_that_are_not_quarantined(
     readable: list[tuple[dict[str, Any], Rows]], manifest: dict[str, Any]
 ) -> None:
-    """National textbook sums and the dual-share denominator, from the accepted files' rows."""
-    sums: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    """The national figure of every round measure that counts or sums all rows of a sheet (no
+    `where`), from the accepted files' rows as written, quarantined rows left out."""
+    measures = {
+        column: counts
+        for column, counts in load_registry().measures("round").items()
+        if not counts.where and not counts.any
+    }
+    assert measures
+    sums: dict[tuple[str, str], int] = defaultdict(int)
     for entry, rows in readable:
         if entry["source"] != NOBD or entry["fate"] != "loaded":
             continue
         left_out = {(q["sheet"], q["row"]) for q in entry["quarantined_rows"]}
-        for n, v in rows["library"]:
-            if ("library", n) not in left_out:
-                sums[("kazakh_textbook_share", entry["round_id"])][0] += int(v["copies_kk"])
-                sums[("kazakh_textbook_share", entry["round_id"])][1] += int(v["copies_total"])
-        kept = [n for n, _ in rows["students"] if ("students", n) not in left_out]
-        sums[("dual_training_share", entry["round_id"])][1] += len(kept)
+        for column, counts in measures.items():
+            kept = [v for n, v in rows[counts.sheet] if (counts.sheet, n) not in left_out]
+            total = sum(int(v[counts.sum]) for v in kept) if counts.sum else len(kept)
+            sums[(column, entry["round_id"])] += total
     assert any(f["quarantined_rows"] for f in manifest["files"] if f["fate"] == "loaded")
-    for r in manifest["indicators"]:
-        if r["level"] != "national" or (r["indicator_id"], r["period"]) not in sums:
-            continue
-        numerator, denominator = sums[(r["indicator_id"], r["period"])]
-        assert r["denominator"] == denominator, r
-        if r["indicator_id"] == "kazakh_textbook_share":
-            assert r["numerator"] == numerator, r
+    national = {
+        (r["indicator_id"], r["period"]): r
+        for r in manifest["indicators"]
+        if r["level"] == "national"
+    }
+    checked = 0
+    for ind in load_registry().indicators:
+        for part in ("numerator", "denominator"):
+            column = getattr(ind, part).column
+            for (column_, round_id), total in sums.items():
+                if column_ == column:
+                    assert national[(ind.id, round_id)][part] == total, (ind.id, part, round_id)
+                    checked += 1
+    assert checked
 
 
 # --- rows named by the manifest really hold the defect -----------------------------------------
@@ -546,7 +559,8 @@ def test_indicators_cover_every_period_and_region(manifest: dict[str, Any]) -> N
     expected_regions: dict[str, set[str]] = defaultdict(set)
     for s in manifest["submissions"]:
         expected_regions[s["round_id"]].add(s["region_code"])
-    for indicator in ("kazakh_textbook_share", "dual_training_share"):
+    registry = load_registry()
+    for indicator in (i.id for i in registry.indicators if i.grain == "round"):
         for round_id, regions in expected_regions.items():
             got = {
                 r["region_code"]
@@ -554,8 +568,9 @@ def test_indicators_cover_every_period_and_region(manifest: dict[str, Any]) -> N
                 if r["indicator_id"] == indicator and r["period"] == round_id
             }
             assert got == regions | {None}, (indicator, round_id)
-    years = {r["period"] for r in rows if r["indicator_id"] == "inclusive_readiness_share"}
-    assert years == {"2023-2024", "2024-2025"}
+    for indicator in (i.id for i in registry.indicators if i.grain == "academic_year"):
+        years = {r["period"] for r in rows if r["indicator_id"] == indicator}
+        assert years == {"2023-2024", "2024-2025"}, indicator
     national = [r for r in rows if r["level"] == "national"]
     for r in national:
         regional = [

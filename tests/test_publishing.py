@@ -138,8 +138,8 @@ def test_the_docs_open_on_an_overview_in_kazakh_and_russian() -> None:
     overview = (DBT_PROJECT_DIR / "models" / "overview.md").read_text(encoding="utf-8")
     assert "{% docs __overview__ %}" in overview
     assert KAZAKH_ONLY & set(overview) and "хранилище" in overview
-    for indicator in yaml.safe_load((DBT_PROJECT_DIR / "indicators.yml").read_text())["indicators"]:
-        assert indicator["names"]["kk"].split()[0] in overview, indicator["id"]
+    # The indicators themselves are listed where the registry puts them: marts.dim_indicator.
+    assert overview.count("marts.dim_indicator") >= 3
 
 
 def test_every_public_mart_column_is_described_in_three_languages(pipeline_home: Path) -> None:

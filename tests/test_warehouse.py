@@ -24,12 +24,12 @@ from typing import Any
 
 import duckdb
 import pytest
-import yaml
 from conftest import edustat
 
 from pipelines import reference
 from pipelines.contracts import common, load_contract, normalise_label
 from pipelines.identifiers import complete
+from pipelines.indicators import load_registry
 from pipelines.settings import DBT_PROJECT_DIR
 
 KEY = ("indicator_id", "period", "level", "region_code")
@@ -70,22 +70,22 @@ def test_indicator_values_equal_the_generator_truth(pipeline_home: Path) -> None
         != (truth[key]["numerator"], truth[key]["denominator"])
     }
     assert wrong == {}, "numerator/denominator (truth, warehouse) differ"
-    # The sample covers all four indicators, both levels and every period the generator made.
-    assert {k[0] for k in truth} == {i["id"] for i in registry()["indicators"]}
+    # The sample covers every indicator of the registry, both levels and every period.
+    assert {k[0] for k in truth} == {i.id for i in load_registry().indicators}
     assert {k[2] for k in truth} == {"national", "region"}
 
 
 def test_indicator_values_follow_the_registry(pipeline_home: Path) -> None:
     db = pipeline_home / "warehouse.duckdb"
-    reg = registry()
-    ids = {i["id"] for i in reg["indicators"]}
+    reg = load_registry()
+    ids = {i.id for i in reg.indicators}
     assert {
         r["indicator_id"] for r in query(db, "select indicator_id from marts.dim_indicator")
     } == ids
-    for ind in reg["indicators"]:
-        rows = query(db, "select * from marts.indicator_values where indicator_id = ?", [ind["id"]])
-        assert {r["grain"] for r in rows} == {ind["grain"]}
-        threshold = ind.get("coverage_threshold", reg["defaults"]["coverage_threshold"])
+    for ind in reg.indicators:
+        rows = query(db, "select * from marts.indicator_values where indicator_id = ?", [ind.id])
+        assert {r["grain"] for r in rows} == {ind.grain}
+        threshold = ind.coverage_threshold
         for r in rows:
             assert r["coverage_threshold"] == pytest.approx(threshold)
             complementary = r["suppression_reason"] == "complementary"
@@ -101,9 +101,9 @@ def test_indicator_values_follow_the_registry(pipeline_home: Path) -> None:
             db,
             "select distinct disaggregation from marts.indicator_values_by_group"
             " where indicator_id = ?",
-            [ind["id"]],
+            [ind.id],
         )
-        wanted = {d for d in ind["disaggregations"] if d != "region"}
+        wanted = {d for d in ind.disaggregations if d != "region"}
         assert {g["disaggregation"] for g in groups} == wanted
 
 
@@ -405,10 +405,21 @@ def test_held_back_submission_changes_nothing_and_resubmission_replaces(
         " where round_id = ? and college_bin = ?",
         [round_id, c_bin],
     )[0]["region_code"]
+    # Every indicator of Kazakh copies over all copies moves (the resubmission adds to both).
+    library = [
+        i.id
+        for i in load_registry().indicators
+        if (i.numerator.counts.sum, i.denominator.counts.sum) == ("copies_kk", "copies_total")
+    ]
+    assert library
     moved = {
-        ("kazakh_textbook_share", round_id, "national", None, None),
-        ("kazakh_textbook_share", round_id, "region", c_region, None),
-        ("kazakh_textbook_share", round_id, "college", c_region, c_bin),
+        (iid, round_id, level, region, college)
+        for iid in library
+        for level, region, college in (
+            ("national", None, None),
+            ("region", c_region, None),
+            ("college", c_region, c_bin),
+        )
     }
     before, after = indicator_rows(before_db), indicator_rows(after_db)
     assert set(before) == set(after)
@@ -466,7 +477,3 @@ def test_manifest_is_reparsed_when_a_model_changes(tmp_path: Path) -> None:
     stamp = manifest_path.stat().st_mtime + 5
     os.utime(model, (stamp, stamp))
     assert manifest_is_stale(project)
-
-
-def registry() -> dict[str, Any]:
-    return yaml.safe_load((DBT_PROJECT_DIR / "indicators.yml").read_text(encoding="utf-8"))
