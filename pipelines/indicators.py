@@ -31,6 +31,21 @@ REGISTRY_FILE = DBT_PROJECT_DIR / "indicators.yml"
 # dbt's copy, under dbt's target folder (never committed: made from indicators.yml).
 DBT_REGISTRY_NAME = "indicator_registry.json"
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+_INDICATOR_KEYS = (
+    "id",
+    "names",
+    "description",
+    "grain",
+    "numerator",
+    "denominator",
+    "contributing",
+    "coverage_threshold",
+    "disaggregations",
+    "source",
+    "legal_basis",
+    "targets",
+    "international",
+)
 
 
 class RegistryError(ValueError):
@@ -147,7 +162,9 @@ def load_registry(path: Path = REGISTRY_FILE) -> Registry:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as e:
         raise RegistryError(f"{path}: cannot be read: {e}") from e
-    r = _Reader(raw, str(path.name))
+    r = _Reader(raw, str(path.name)).only(
+        "version", "defaults", "grains", "levels", "disaggregations", "targets", "indicators"
+    )
     defaults = r.mapping("defaults") if "defaults" in r.node else {}
     threshold = (
         _share(defaults["coverage_threshold"], f"{path.name}: defaults.coverage_threshold")
@@ -192,6 +209,13 @@ class _Reader:
 
     def get(self, key: str) -> Any:
         return self.node.get(key)
+
+    def only(self, *keys: str) -> _Reader:
+        """Refuse keys nothing reads: a misspelt key would otherwise silently do nothing."""
+        unknown = sorted(map(str, set(self.node) - set(keys)))
+        if unknown:
+            raise RegistryError(f"{self.where}: unknown keys {unknown}")
+        return self
 
     def text(self, key: str) -> str:
         value = self.node.get(key)
@@ -269,6 +293,7 @@ def _indicator(
     disaggregations: dict[str, Disaggregation],
     default_threshold: float | None,
 ) -> Indicator:
+    r.only(*_INDICATOR_KEYS)
     iid = r.identifier("id")
     grain_id = r.text("grain")
     grain = grains.get(grain_id)
@@ -309,7 +334,8 @@ def _indicator(
 
 
 def _measure(r: _Reader, grain: Grain) -> Measure:
-    c = r.sub("counts")
+    r.only("description", "measure", "counts")
+    c = r.sub("counts").only("sheet", "where", "sum", "any")
     sheet_name = c.text("sheet")
     if sheet_name not in grain.sheets:
         raise RegistryError(

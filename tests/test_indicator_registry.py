@@ -123,6 +123,7 @@ def _broken(tmp_path: Path, change: Any) -> Path:
         (lambda d: d["indicators"].append(d["indicators"][0]), r"defined twice"),
         (lambda d: d["indicators"][0].update(coverage_threshold=80), r"between 0 and 1"),
         (lambda d: d["indicators"][0]["names"].pop("ru"), r"names: `ru` must be"),
+        (lambda d: d["indicators"][0].update(numerater={}), r"unknown keys \['numerater'\]"),
         (
             lambda d: d["indicators"][3]["denominator"]["counts"].update(where={"ramps": True}),
             r"measure 'expected' counts differently",
