@@ -141,9 +141,6 @@ class Registry:
     disaggregations: dict[str, Disaggregation]
     indicators: tuple[Indicator, ...]
 
-    def get(self, indicator_id: str) -> Indicator | None:
-        return next((i for i in self.indicators if i.id == indicator_id), None)
-
     def measures(self, grain: str) -> dict[str, Counts]:
         """Every measure column the indicators of `grain` read, with what it counts."""
         out: dict[str, Counts] = {}

@@ -25,7 +25,7 @@ from pipelines.quality.rules import DEFECTIVE_ROWS_SHARE, IMPLAUSIBLE_FACTOR
 from pipelines.reference import Round
 
 NOBD = "nobd_submission"
-registry = cache(load_registry)  # read once per generation, not once per file
+_registry = cache(load_registry)  # read once per generation, not once per file
 CAPACITY_FACTOR = 1.2  # cross.contingent_exceeds_capacity: students > 1.2 × capacity
 CHANGE_LIMIT = 0.4  # temporal.enrolment_change: |Δ| > 40% of the previous accepted count
 # Fates whose findings are reported (a superseded version's findings are not kept; a rejected
@@ -107,7 +107,7 @@ def record_of(out: OutFile, size: int, sha256: str, first_rows: dict[str, int]) 
         rec.defects += defective_rows_findings(rec)
         rec.n_students = len(out.tables["students"].rows)
     if not rec.structural:
-        rec.measures = college_measures(rec, out.tables, registry())
+        rec.measures = college_measures(rec, out.tables, _registry())
     return rec
 
 
@@ -394,7 +394,7 @@ def indicators(
             if any(_open(p, r.reference_date) for r in year_rounds)
         ]
     out: list[dict[str, object]] = []
-    for ind in registry().indicators:
+    for ind in _registry().indicators:
         num, den = (ind.grain, ind.numerator.column), (ind.grain, ind.denominator.column)
         for (grain, period), members in colleges.items():
             if grain != ind.grain:
@@ -426,8 +426,8 @@ def _yearly_measures(records: list[FileRecord]) -> dict[str, Measures]:
     up across files, an `any` measure is 1 when any file has it (the largest)."""
     is_any = {
         (g, column)
-        for g in registry().grains
-        for column, counts in registry().measures(g).items()
+        for g in _registry().grains
+        for column, counts in _registry().measures(g).items()
         if counts.any
     }
     out: dict[str, Measures] = defaultdict(dict)
