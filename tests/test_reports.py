@@ -173,11 +173,6 @@ def _region_counts(con: duckdb.DuckDBPyConnection, round_id: str, region: str | 
             )
         )
     )
-    academic_start = int(
-        _rows(con, "select academic_year from marts.dim_round where round_id = ?", [round_id])[0][
-            0
-        ][:4]
-    )
     flags = _rows(
         con,
         "select count(*) filter (where previous_version_current), "
@@ -190,27 +185,22 @@ def _region_counts(con: duckdb.DuckDBPyConnection, round_id: str, region: str | 
             _rows(
                 con,
                 """
-                select f.severity, count(*) from marts.dq_findings f
-                where (f.round_id = ? or (f.round_id is null and f.year = ?))
-                  and (? is null or f.college_bin in (
-                      select college_bin from marts.dq_submission_status
-                      where round_id = ? and status <> 'superseded' and region_code = ?))
+                select severity, count(*) from marts.dq_pack_findings
+                where pack_round_id = ? and (? is null or pack_region_code = ?)
                 group by 1
                 """,
-                [round_id, academic_start, region, round_id, region],
+                [round_id, region, region],
             )
         )
     )
     quarantined = _rows(
         con,
         """
-        select count(*) from marts.dq_quarantined_rows q
-        where (q.round_id = ? or (q.round_id is null and q.year = ?))
-          and (? is null or q.college_bin in (
-              select college_bin from marts.dq_submission_status
-              where round_id = ? and status <> 'superseded' and region_code = ?))
+        select count(distinct (file_id, sheet, row_number)) from marts.dq_pack_findings
+        where pack_round_id = ? and severity = 'quarantine' and row_number is not null
+          and (? is null or pack_region_code = ?)
         """,
-        [round_id, academic_start, region, round_id, region],
+        [round_id, region, region],
     )[0][0]
     return {
         "expected": expected,

@@ -224,7 +224,7 @@ def test_cells_agree_with_hand_written_queries_on_the_facts(
         ).fetchall()[0][0]
         all_four = con.execute(
             "select count(*) from marts.fct_college_year where academic_year = ? and expected "
-            "and ramps and light_signals and call_button and accessible_toilet",
+            "and barrier_free_all",
             [YEAR],
         ).fetchall()[0][0]
         # every indicator of the registry, for the period its yearbook table shows

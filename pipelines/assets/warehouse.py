@@ -3,10 +3,12 @@
 Two `@dbt_assets`, because the data-quality step (Python asset `dq_findings`, group `quality`)
 runs between them (docs/ARCHITECTURE.md, "Flow"):
 
-- `dbt_staging`: the staging models and the DQ step's input views (tag `dq_prep`), plus the tests
-  on the `raw` sources as asset checks on the ingest's `raw/<table>` assets;
-- `dbt_marts`: intermediate models and marts (including the DQ marts). Their dbt source
-  `dq.findings` maps to the asset key `dq_findings`, so Dagster runs them after the DQ step.
+- `dbt_staging`: the staging models and the validation layer, the DQ step's input views
+  (models/validation/, tag `dq_prep`), plus the tests on the `raw` sources as asset checks on the
+  ingest's `raw/<table>` assets;
+- `dbt_marts`: intermediate models and marts (including the DQ marts). Their dbt sources
+  `dq.findings` and `dq_registry.landing_files` map to the asset key `dq_findings`, so Dagster
+  runs them after the DQ step.
 
 dagster-dbt reads target/manifest.json when this module is imported. Only `dagster dev` prepares
 it, so `ensure_manifest()` runs `dbt parse` here when the manifest is missing or older than any
@@ -61,7 +63,7 @@ _PARSED_DIRS = ("models", "macros", "tests", "seeds", "snapshots", "analyses")
 
 # dbt selections of the two steps. Tests on the `raw` sources run with staging; tests on the `dq`
 # source (if the DQ engineer adds any) with the marts. Models tagged `dq_prep` (views the GX runner
-# reads, under models/marts/dq/) must exist BEFORE the DQ step, so they go with staging.
+# reads, models/validation/) must exist BEFORE the DQ step, so they go with staging.
 STAGING_SELECT = "tag:staging tag:dq_prep source:raw"
 STAGING_EXCLUDE = "tag:after_dq"  # singular tests over the marts (dbt_project.yml)
 MARTS_SELECT = "tag:intermediate tag:marts source:dq"
@@ -221,7 +223,11 @@ def _build(context: AssetExecutionContext, dbt: DbtCliResource, duckdb: DuckDBRe
     # The models read the registry as pipelines/indicators.py validated it (macros/indicators.sql).
     write_dbt_registry(DBT_PROJECT_DIR)
     with _warehouse_env(warehouse):
-        invocation = dbt.cli(["build"], context=context, target_path=target)
+        # dbt's unit tests check the SQL, not the data: they run in the test suite
+        # (tests/test_dbt_unit.py), not in every build.
+        invocation = dbt.cli(
+            ["build", "--exclude-resource-type", "unit_test"], context=context, target_path=target
+        )
     yield from invocation.stream()
     _keep_partial_parse(target, runs_dir)
 

@@ -46,13 +46,24 @@ class Rejected(Exception):
     The message names file, sheet, row and field where they apply, never a cell value: it ends up
     in the registry, logs and Dagster events, and a value could be an IIN. `kk` and `ru` are the
     same detail in Kazakh and Russian, for the clerk who has to fix the file (the registry's
-    `reason_kk` / `reason_ru`); without them the reason exists in English only.
+    `reason_kk` / `reason_ru`); without them the reason exists in English only. `sheet` and
+    `field` are the contract's names of the sheet and column the rule is about, where it names
+    one (the registry's `reason_sheet` / `reason_field`, the finding's sheet and field).
     """
 
     def __init__(
-        self, rule: str, path: str, detail: str, kk: str | None = None, ru: str | None = None
+        self,
+        rule: str,
+        path: str,
+        detail: str,
+        kk: str | None = None,
+        ru: str | None = None,
+        sheet: str | None = None,
+        field: str | None = None,
     ) -> None:
         self.rule = rule
+        self.sheet = sheet
+        self.field = field
         # The path may hold an IIN (a stray 'справка_<IIN>.pdf'): masked like any text.
         path, detail = mask_iins(path), mask_iins(detail)
         self.reason = f"{rule}: {path}: {detail}"
@@ -60,7 +71,7 @@ class Rejected(Exception):
         self.reason_ru = f"{path}: {mask_iins(ru)}" if ru else None
         # args = the constructor's arguments, positionally, so the exception pickles back from a
         # worker process (pickle calls the class with `args`; keywords would be lost).
-        super().__init__(rule, path, detail, kk, ru)
+        super().__init__(rule, path, detail, kk, ru, sheet, field)
 
     def __str__(self) -> str:
         return self.reason

@@ -109,6 +109,8 @@ def registration(
         reason_rule=rejected.rule if rejected else None,
         reason_kk=rejected.reason_kk if rejected else None,
         reason_ru=rejected.reason_ru if rejected else None,
+        reason_sheet=rejected.sheet if rejected else None,
+        reason_field=rejected.field if rejected else None,
         college_bin=fields.get("college_bin"),
         name_round_id=fields.get("round_id"),
         header_college_bin=header_bin,

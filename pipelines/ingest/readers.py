@@ -288,6 +288,8 @@ def _check_columns(
                 f"{where}: column '{col.name}' ({_titles(col.headers)}) not found",
                 kk=f"{in_kk} парағында {col_kk} бағаны табылмады",
                 ru=f"на листе {in_ru} не найден столбец {col_ru}",
+                sheet=sheet.name,
+                field=col.name,
             )
 
 
@@ -375,6 +377,8 @@ def _check_sheets(
             en,
             kk=f"міндетті парақ (бөлім) табылмады: {kk}",
             ru=f"не найден обязательный лист (раздел): {ru}",
+            # The finding names one sheet: the first missing one (the reason lists them all).
+            sheet=missing[0].name,
         )
 
 
@@ -404,6 +408,7 @@ def _merge_copies(
                 "бағандары әртүрлі",
                 ru=f"листы «{a}» и «{b}» относятся к одному разделу ({_titles(sheet.headers)}), "
                 "но их столбцы различаются",
+                sheet=sheet.name,
             )
     if len(keep) > 1:
         labels = "', '".join(safe_text(c.label) for c, _ in keep)

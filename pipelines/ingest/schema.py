@@ -38,6 +38,10 @@ REGISTRY_COLUMNS: tuple[tuple[str, str], ...] = (
     ("reason_rule", "VARCHAR"),  # rule id behind `reason` (structure.* for rejected files)
     ("reason_kk", "VARCHAR"),  # `reason` as a clerk reads it
     ("reason_ru", "VARCHAR"),
+    # The contract's sheet and column a rejection names (structure.missing_sheet, _column,
+    # conflicting_sheets), recorded when the file is rejected: the finding's sheet and field.
+    ("reason_sheet", "VARCHAR"),
+    ("reason_field", "VARCHAR"),
     # The owner, decided once here (docs/ARCHITECTURE.md "One owner per file"): the college and
     # round of the file name; what the header says is kept beside it for the identity rules.
     ("college_bin", "VARCHAR"),

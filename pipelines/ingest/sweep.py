@@ -71,6 +71,8 @@ def _stray_registration(
         reason_rule=reason.rule,
         reason_kk=reason.reason_kk,
         reason_ru=reason.reason_ru,
+        reason_sheet=reason.sheet,
+        reason_field=reason.field,
     )
 
 

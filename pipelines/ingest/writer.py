@@ -46,6 +46,8 @@ class Registration:
     reason_rule: str | None = None
     reason_kk: str | None = None
     reason_ru: str | None = None
+    reason_sheet: str | None = None
+    reason_field: str | None = None
     college_bin: str | None = None
     name_round_id: str | None = None
     header_college_bin: str | None = None
@@ -106,6 +108,8 @@ _REGISTRY_SCHEMA = {
     "reason_rule": pl.String,
     "reason_kk": pl.String,
     "reason_ru": pl.String,
+    "reason_sheet": pl.String,
+    "reason_field": pl.String,
     "college_bin": pl.String,
     "name_round_id": pl.String,
     "header_college_bin": pl.String,

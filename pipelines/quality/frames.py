@@ -1,5 +1,5 @@
 """The frames the suites validate: one DuckDB query per frame, each a dbt view in `dq_prep`
-(dbt_project/models/marts/dq/prep/), read whole into pandas.
+(dbt_project/models/validation/), read whole into pandas.
 
 A frame holds every current submission of every round at once, with the submission key
 (`_file_id`) and the row (`_row_number`) as columns, so GX runs once per frame, never per file.

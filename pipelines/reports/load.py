@@ -33,7 +33,7 @@ REQUIRED_TABLES = (
     "dim_region",
     "dim_college",
     "dq_submission_status",
-    "dq_findings",
+    "dq_pack_findings",
     "reporting_rates",
     "labels",
 )
@@ -112,14 +112,6 @@ def rounds_with_data(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 # --- counts ---------------------------------------------------------------------------------
 
-# A missing college whose file was rejected as unreadable has no file_id, but a structure
-# finding in the round: the list says so, because "not submitted" would be unfair to it.
-_REJECTED = f"""status = 'missing' and file_id is null and exists (
-    select 1 from {SCHEMA}.dq_findings r
-    where r.round_id = s.round_id and r.college_bin = s.college_bin
-      and r.rule_id like 'structure.%')"""
-
-
 _STATUS_KEYS = (
     "on_time",
     "late",
@@ -165,53 +157,30 @@ def _rates(con: duckdb.DuckDBPyConnection, round_id: str) -> dict[str | None, di
     return {row.pop("region_code"): row for row in rows}
 
 
-@dataclass(frozen=True)
-class _Scope:
-    """Which findings belong to a round's packs: the round's own submissions, plus the yearly
-    sources (passport, CIS) of the round's academic year, which the region must also fix."""
-
-    round_id: str
-    year: int
-
-    @classmethod
-    def of(cls, info: RoundInfo) -> _Scope:
-        return cls(info.round_id, int(info.academic_year[:4]))
-
-
-def _findings_cte(scope: _Scope) -> tuple[str, list[Any]]:
-    # A finding goes to the pack of the region its college is expected in at the round, as the
-    # status mart has it. Findings of colleges not expected in the round (a CIS row naming a
-    # college outside the register, a closed college's passport) go to no region's pack: they
-    # are listed in the national overview, where the ministry sees them.
+def _findings_cte(round_id: str) -> tuple[str, list[Any]]:
+    # Which findings a round's packs list, and in which region's pack (NULL: the national
+    # overview only), is decided in the mart (dbt_project/models/marts/dq/dq_pack_findings.sql).
     sql = f"""
-        with placed as (
-            select distinct college_bin, region_code
-            from {SCHEMA}.dq_submission_status
-            where round_id = ? and status <> 'superseded'
-        ),
-        scoped as (
-            select f.*, p.region_code as pack_region
-            from {SCHEMA}.dq_findings f
-            left join placed p using (college_bin)
-            where f.round_id = ? or (f.round_id is null and f.year = ?)
+        with scoped as (
+            select * from {SCHEMA}.dq_pack_findings where pack_round_id = ?
         )
     """
-    return sql, [scope.round_id, scope.round_id, scope.year]
+    return sql, [round_id]
 
 
-def _finding_counts(con: duckdb.DuckDBPyConnection, scope: _Scope) -> dict[str | None, dict]:
-    cte, params = _findings_cte(scope)
+def _finding_counts(con: duckdb.DuckDBPyConnection, round_id: str) -> dict[str | None, dict]:
+    cte, params = _findings_cte(round_id)
     rows = _rows(
         con,
         cte
         + """
-        select pack_region as region_code,
+        select pack_region_code as region_code,
                count(*) filter (where severity = 'hold') as hold_findings,
                count(distinct (file_id, sheet, row_number))
                    filter (where severity = 'quarantine' and row_number is not null)
                    as quarantined_rows,
                count(*) filter (where severity = 'warning') as warning_findings
-        from scoped group by pack_region
+        from scoped group by pack_region_code
         """,
         params,
     )
@@ -259,7 +228,7 @@ class _RoundCounts:
 def _round_counts(con: duckdb.DuckDBPyConnection, info: RoundInfo) -> _RoundCounts:
     status = _status_counts(con, info.round_id)
     rates = _rates(con, info.round_id)
-    findings = _finding_counts(con, _Scope.of(info))
+    findings = _finding_counts(con, info.round_id)
     regions = sorted({code for code in (*status, *rates) if code is not None})
     by_region = {}
     for code in regions:
@@ -318,11 +287,7 @@ def _late_missing(con: duckdb.DuckDBPyConnection, info: RoundInfo) -> dict[str, 
         with {names}
         select s.region_code, s.college_bin,
                coalesce(n.name_kk, '') as name_kk, coalesce(n.name_ru, '') as name_ru,
-               case when s.is_held_back then 'held_back'
-                    when {_REJECTED} then 'rejected'
-                    when s.previous_version_current then 'previous_version_current'
-                    when s.corrected_after_due_date then 'corrected_after_due_date'
-                    else s.status end as status,
+               s.status_detail as status,
                s.signed_at, s.deadline_at
         from {SCHEMA}.dq_submission_status s
         left join college_names n using (college_bin)
@@ -340,20 +305,20 @@ def _late_missing(con: duckdb.DuckDBPyConnection, info: RoundInfo) -> dict[str, 
 
 
 def _findings(con: duckdb.DuckDBPyConnection, info: RoundInfo) -> dict[str | None, list]:
-    scoped, params = _findings_cte(_Scope.of(info))
+    scoped, params = _findings_cte(info.round_id)
     names, name_params = _college_names_cte(info)
     rows = _rows(
         con,
         scoped
         + f""",
         {names}
-        select f.pack_region, f.college_bin,
+        select f.pack_region_code, f.college_bin,
                coalesce(n.name_kk, '') as name_kk, coalesce(n.name_ru, '') as name_ru,
                f.file_path, f.sheet, f.row_number, f.field, f.rule_id, f.severity,
                f.offending_value, f.message_kk, f.message_ru
         from scoped f
         left join college_names n using (college_bin)
-        order by f.pack_region nulls last, f.college_bin nulls last, f.file_path nulls first,
+        order by f.pack_region_code nulls last, f.college_bin nulls last, f.file_path nulls first,
                  f.sheet nulls first, f.row_number nulls first, f.field nulls first,
                  f.rule_id, f.offending_value nulls first
         """,
@@ -361,7 +326,7 @@ def _findings(con: duckdb.DuckDBPyConnection, info: RoundInfo) -> dict[str | Non
     )
     out: dict[str | None, list] = {}
     for row in rows:
-        region = row.pop("pack_region")
+        region = row.pop("pack_region_code")
         if row["row_number"] is not None:
             row["row_number"] = int(row["row_number"])
         out.setdefault(region, []).append(Finding(**row))

@@ -16,11 +16,8 @@ header as (
 
 -- Warnings do not hold a submission back; their count travels with it for the statisticians.
 findings as (
-    select
-        file_id,
-        count(*) filter (where severity = 'warning') as warning_findings
-    from {{ source('dq', 'findings') }}
-    group by file_id
+    select file_id, warning_findings
+    from {{ ref('int_landing__files') }}
 )
 
 select

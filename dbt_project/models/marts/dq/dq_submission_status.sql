@@ -1,8 +1,9 @@
 -- Timeliness per expected college per round (docs/ARCHITECTURE.md "Timeliness", "Acceptance
 -- policy"), plus one row per superseded submission. `missing` = no accepted current submission,
--- which includes a submission held back with no earlier accepted version (file_id set, hold
--- findings > 0) and a college whose only file was rejected (file_id NULL; its structure finding
--- is in marts.dq_findings). on_time/late are judged on the first acceptable version.
+-- which includes a submission held back with no earlier accepted version (is_held_back: file_id
+-- set, hold findings > 0) and a college whose only files were rejected (is_rejected: file_id NULL;
+-- the structure finding is in marts.dq_findings). on_time/late are judged on the first
+-- acceptable version. status_detail is the one word the packs show per college.
 with
 
 expected as (
@@ -39,10 +40,18 @@ versions as (
         signed_at,
         status,
         is_acceptable
-    from {{ ref('stg_landing_files') }}
+    from {{ ref('int_landing__files') }}
     where source = 'nobd_submission'
         and status <> 'rejected'
         and is_present
+),
+
+-- Colleges that sent a file this round that could not be read (structure.* rule).
+rejected as (
+    select distinct partition_key as round_id, college_bin
+    from {{ ref('int_landing__files') }}
+    where source = 'nobd_submission'
+        and status = 'rejected'
 ),
 
 -- Per college and round (docs/ARCHITECTURE.md "Acceptance policy"): the current accepted
@@ -81,19 +90,14 @@ superseded as (
         f.file_id,
         f.path as file_path,
         f.signed_at
-    from {{ ref('stg_landing_files') }} as f
+    from {{ ref('int_landing__files') }} as f
     where f.source = 'nobd_submission'
         and f.status = 'superseded'
 ),
 
 findings as (
-    select
-        file_id,
-        count(*) filter (where severity = 'hold') as hold_findings,
-        count(*) filter (where severity = 'quarantine') as quarantine_findings,
-        count(*) filter (where severity = 'warning') as warning_findings
-    from {{ source('dq', 'findings') }}
-    group by file_id
+    select file_id, hold_findings, quarantine_findings, warning_findings
+    from {{ ref('int_landing__files') }}
 ),
 
 status_rows as (
@@ -115,6 +119,8 @@ status_rows as (
         s.held_back_file_id,
         -- Held back with no accepted version to fall back on: counted as missing.
         coalesce(s.file_id is not null and not s.is_accepted, false) as is_held_back,
+        -- Nothing readable arrived, but a file did: "not submitted" would be unfair to it.
+        s.file_id is null and j.college_bin is not null as is_rejected,
         coalesce(s.is_accepted and s.held_back_file_id is not null, false)
             as previous_version_current,
         coalesce(
@@ -132,6 +138,9 @@ status_rows as (
     left join current_submissions as s
         on s.round_id = e.round_id
         and s.college_bin = e.college_bin
+    left join rejected as j
+        on j.round_id = e.round_id
+        and j.college_bin = e.college_bin
 ),
 
 superseded_rows as (
@@ -147,6 +156,7 @@ superseded_rows as (
         cast(null as timestamp) as first_accepted_signed_at,
         cast(null as varchar) as held_back_file_id,
         false as is_held_back,
+        false as is_rejected,
         false as previous_version_current,
         false as corrected_after_due_date
     from superseded as s
@@ -165,6 +175,14 @@ superseded_rows as (
 
 select
     u.*,
+    -- What the packs list per college: the most specific of the flags, else the status.
+    case
+        when u.is_held_back then 'held_back'
+        when u.is_rejected then 'rejected'
+        when u.previous_version_current then 'previous_version_current'
+        when u.corrected_after_due_date then 'corrected_after_due_date'
+        else u.status
+    end as status_detail,
     coalesce(f.hold_findings, 0) as hold_findings,
     coalesce(f.quarantine_findings, 0) as quarantine_findings,
     coalesce(f.warning_findings, 0) as warning_findings

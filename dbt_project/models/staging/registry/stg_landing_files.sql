@@ -1,6 +1,7 @@
 {{ config(materialized='view') }}
 -- A view, not a table: the data-quality step changes `status` (loaded <-> held_back) AFTER the
--- staging models are built, and everything downstream must see the status as it is now.
+-- staging models are built, and everything downstream must see the status as it is now. Models
+-- after the step read it through intermediate.int_landing__files, which Dagster orders after it.
 -- Every registry column as the ingest writes it (docs/ARCHITECTURE.md, "raw.landing_files").
 select
     *,

@@ -1,4 +1,3 @@
-{{ config(materialized='view', schema='dq_prep', tags=['dq_prep']) }}
 -- GX frame `nobd_submission.submissions`: one row per NOBD submission version with the measures of
 -- the submission-level rules (cross.contingent_exceeds_capacity, temporal.enrolment_change, and
 -- cross.contingent_implausible, which holds the submission back).

@@ -1,4 +1,3 @@
-{{ config(materialized='view', schema='dq_prep', tags=['dq_prep']) }}
 -- GX frame `college_passport.colleges`: passport rows of accepted passport files, named as in the
 -- contract, with the flags of the region and repeat rules (stg_passports__register_rows decides
 -- them; NULL = the rule does not apply) and what the cross-source rule needs from the CIS exports.

@@ -1,4 +1,3 @@
-{{ config(materialized='view', schema='dq_prep', tags=['dq_prep']) }}
 -- GX frame `nobd_submission.staff`: staff rows of current NOBD submissions (the sheet is optional).
 select
     s._file_id,

@@ -1,4 +1,3 @@
-{{ config(materialized='view', schema='dq_prep', tags=['dq_prep']) }}
 {% set code_columns = ['gender', 'study_language', 'study_form', 'funding', 'status'] %}
 -- GX frame `nobd_submission.students`: student rows of every NOBD submission version, validated
 -- as one frame (never per file). Columns are named as in the contract; a code column holds the

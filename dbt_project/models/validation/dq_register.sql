@@ -1,4 +1,3 @@
-{{ config(materialized='view', schema='dq_prep', tags=['dq_prep']) }}
 -- The register as the data-quality step needs it (one passport row per college and passport
 -- year): the macro passport_register over every row that may count, since the step has not yet
 -- decided which rows it quarantines. intermediate.int_passports__register is the same macro over

@@ -1,4 +1,3 @@
-{{ config(materialized='view', schema='dq_prep', tags=['dq_prep']) }}
 -- GX frame `nobd_submission.library`: library-fund rows of every current NOBD submission.
 select
     s._file_id,

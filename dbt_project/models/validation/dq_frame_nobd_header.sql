@@ -1,4 +1,3 @@
-{{ config(materialized='view', schema='dq_prep', tags=['dq_prep']) }}
 -- GX frame `nobd_submission.header`: the header rows of every NOBD submission version, columns
 -- named as in the contract (expectations/nobd_submission.*.json, sheet `header`).
 -- `_college_bin` is who a finding is about (the file name's college); `college_bin` is the value

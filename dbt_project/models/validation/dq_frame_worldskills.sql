@@ -1,4 +1,3 @@
-{{ config(materialized='view', schema='dq_prep', tags=['dq_prep']) }}
 {% set code_columns = ['event_type', 'level', 'stream', 'medal'] %}
 -- GX frame `worldskills_export.results`: CIS result rows of accepted export files, named as in
 -- the contract, with whether the college is in that year's register.

@@ -1,4 +1,3 @@
-{{ config(materialized='view', schema='dq_prep', tags=['dq_prep']) }}
 -- The NOBD submission versions the data-quality step validates: every readable version present
 -- under landing/ (docs/ARCHITECTURE.md "Acceptance policy"). Which of them is current depends on
 -- what validation finds, so the step validates them all and then decides (pipelines/quality/
