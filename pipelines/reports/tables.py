@@ -6,7 +6,7 @@ cell carries its kind (count, rate, change, ...) and the renderer decides how to
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Literal
 
@@ -198,8 +198,9 @@ def findings_table(items: list[Finding], w: Words, key: str = "findings") -> Tab
         "unassigned": w.ui("sheet_unassigned"),
         "disputed": w.ui("sheet_disputed"),
     }
+    # The form's own sheet carries no note: below the findings a note would read as a row.
     notes = {
-        "findings": [w.ui("note_answers")],
+        "findings": [],
         "unassigned": [w.ui("note_unassigned")],
         "disputed": [w.ui("note_disputed")],
     }
@@ -324,8 +325,10 @@ def trend_table(
 
 def region_tables(pack: RegionPack, w: Words) -> list[Table]:
     name = f"{_region_name(pack.region, w)} ({pack.region.code})"
+    summary = summary_table(pack.round, name, pack.data_as_of, pack.counts, w)
     tables = [
-        summary_table(pack.round, name, pack.data_as_of, pack.counts, w),
+        # how to answer the findings (the findings sheet is the answer form)
+        replace(summary, notes=[*summary.notes, w.ui("note_answers")]),
         late_missing_table(pack.late_missing, w),
         findings_table(pack.findings, w),
         trend_table(pack.round, pack.counts, pack.previous_round, pack.previous_counts, w),
