@@ -17,7 +17,7 @@ import yaml
 from pipelines.settings import REPO_ROOT
 
 CONTRACTS_DIR = REPO_ROOT / "sources" / "contracts"
-SOURCES = ("nobd_submission", "college_passport", "worldskills_export")
+SOURCES = ("nobd_submission", "college_passport", "worldskills_export", "dq_response")
 LANGUAGES = ("kk", "ru", "en")
 
 _SPACES = re.compile(r"\s+")

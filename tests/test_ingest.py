@@ -309,7 +309,7 @@ def test_second_run_on_unchanged_landing_adds_nothing(
     assert "Warehouse up to date" in result.stdout, result.stdout[-3000:]
     assert report["pipeline_seconds"] < 10, report
     assert {r["label"].split(" [")[0] for r in report["runs"]} <= {
-        "nobd",
+        "nobd, responses",
         "passports, worldskills",
     }, report["runs"]
 

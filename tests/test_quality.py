@@ -185,7 +185,7 @@ def test_asset_checks_report_per_suite(
             evaluation = records[0].event.dagster_event.event_specific_data
             checks[suite] = (evaluation.passed, evaluation.severity)
         materialized = instance.get_latest_materialization_event(DQ_FINDINGS)
-    assert len(checks) == len(SUITES) == 15
+    assert len(checks) == len(SUITES) == 19
     assert checks["nobd_submission.logic"] == (False, AssetCheckSeverity.WARN)
     assert checks["worldskills_export.structure"][0] is True
     assert all(severity == AssetCheckSeverity.WARN for _, severity in checks.values())

@@ -42,6 +42,7 @@ GROUPS = {
     "nobd_submission": "nobd",
     "college_passport": "passports",
     "worldskills_export": "worldskills",
+    "dq_response": "responses",
 }
 KINDS = {"duckdb", "polars"}
 
@@ -145,7 +146,24 @@ def worldskills_exports(
     yield from _run_ingest(context, _WORLDSKILLS, duckdb, home)
 
 
-INGEST_ASSETS = [nobd_submissions, college_passports, worldskills_exports]
+_RESPONSES = load_contract("dq_response")
+
+
+@multi_asset(
+    name="dq_responses",
+    specs=_specs(_RESPONSES),
+    partitions_def=ROUND_PARTITIONS,
+    backfill_policy=BackfillPolicy.single_run(),
+    description="Load the regions' answered packs in landing/responses/<round>/ into "
+    "raw.dq_responses.",
+)
+def dq_responses(
+    context: AssetExecutionContext, duckdb: DuckDBResource, home: HomeResource
+) -> Iterator[MaterializeResult]:
+    yield from _run_ingest(context, _RESPONSES, duckdb, home)
+
+
+INGEST_ASSETS = [nobd_submissions, college_passports, worldskills_exports, dq_responses]
 
 
 @asset(
@@ -179,7 +197,7 @@ def landing_files(duckdb: DuckDBResource, home: HomeResource) -> MaterializeResu
 
 # Jobs the landing sensor launches (and the UI lists); partitioned like their assets.
 ingest_rounds_job = define_asset_job(
-    "ingest_nobd", selection=AssetSelection.assets(nobd_submissions)
+    "ingest_nobd", selection=AssetSelection.assets(nobd_submissions, dq_responses)
 )
 ingest_years_job = define_asset_job(
     "ingest_yearly", selection=AssetSelection.assets(college_passports, worldskills_exports)

@@ -68,6 +68,7 @@ _JOB_OF_SOURCE = {
     "nobd_submission": ingest_rounds_job.name,
     "college_passport": ingest_years_job.name,
     "worldskills_export": ingest_years_job.name,
+    "dq_response": ingest_rounds_job.name,
 }
 TRIGGER_TAGS = {"edustat/trigger": "landing"}
 # Ticks: the sum of two ticks is most of the wait between a dropped file and its publication,

@@ -18,11 +18,46 @@ if TYPE_CHECKING:
     from pipelines.demo.generate import Summary
 
 MANIFEST = "manifest.json"
-LANDING_DIRS = ("nobd", "passports", "worldskills")
+LANDING_DIRS = ("nobd", "passports", "worldskills", "responses")
 
 
 def register(app: typer.Typer) -> None:
     app.command("demo-data")(demo_data)
+    app.command("demo-answers")(demo_answers)
+
+
+def demo_answers(
+    home: Annotated[
+        Path | None,
+        typer.Option(
+            "--home",
+            help="A home built from demo data (its packs and manifest); default EDUSTAT_HOME.",
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Same seed, same answers.")] = 42,
+) -> None:
+    """Answer the built packs as the regions would (with defective answers among them): the
+    returned workbooks go to landing/responses/<round>/, the expected outcome of every answer
+    and the state of every finding to manifest.json. `edustat run` then ingests them."""
+    from pipelines.demo.answers import answer_packs
+    from pipelines.settings import Home
+
+    where = (home or Home.from_env().root).resolve()
+    if not (where / MANIFEST).exists() or not (where / "warehouse.duckdb").exists():
+        raise typer.BadParameter(
+            f"{where} has no manifest.json or no warehouse: run `edustat demo-data` and "
+            "`edustat run` first",
+            param_hint="--home",
+        )
+    truth = answer_packs(where, seed)
+    outcomes: dict[str, int] = {}
+    for row in truth["rows"]:
+        outcomes[row["outcome"]] = outcomes.get(row["outcome"], 0) + 1
+    typer.echo(
+        f"wrote {len(truth['files'])} answer files under {where / 'landing' / 'responses'}: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items()))
+        + " answer rows expected"
+    )
 
 
 def demo_data(

@@ -337,10 +337,27 @@ def _worldskills_specs() -> dict[str, list[Spec]]:
     }
 
 
+def _response_specs() -> dict[str, list[Spec]]:
+    contract = load_contract("dq_response")
+    return {
+        "structure": _structure_specs(),
+        "identifiers": _iin_placement_specs("dq_response"),
+        "domain": [s for sheet in contract.sheets for s in _domain_specs(sheet)],
+        # The frame (dq_frame_responses) compares each answer with the findings issued so far.
+        "response": [
+            _flag("response_given", "response.no_response", "findings", "response"),
+            _flag("finding_issued", "response.unknown_finding", "findings", "finding_id"),
+            _flag("finding_in_region", "response.other_region", "findings", "finding_id"),
+            _flag("response_allowed", "response.needs_correction", "findings", "response"),
+        ],
+    }
+
+
 SPECS = {
     "nobd_submission": _nobd_specs,
     "college_passport": _passport_specs,
     "worldskills_export": _worldskills_specs,
+    "dq_response": _response_specs,
 }
 
 

@@ -37,6 +37,7 @@ ROW_FRAMES: dict[str, str] = {
     "nobd_submission.staff": "dq_frame_nobd_staff",
     "college_passport.colleges": "dq_frame_passports",
     "worldskills_export.results": "dq_frame_worldskills",
+    "dq_response.findings": "dq_frame_responses",
 }
 SUBMISSION_FRAMES: dict[str, str] = {
     "nobd_submission.submissions": "dq_frame_nobd_submissions",

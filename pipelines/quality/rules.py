@@ -264,6 +264,36 @@ RULES: dict[str, Rule] = {
             "Паспортта бір БСН әртүрлі мәндермен бірнеше рет көрсетілген",
             "В паспорте один БИН указан несколько раз с разными значениями",
         ),
+        # Answers of a region to its findings (sources/contracts/dq_response.yml): a defective
+        # answer row is not applied; the finding keeps its state.
+        _r(
+            "response.no_response",
+            "response",
+            "quarantine",
+            "Түсіндірме бар, бірақ жауап таңдалмаған",
+            "Пояснение есть, но ответ не выбран",
+        ),
+        _r(
+            "response.unknown_finding",
+            "response",
+            "quarantine",
+            "Мұндай ID-мен ақау берілмеген (ID өзгертілген немесе бос)",
+            "Замечание с таким ID не выдавалось (ID изменён или пуст)",
+        ),
+        _r(
+            "response.other_region",
+            "response",
+            "quarantine",
+            "Жауап басқа өңірдің ақауына берілген",
+            "Ответ дан на замечание другого региона",
+        ),
+        _r(
+            "response.needs_correction",
+            "response",
+            "quarantine",
+            "Бұл ақауды тек түзетілген деректер жояды: оны растауға болмайды",
+            "Это замечание снимается только исправлением данных: подтвердить его нельзя",
+        ),
     )
 }
 

@@ -524,11 +524,11 @@ def _write_findings(con: duckdb.DuckDBPyConnection, findings: pd.DataFrame) -> i
             f"""
             insert into dq.findings
             select
-                case when lf.source = 'nobd_submission' then cast(cal.round_id as varchar) end
-                    as round_id,
+                -- Round-partitioned sources (NOBD, the regions' answers) have a round.
+                cast(cal.round_id as varchar) as round_id,
                 coalesce(
                     case
-                        when lf.source = 'nobd_submission'
+                        when cal.round_id is not null
                             then cast(substr(cast(cal.academic_year as varchar), 1, 4) as integer)
                         else try_cast(lf.partition_key as integer)
                     end,

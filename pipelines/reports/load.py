@@ -17,6 +17,7 @@ import duckdb
 
 from pipelines.i18n import message
 from pipelines.reports.model import (
+    AnswerCounts,
     CollegeStatus,
     Counts,
     Finding,
@@ -34,6 +35,7 @@ REQUIRED_TABLES = (
     "dim_college",
     "dq_submission_status",
     "dq_pack_findings",
+    "dq_finding_history",
     "reporting_rates",
     "labels",
 )
@@ -312,13 +314,16 @@ def _findings(con: duckdb.DuckDBPyConnection, info: RoundInfo) -> dict[str | Non
         scoped
         + f""",
         {names}
-        select f.pack_region_code, f.college_bin,
+        select f.pack_region_code, f.finding_id, f.college_bin,
                coalesce(n.name_kk, '') as name_kk, coalesce(n.name_ru, '') as name_ru,
                f.file_path, f.sheet, f.row_number, f.field, f.rule_id, f.severity,
-               f.offending_value, f.message_kk, f.message_ru
+               f.offending_value, f.message_kk, f.message_ru,
+               f.state, f.response, f.explanation, f.answered_by, f.answered_on
         from scoped f
         left join college_names n using (college_bin)
-        order by f.pack_region_code nulls last, f.college_bin nulls last, f.file_path nulls first,
+        -- open findings first, then the answered ones with their answers
+        order by f.pack_region_code nulls last, f.state <> 'open', f.college_bin nulls last,
+                 f.file_path nulls first,
                  f.sheet nulls first, f.row_number nulls first, f.field nulls first,
                  f.rule_id, f.offending_value nulls first
         """,
@@ -331,6 +336,35 @@ def _findings(con: duckdb.DuckDBPyConnection, info: RoundInfo) -> dict[str | Non
             row["row_number"] = int(row["row_number"])
         out.setdefault(region, []).append(Finding(**row))
     return out
+
+
+def _answers(con: duckdb.DuckDBPyConnection, info: RoundInfo) -> dict[str, AnswerCounts]:
+    """Per region: the round's findings ever issued (corrected ones included, the answer files'
+    own excluded), how many were answered, confirmed warnings, disputed, mean days to answer."""
+    scope = _Scope.of(info)
+    rows = _rows(
+        con,
+        f"""
+        select region_code,
+               count(*) as findings,
+               count(response) as answered,
+               count(*) filter (where state = 'confirmed' and severity = 'warning')
+                   as confirmed_warnings,
+               count(*) filter (where state = 'disputed') as disputed,
+               avg(days_to_answer) as mean_days_to_answer
+        from {SCHEMA}.dq_finding_history
+        where source <> 'dq_response' and region_code is not null
+          and (round_id = ? or (round_id is null and year = ?))
+        group by region_code
+        """,
+        [scope.round_id, scope.year],
+    )
+    return {
+        row.pop("region_code"): AnswerCounts(
+            **{**row, "mean_days_to_answer": _float(row["mean_days_to_answer"])}
+        )
+        for row in rows
+    }
 
 
 def _data_as_of(con: duckdb.DuckDBPyConnection, round_id: str) -> Any:
@@ -395,6 +429,8 @@ def load_round(con: duckdb.DuckDBPyConnection, round_id: str) -> RoundPacks:
         unassigned_findings=[
             f for code, items in findings.items() if code not in current.by_region for f in items
         ],
+        answers=_answers(con, info),
+        disputed=[f for items in findings.values() for f in items if f.state == "disputed"],
     )
     return RoundPacks(packs, national)
 

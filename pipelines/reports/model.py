@@ -61,6 +61,7 @@ class CollegeStatus:
 
 @dataclass(frozen=True)
 class Finding:
+    finding_id: str
     college_bin: str | None
     name_kk: str
     name_ru: str
@@ -73,6 +74,28 @@ class Finding:
     offending_value: str | None
     message_kk: str
     message_ru: str
+    # The region's answer (marts.dq_findings): state open until an applied answer says
+    # confirmed, will_correct or disputed; the answer's fields are NULL while open.
+    state: str = "open"
+    response: str | None = None
+    explanation: str | None = None
+    answered_by: str | None = None
+    answered_on: date | None = None
+
+
+@dataclass(frozen=True)
+class AnswerCounts:
+    """How a region answered its findings of one round (marts.dq_finding_history)."""
+
+    findings: int
+    answered: int
+    confirmed_warnings: int
+    disputed: int
+    mean_days_to_answer: float | None
+
+    @property
+    def answered_share(self) -> float | None:
+        return self.answered / self.findings if self.findings else None
 
 
 @dataclass(frozen=True)
@@ -106,3 +129,6 @@ class NationalPack:
     # Findings of the round with no region (e.g. a CIS result for a college not in the register):
     # no region can act on them, so the ministry sees them.
     unassigned_findings: list[Finding] = field(default_factory=list)
+    # Per region code: how it answered; and the findings regions disputed (the ministry decides).
+    answers: dict[str, AnswerCounts] = field(default_factory=dict)
+    disputed: list[Finding] = field(default_factory=list)

@@ -6,13 +6,14 @@ cell carries its kind (count, rate, change, ...) and the renderer decides how to
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Literal
 
 from pipelines.i18n import localized
 from pipelines.publishing.labels import Words
 from pipelines.reports.model import (
+    AnswerCounts,
     CollegeStatus,
     Counts,
     Finding,
@@ -51,6 +52,10 @@ class Table:
     # Width hint (characters) per column for the workbook; None = fit to content.
     widths: list[int | None] = field(default_factory=list)
     total_row: bool = False  # the last row sums the others (shown in bold)
+    # The answer form (the region's findings sheet): the only cells a reader may change; the
+    # workbook protects every other cell. Column -> its allowed values (a drop-down list).
+    answer_columns: tuple[int, ...] = ()
+    choices: dict[int, list[str]] = field(default_factory=dict)
 
 
 def _region_name(region: Region, w: Words) -> str:
@@ -153,24 +158,59 @@ def late_missing_table(items: list[CollegeStatus], w: Words) -> Table:
     )
 
 
+# The columns a region fills in, in the order of the findings sheet; their headers are the answer
+# contract's (sources/contracts/dq_response.yml, labels `field findings.*`), so the returned
+# workbook is read by the ingest like any other source.
+ANSWER_FIELDS = ("response", "explanation", "answered_by", "answered_on")
+RESPONSES = ("confirmed", "will_correct", "disputed")
+
+
+def _answer_cells(item: Finding, w: Words) -> list[Cell]:
+    return [
+        Cell(w.code("response", item.response) if item.response else None),
+        Cell(item.explanation),
+        Cell(item.answered_by),
+        Cell(item.answered_on, "date"),
+    ]
+
+
 def findings_table(items: list[Finding], w: Words, key: str = "findings") -> Table:
-    unassigned = key == "unassigned"
+    """A region's findings, which is also its answer form; the national overview's lists
+    (findings outside the register, disputed findings) show the same columns, read-only."""
+    answerable = key == "findings"
+    header = [
+        w.field("findings", "finding_id"),
+        w.ui("college_bin"),
+        w.ui("college_name"),
+        w.ui("file_path"),
+        w.ui("sheet"),
+        w.ui("row_number"),
+        w.ui("field"),
+        w.ui("severity"),
+        w.ui("offending_value"),
+        w.ui("message"),
+        w.ui("state"),
+        *(w.field("findings", name) for name in ANSWER_FIELDS),
+    ]
+    first_answer = len(header) - len(ANSWER_FIELDS)
+    titles = {
+        "findings": w.code("sheet", "findings"),
+        "unassigned": w.ui("sheet_unassigned"),
+        "disputed": w.ui("sheet_disputed"),
+    }
+    # The form's own sheet carries no note: below the findings a note would read as a row.
+    notes = {
+        "findings": [],
+        "unassigned": [w.ui("note_unassigned")],
+        "disputed": [w.ui("note_disputed")],
+    }
     return Table(
         key=key,
-        title=w.ui("sheet_unassigned" if unassigned else "sheet_findings"),
-        header=[
-            w.ui("college_bin"),
-            w.ui("college_name"),
-            w.ui("file_path"),
-            w.ui("sheet"),
-            w.ui("row_number"),
-            w.ui("field"),
-            w.ui("severity"),
-            w.ui("offending_value"),
-            w.ui("message"),
-        ],
+        title=titles[key],
+        header=header,
         rows=[
             [
+                Cell(item.finding_id, "code"),
                 Cell(item.college_bin, "bin"),
                 Cell(_college_name(item, w)),
                 Cell(item.file_path, "path"),
@@ -181,12 +221,54 @@ def findings_table(items: list[Finding], w: Words, key: str = "findings") -> Tab
                 Cell(w.code("severity", item.severity)),
                 Cell(item.offending_value, "raw"),
                 Cell(item.message_kk if w.lang == "kk" else item.message_ru),
+                Cell(w.code("finding_state", item.state)),
+                *_answer_cells(item, w),
             ]
             for item in items
         ],
-        empty_note=w.ui("none_findings"),
-        notes=[w.ui("note_unassigned")] if unassigned else [],
-        widths=[15, 40, 40, 14, 7, 22, 22, 20, 70],
+        empty_note=w.ui("none_disputed" if key == "disputed" else "none_findings"),
+        notes=notes[key],
+        widths=[18, 15, 40, 40, 14, 7, 22, 22, 20, 70, 18, 30, 50, 30, 12],
+        answer_columns=tuple(range(first_answer, len(header))) if answerable else (),
+        choices={first_answer: [w.code("response", r) for r in RESPONSES]} if answerable else {},
+    )
+
+
+def answers_table(pack: NationalPack, w: Words) -> Table:
+    """Per region: how many of the round's findings it answered, and how fast."""
+    empty = AnswerCounts(0, 0, 0, 0, None)
+    rows = []
+    for item in sorted(pack.regions, key=lambda r: r.region.code or ""):
+        a = pack.answers.get(item.region.code or "", empty)
+        rows.append(
+            [
+                Cell(item.region.code, "code"),
+                Cell(_region_name(item.region, w)),
+                Cell(a.findings, "int"),
+                Cell(a.answered, "int"),
+                Cell(a.answered_share, "rate"),
+                Cell(a.confirmed_warnings, "int"),
+                Cell(a.disputed, "int"),
+                Cell(
+                    None if a.mean_days_to_answer is None else round(a.mean_days_to_answer), "int"
+                ),
+            ]
+        )
+    return Table(
+        key="answers",
+        title=w.ui("sheet_answers"),
+        header=[
+            w.ui("region_code"),
+            w.ui("region"),
+            w.ui("findings_total"),
+            w.ui("findings_answered"),
+            w.ui("answered_share"),
+            w.ui("confirmed_findings"),
+            w.ui("disputed_findings"),
+            w.ui("days_to_answer"),
+        ],
+        rows=rows,
+        widths=[9, 32, 14, 14, 14, 14, 14, 16],
     )
 
 
@@ -243,8 +325,10 @@ def trend_table(
 
 def region_tables(pack: RegionPack, w: Words) -> list[Table]:
     name = f"{_region_name(pack.region, w)} ({pack.region.code})"
+    summary = summary_table(pack.round, name, pack.data_as_of, pack.counts, w)
     tables = [
-        summary_table(pack.round, name, pack.data_as_of, pack.counts, w),
+        # how to answer the findings (the findings sheet is the answer form)
+        replace(summary, notes=[*summary.notes, w.ui("note_answers")]),
         late_missing_table(pack.late_missing, w),
         findings_table(pack.findings, w),
         trend_table(pack.round, pack.counts, pack.previous_round, pack.previous_counts, w),
@@ -312,6 +396,8 @@ def national_tables(pack: NationalPack, w: Words) -> list[Table]:
         regions_ranking_table(pack, w),
         trend_table(pack.round, pack.totals, pack.previous_round, pack.previous_totals, w),
     ]
+    tables.append(answers_table(pack, w))
+    tables.append(findings_table(pack.disputed, w, key="disputed"))
     if pack.unassigned_findings:
         tables.append(findings_table(pack.unassigned_findings, w, key="unassigned"))
         tables.append(rules_table(pack.unassigned_findings, w))

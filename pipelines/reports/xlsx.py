@@ -46,6 +46,21 @@ class _Formats:
             kind: book.add_format({**base, "num_format": fmt, "text_wrap": kind == "text"})
             for kind, fmt in NUMBER_FORMATS.items()
         }
+        # Answer cells: unlocked in a protected sheet, tinted so the reader sees where to write.
+        self.answer_cells = {
+            kind: book.add_format(
+                {
+                    **base,
+                    "num_format": fmt,
+                    "text_wrap": kind == "text",
+                    "locked": False,
+                    "bg_color": "#FFF6D5",
+                    "border": 1,
+                    "border_color": "#BFBFBF",
+                }
+            )
+            for kind, fmt in NUMBER_FORMATS.items()
+        }
         self.total_cells = {
             kind: book.add_format(
                 {**base, "num_format": fmt, "bold": True, "bg_color": "#F2F2F2", "top": 1}
@@ -105,7 +120,10 @@ def _write_table(book: Workbook, formats: _Formats, table: Table) -> None:
         is_total = table.total_row and r == len(table.rows)
         cell_formats = formats.total_cells if is_total else formats.cells
         for col, cell in enumerate(row):
-            _write_cell(sheet, r, col, cell, cell_formats[cell.kind])
+            fmt = formats.answer_cells if col in table.answer_columns else cell_formats
+            _write_cell(sheet, r, col, cell, fmt[cell.kind])
+    if table.answer_columns:
+        _protect(sheet, table)
     # A filter on the college lists (not on a total row, which a filter would sort away).
     if len(table.rows) > 1 and not table.total_row and table.key != "summary":
         sheet.autofilter(0, 0, len(table.rows), len(table.header) - 1)
@@ -115,6 +133,33 @@ def _write_table(book: Workbook, formats: _Formats, table: Table) -> None:
         next_row = 3
     for offset, note in enumerate(table.notes):
         sheet.write_string(next_row + offset, 0, note, formats.note)
+
+
+def _protect(sheet: Worksheet, table: Table) -> None:
+    """The answer form: every cell locked but the answer cells, so what comes back is the
+    layout the ingest reads (sources/contracts/dq_response.yml); filters still work. No password:
+    protection guards against slips, not against intent (the ingest checks every answer)."""
+    last = len(table.rows)
+    for col, values in table.choices.items():
+        if last:
+            sheet.data_validation(
+                1,
+                col,
+                last,
+                col,
+                {"validate": "list", "source": values, "error_type": "stop"},
+            )
+    sheet.protect(
+        "",
+        {
+            "autofilter": True,
+            "sort": False,
+            "format_columns": True,
+            "format_rows": True,
+            "select_locked_cells": True,
+            "select_unlocked_cells": True,
+        },
+    )
 
 
 def write_workbook(doc: Document, path: Path) -> None:

@@ -4,6 +4,10 @@
 -- expected under in that round (marts.fct_expected_colleges, the same as dq_submission_status);
 -- for a passport or CIS finding its passport region of that year (marts.dim_college). A college
 -- with neither falls back to what the finding's own file says: the NOBD header, or the CIS row.
+-- A finding on a region's answer file belongs to that region (the file name's region code).
+-- finding_id is stable across builds (macro finding_id); `state` is what the region answered
+-- (docs/ARCHITECTURE.md "Answers to findings"): open until an applied answer says confirmed,
+-- will_correct or disputed. A finding that disappears (corrected) is in dq_finding_history.
 with
 
 findings as (
@@ -24,20 +28,28 @@ header_regions as (
     group by _file_id
 ),
 
+answers as (
+    select * from {{ ref('int_dq__finding_answers') }}
+),
+
 cis_regions as (
     select _file_id as file_id, _row_number as row_number, region_code
     from {{ ref('stg_worldskills__results') }}
-)
+),
 
+placed as (
 select
+    {{ finding_id('f') }} as finding_id,
     f.round_id,
     f.year,
     f.college_bin,
     case
+        when f.source = 'dq_response' then {{ answer_file_region('f.file_path') }}
         when e.college_bin is not null then e.region_code
         else coalesce(c.region_code, h.region_code, w.region_code)
     end as region_code,
     case
+        when f.source = 'dq_response' then 'answer_file'
         when e.college_bin is not null then 'passport'
         when c.region_code is not null then 'passport'
         when h.region_code is not null then 'submission_header'
@@ -69,3 +81,18 @@ left join cis_regions as w
     on f.source = 'worldskills_export'
     and w.file_id = f.file_id
     and w.row_number = f.row_number
+)
+
+select
+    p.*,
+    coalesce(a.response, 'open') as state,
+    a.response,
+    a.explanation,
+    a.answered_by,
+    a.answered_on,
+    a.answer_file_path
+from placed as p
+left join answers as a
+    on a.finding_id = p.finding_id
+    -- a region's answer never changes another region's finding (the check also rejects it)
+    and a.answer_region_code is not distinct from p.region_code

@@ -7,7 +7,8 @@
 -- the register, a closed college's passport) is in no region's pack (NULL): its findings are
 -- listed in the national overview, where the ministry sees them. This differs on purpose from
 -- dq_findings.region_code, the region the finding counts in for statistics, which falls back to
--- the region the finding's own file names.
+-- the region the finding's own file names. A finding on a region's answer file goes back to the
+-- region that sent it (its region_code, the region of the file name).
 with
 
 findings as (
@@ -25,7 +26,9 @@ expected as (
 
 select
     r.round_id as pack_round_id,
-    e.region_code as pack_region_code,
+    case when f.source = 'dq_response' then f.region_code else e.region_code end
+        as pack_region_code,
+    f.finding_id,
     f.round_id,
     f.year,
     f.college_bin,
@@ -40,7 +43,12 @@ select
     f.severity,
     f.offending_value,
     f.message_kk,
-    f.message_ru
+    f.message_ru,
+    f.state,
+    f.response,
+    f.explanation,
+    f.answered_by,
+    f.answered_on
 from rounds as r
 inner join findings as f
     on f.round_id = r.round_id
