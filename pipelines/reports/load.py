@@ -341,7 +341,8 @@ def _findings(con: duckdb.DuckDBPyConnection, info: RoundInfo) -> dict[str | Non
 def _answers(con: duckdb.DuckDBPyConnection, info: RoundInfo) -> dict[str, AnswerCounts]:
     """Per region: the round's findings ever issued (corrected ones included, the answer files'
     own excluded), how many were answered, confirmed warnings, disputed, mean days to answer."""
-    scope = _Scope.of(info)
+    # The round's own findings and its academic year's yearly ones, as in marts.dq_pack_findings
+    # (the history keeps findings no build raises any more, which that mart no longer lists).
     rows = _rows(
         con,
         f"""
@@ -357,7 +358,7 @@ def _answers(con: duckdb.DuckDBPyConnection, info: RoundInfo) -> dict[str, Answe
           and (round_id = ? or (round_id is null and year = ?))
         group by region_code
         """,
-        [scope.round_id, scope.year],
+        [info.round_id, int(info.academic_year[:4])],
     )
     return {
         row.pop("region_code"): AnswerCounts(

@@ -74,7 +74,7 @@ class Finding:
     offending_value: str | None
     message_kk: str
     message_ru: str
-    # The region's answer (marts.dq_findings): state open until an applied answer says
+    # The region's answer (marts.dq_pack_findings): state open until an applied answer says
     # confirmed, will_correct or disputed; the answer's fields are NULL while open.
     state: str = "open"
     response: str | None = None
