@@ -14,6 +14,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import pytest
 
 SAMPLE_ARGS = ("--scale", "30", "--years", "2023-2024", "--seed", "7")
@@ -56,3 +57,35 @@ def pipeline_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     edustat("demo-data", "--out", str(home), *SAMPLE_ARGS, home=home)
     edustat("run", "--quiet", home=home)
     return home
+
+
+# Columns that legitimately differ between two runs over the same landing files.
+VOLATILE = {"_loaded_at", "first_seen_at", "status_changed_at", "recorded_at"}
+
+
+def raw_snapshot(home: Path) -> dict[str, tuple[int, int]]:
+    """table -> (rows, order-independent content checksum without load timestamps), schema raw."""
+    out = {}
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        tables = [
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'raw'"
+            ).fetchall()
+        ]
+        for table in sorted(tables):
+            cols = [
+                r[0]
+                for r in con.execute(
+                    "SELECT column_name FROM duckdb_columns() "
+                    "WHERE schema_name = 'raw' AND table_name = ? ORDER BY column_index",
+                    [table],
+                ).fetchall()
+                if r[0] not in VOLATILE
+            ]
+            row_hash = "hash(" + ", ".join(f'"{c}"' for c in cols) + ")"
+            n, total = con.execute(
+                f"SELECT count(*), coalesce(sum({row_hash}::HUGEINT), 0) FROM raw.{table}"
+            ).fetchall()[0]
+            out[table] = (n, int(total))
+    return out
