@@ -15,21 +15,25 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
+import harness
 import pytest
 
 SAMPLE_ARGS = ("--scale", "30", "--years", "2023-2024", "--seed", "7")
 
 
 def edustat(
-    *args: str, home: Path, timeout: int = 900, check: bool = True
+    *args: str, home: Path, timeout: int = 900, check: bool = True, via: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     """Run the venv's `edustat` CLI with EDUSTAT_HOME=home; fail the test with its output (unless
-    `check` is False: then the caller judges the exit code)."""
-    exe = Path(sys.executable).with_name("edustat")
+    `check` is False: then the caller judges the exit code). `via`: a launcher of tests/harness/
+    that runs the CLI with a production function wrapped."""
     env = {**os.environ, "EDUSTAT_HOME": str(home)}
     env.pop("DAGSTER_HOME", None)  # `edustat run` sets its own under EDUSTAT_HOME
+    argv = [str(Path(sys.executable).with_name("edustat")), *args]
+    if via is not None:
+        argv, env = harness.command(via, *args), harness.env(env)
     result = subprocess.run(
-        [str(exe), *args], env=env, capture_output=True, text=True, timeout=timeout, check=False
+        argv, env=env, capture_output=True, text=True, timeout=timeout, check=False
     )
     if check and result.returncode != 0:
         pytest.fail(f"edustat {' '.join(args)} exited {result.returncode}:\n"
