@@ -22,7 +22,9 @@ DEV_STAMP := $(VENV)/.installed-dev
 # The venv's tools (dbt, dagster, edustat) come first on PATH for every recipe.
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-PYTEST_ARGS ?=
+# Two workers (the machines have 2 cores; a pipeline run is mostly one busy process); groups keep
+# each shared sample on one worker (tests/conftest.py).
+PYTEST_ARGS ?= -n 2 --dist loadgroup
 
 LOCK_FLAGS = --python-version 3.11 --python-platform x86_64-unknown-linux-gnu \
 	--custom-compile-command "make lock" -q
