@@ -22,9 +22,10 @@ DEV_STAMP := $(VENV)/.installed-dev
 # The venv's tools (dbt, dagster, edustat) come first on PATH for every recipe.
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-# Two workers (the machines have 2 cores; a pipeline run is mostly one busy process); groups keep
-# each shared sample on one worker (tests/conftest.py).
-PYTEST_ARGS ?= -n 2 --dist loadgroup
+# Two workers (the machines have 2 cores; a pipeline run is mostly one busy process), a test file
+# per worker at a time, so a module's own sample is built once (docs/STACK.md trap 15: not
+# loadgroup). Each worker builds the session sample it needs (tests/conftest.py).
+PYTEST_ARGS ?= -n 2 --dist loadfile
 
 LOCK_FLAGS = --python-version 3.11 --python-platform x86_64-unknown-linux-gnu \
 	--custom-compile-command "make lock" -q

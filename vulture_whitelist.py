@@ -11,9 +11,8 @@ _._cli_version
 contracts
 rekey_command
 _root
-# pytest fixtures (autouse) and hooks; html.parser callbacks in tests/test_proofreading.py.
+# pytest fixtures (autouse); html.parser callbacks in tests/test_proofreading.py.
 shared_pseudonym_key
-pytest_collection_modifyitems
 _.handle_starttag
 _.handle_endtag
 _.handle_data

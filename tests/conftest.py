@@ -1,10 +1,11 @@
 """Shared fixtures.
 
 `pipeline_home`: one small generated landing tree taken through the whole pipeline, once per test
-session (the tests that use it run on one xdist worker: `pytest_collection_modifyitems`):
-`edustat demo-data --scale 30 --years 2023-2024 --seed 7`, then `edustat run`, exactly as a user
-would. Tests read `manifest.json` (the generator's ground truth)
-and the warehouse under it; they must open the warehouse read-only, or restore what they change.
+session per xdist worker (`make test` runs two, `--dist loadfile`: a module's own sample, a
+module-scoped fixture, is built once): `edustat demo-data --scale 30 --years 2023-2024 --seed 7`,
+then `edustat run`, exactly as a user would. Tests read `manifest.json` (the generator's ground
+truth) and the warehouse under it; they must open the warehouse read-only, or restore what they
+change.
 """
 
 from __future__ import annotations
@@ -40,18 +41,6 @@ def edustat(
         pytest.fail(f"edustat {' '.join(args)} exited {result.returncode}:\n"
                     f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}")  # fmt: skip
     return result
-
-
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Groups for `--dist loadgroup` (`make test` runs two workers): every test of the session's
-    `pipeline_home` on one worker, so it is built once, not once per worker; the other tests by
-    module, so a module's own sample (a module-scoped fixture) is built once too."""
-    for item in items:
-        if item.get_closest_marker("xdist_group") is None:
-            uses_home = "pipeline_home" in getattr(item, "fixturenames", ())
-            group = "pipeline_home" if uses_home else item.path.stem
-            item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture(scope="session", autouse=True)
