@@ -1,9 +1,9 @@
 # edustat: one path for a newcomer, a developer and CI.
 #   make install   venv in $(VENV) from requirements.lock (+ the package, editable)
-#   make test      pytest
+#   make test      pytest (installs requirements-dev.lock: the runtime set + the dev tools)
 #   make run       demo data into $(EDUSTAT_HOME), then the pipeline
-#   make lint      ruff check + ruff format --check
-#   make lock      re-resolve requirements.lock from pyproject.toml
+#   make lint      ruff check + ruff format --check + vulture (dev tools, as for make test)
+#   make lock      re-resolve requirements.lock and requirements-dev.lock from pyproject.toml
 #   make bench     edustat bench
 #   make clean     remove $(EDUSTAT_HOME) (keeps the venv)
 
@@ -17,19 +17,24 @@ UV_VERSION := 0.13.9
 UV := $(VENV)/bin/uv
 UV_STAMP := $(VENV)/.uv-$(UV_VERSION)
 STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
 
 # The venv's tools (dbt, dagster, edustat) come first on PATH for every recipe.
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-PYTEST_ARGS ?=
+# Two workers (the machines have 2 cores; a pipeline run is mostly one busy process), a test file
+# per worker at a time, so a module's own sample is built once (docs/STACK.md trap 15: not
+# loadgroup). Each worker builds the session sample it needs (tests/conftest.py).
+PYTEST_ARGS ?= -n 2 --dist loadfile
 
-LOCK_CMD = $(UV) pip compile pyproject.toml -o requirements.lock \
-	--python-version 3.11 --python-platform x86_64-unknown-linux-gnu \
+LOCK_FLAGS = --python-version 3.11 --python-platform x86_64-unknown-linux-gnu \
 	--custom-compile-command "make lock" -q
 
-.PHONY: install run test lint lock bench clean
+.PHONY: install install-dev run test lint lock bench clean
 
 install: $(STAMP)
+
+install-dev: $(DEV_STAMP)
 
 # The venv (Python 3.11) with a pinned uv in it.
 $(UV_STAMP):
@@ -45,21 +50,32 @@ $(UV_STAMP):
 $(STAMP): requirements.lock pyproject.toml $(UV_STAMP)
 	$(UV) pip sync --compile-bytecode --python $(VENV)/bin/python requirements.lock
 	$(UV) pip install --python $(VENV)/bin/python --no-deps -e .
+	rm -f $(DEV_STAMP)
+	touch $@
+
+# The runtime set plus the dev tools (pytest, xdist, ruff, vulture), on top of the runtime install.
+$(DEV_STAMP): requirements-dev.lock $(STAMP)
+	$(UV) pip sync --compile-bytecode --python $(VENV)/bin/python requirements-dev.lock
+	$(UV) pip install --python $(VENV)/bin/python --no-deps -e .
 	touch $@
 
 run: install
 	$(VENV)/bin/edustat demo-data --out $(EDUSTAT_HOME) --skip-if-present
 	$(VENV)/bin/edustat run
 
-test: install
+test: install-dev
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-lint: install
+lint: install-dev
 	$(VENV)/bin/ruff check pipelines tests
 	$(VENV)/bin/ruff format --check pipelines tests
+	$(VENV)/bin/vulture
 
+# The dev lock is resolved within the runtime lock (-c): both sets pin the same versions.
 lock: $(UV_STAMP)
-	$(LOCK_CMD)
+	$(UV) pip compile pyproject.toml -o requirements.lock $(LOCK_FLAGS)
+	$(UV) pip compile pyproject.toml --extra dev -c requirements.lock \
+		-o requirements-dev.lock $(LOCK_FLAGS)
 
 bench: install
 	$(VENV)/bin/edustat bench

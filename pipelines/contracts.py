@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -187,7 +186,3 @@ def boolean_spellings() -> dict[str, bool]:
         **{normalise_label(s): True for s in c[True]},
         **{normalise_label(s): False for s in c[False]},
     }
-
-
-def contract_path(source: str) -> Path:
-    return CONTRACTS_DIR / f"{source}.yml"

@@ -76,7 +76,7 @@ def build_definitions() -> Definitions:
         jobs=_collect(modules, "jobs"),
         resources=resources,
         loggers={"console": console_logger()},
-        # One process, steps in sequence: DuckDB has a single writer (STACK.md trap 4), and
+        # One process, steps in sequence: DuckDB has a single writer (docs/STACK.md trap 4), and
         # in-process is about twice as fast as multiprocess here.
         executor=in_process_executor,
     )

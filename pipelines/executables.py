@@ -1,5 +1,5 @@
 """The command-line tools the pipeline starts (dbt, dagster): the venv's own, never another
-installation's (STACK.md trap 7)."""
+installation's (docs/STACK.md trap 7)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Runs left STARTED by a process that died (kill -9, power loss) are marked failed.
 
-Dagster only learns that a run ended from the run itself (STACK.md trap 14). An `edustat run`
+Dagster only learns that a run ended from the run itself (docs/STACK.md trap 14). An `edustat run`
 executes in its own process, so when that process dies its runs stay STARTED in the instance's
 storage, and the daemon's queue (max_concurrent_runs: 1) then waits for them forever. Each run
 `edustat run` starts carries the pid, the start time of that process and the host; a run whose

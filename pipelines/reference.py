@@ -189,16 +189,6 @@ def passport_region(spelling: object, previous: str | None) -> str | None:
 
 
 @cache
-def aliases_by_region() -> dict[str, list[str]]:
-    """Region code -> every unambiguous alias as written in the table (table order)."""
-    out: dict[str, list[str]] = {}
-    for r in load("region_aliases").iter_rows(named=True):
-        if r["region_code"]:
-            out.setdefault(r["region_code"], []).append(r["alias"])
-    return out
-
-
-@cache
 def calendar() -> dict[str, Round]:
     return {
         r["round_id"]: Round(

@@ -54,15 +54,6 @@ class Home:
     def landing(self) -> Path:
         return self.root / "landing"
 
-    def nobd_round(self, round_id: str) -> Path:
-        return self.landing / "nobd" / round_id
-
-    def passports_year(self, year: int | str) -> Path:
-        return self.landing / "passports" / str(year)
-
-    def worldskills_year(self, year: int | str) -> Path:
-        return self.landing / "worldskills" / str(year)
-
     @property
     def warehouse(self) -> Path:
         return self.root / "warehouse.duckdb"

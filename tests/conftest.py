@@ -1,9 +1,11 @@
 """Shared fixtures.
 
 `pipeline_home`: one small generated landing tree taken through the whole pipeline, once per test
-session (per xdist worker): `edustat demo-data --scale 30 --years 2023-2024 --seed 7`, then
-`edustat run`, exactly as a user would. Tests read `manifest.json` (the generator's ground truth)
-and the warehouse under it; they must open the warehouse read-only, or restore what they change.
+session per xdist worker (`make test` runs two, `--dist loadfile`: a module's own sample, a
+module-scoped fixture, is built once): `edustat demo-data --scale 30 --years 2023-2024 --seed 7`,
+then `edustat run`, exactly as a user would. Tests read `manifest.json` (the generator's ground
+truth) and the warehouse under it; they must open the warehouse read-only, or restore what they
+change.
 """
 
 from __future__ import annotations
@@ -14,21 +16,26 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
+import harness
 import pytest
 
 SAMPLE_ARGS = ("--scale", "30", "--years", "2023-2024", "--seed", "7")
 
 
 def edustat(
-    *args: str, home: Path, timeout: int = 900, check: bool = True
+    *args: str, home: Path, timeout: int = 900, check: bool = True, via: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     """Run the venv's `edustat` CLI with EDUSTAT_HOME=home; fail the test with its output (unless
-    `check` is False: then the caller judges the exit code)."""
-    exe = Path(sys.executable).with_name("edustat")
+    `check` is False: then the caller judges the exit code). `via`: a launcher of tests/harness/
+    that runs the CLI with a production function wrapped."""
     env = {**os.environ, "EDUSTAT_HOME": str(home)}
     env.pop("DAGSTER_HOME", None)  # `edustat run` sets its own under EDUSTAT_HOME
+    argv = [str(Path(sys.executable).with_name("edustat")), *args]
+    if via is not None:
+        argv, env = harness.command(via, *args), harness.env(env)
     result = subprocess.run(
-        [str(exe), *args], env=env, capture_output=True, text=True, timeout=timeout, check=False
+        argv, env=env, capture_output=True, text=True, timeout=timeout, check=False
     )
     if check and result.returncode != 0:
         pytest.fail(f"edustat {' '.join(args)} exited {result.returncode}:\n"
@@ -56,3 +63,35 @@ def pipeline_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     edustat("demo-data", "--out", str(home), *SAMPLE_ARGS, home=home)
     edustat("run", "--quiet", home=home)
     return home
+
+
+# Columns that legitimately differ between two runs over the same landing files.
+VOLATILE = {"_loaded_at", "first_seen_at", "status_changed_at", "recorded_at"}
+
+
+def raw_snapshot(home: Path) -> dict[str, tuple[int, int]]:
+    """table -> (rows, order-independent content checksum without load timestamps), schema raw."""
+    out = {}
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        tables = [
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'raw'"
+            ).fetchall()
+        ]
+        for table in sorted(tables):
+            cols = [
+                r[0]
+                for r in con.execute(
+                    "SELECT column_name FROM duckdb_columns() "
+                    "WHERE schema_name = 'raw' AND table_name = ? ORDER BY column_index",
+                    [table],
+                ).fetchall()
+                if r[0] not in VOLATILE
+            ]
+            row_hash = "hash(" + ", ".join(f'"{c}"' for c in cols) + ")"
+            n, total = con.execute(
+                f"SELECT count(*), coalesce(sum({row_hash}::HUGEINT), 0) FROM raw.{table}"
+            ).fetchall()[0]
+            out[table] = (n, int(total))
+    return out

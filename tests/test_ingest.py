@@ -9,12 +9,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 import shutil
-import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -23,13 +19,11 @@ from typing import Any
 import duckdb
 import openpyxl
 import pytest
+from conftest import edustat, raw_snapshot
 
 from pipelines.contracts import load_contract, normalise_label
-from pipelines.ingest.writer import PAUSE_ENV
 
 READABLE_FATES = ("loaded", "held_back", "superseded")
-# Columns that legitimately differ between two runs over the same landing files.
-VOLATILE = {"_loaded_at", "first_seen_at", "status_changed_at", "recorded_at"}
 _TWELVE_DIGITS = re.compile(rb"(?=(\d{12}))")
 
 
@@ -42,55 +36,6 @@ def manifest(home: Path) -> dict[str, Any]:
 
 def connect(home: Path) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
-
-
-def run_env(home: Path, **extra: str) -> dict[str, str]:
-    env = {**os.environ, "EDUSTAT_HOME": str(home), **extra}
-    env.pop("DAGSTER_HOME", None)
-    return env
-
-
-def edustat_run(home: Path, **extra: str) -> subprocess.CompletedProcess[str]:
-    exe = Path(sys.executable).with_name("edustat")
-    return subprocess.run(
-        [str(exe), "run"], env=run_env(home, **extra), capture_output=True, text=True, timeout=1800
-    )
-
-
-def copy_landing(src: Path, dst: Path) -> Path:
-    """A fresh EDUSTAT_HOME with the same landing files (and the same pseudonym key: the tests'
-    shared key file, conftest.shared_pseudonym_key)."""
-    dst.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(src / "landing", dst / "landing")
-    return dst
-
-
-def raw_snapshot(home: Path) -> dict[str, tuple[int, int]]:
-    """table -> (rows, order-independent content checksum without load timestamps), schema raw."""
-    out = {}
-    with connect(home) as con:
-        tables = [
-            r[0]
-            for r in con.execute(
-                "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'raw'"
-            ).fetchall()
-        ]
-        for table in sorted(tables):
-            cols = [
-                r[0]
-                for r in con.execute(
-                    "SELECT column_name FROM duckdb_columns() "
-                    "WHERE schema_name = 'raw' AND table_name = ? ORDER BY column_index",
-                    [table],
-                ).fetchall()
-                if r[0] not in VOLATILE
-            ]
-            row_hash = "hash(" + ", ".join(f'"{c}"' for c in cols) + ")"
-            n, total = con.execute(
-                f"SELECT count(*), coalesce(sum({row_hash}::HUGEINT), 0) FROM raw.{table}"
-            ).fetchall()[0]
-            out[table] = (n, int(total))
-    return out
 
 
 def _sheet_of(contract_source: str, label: str) -> str | None:
@@ -279,9 +224,8 @@ def test_second_run_on_unchanged_landing_adds_nothing(
     shutil.copytree(pipeline_home, home, symlinks=True)
     before = raw_snapshot(home)
     started = time.perf_counter()
-    result = edustat_run(home)
+    result = edustat("run", home=home)
     wall = time.perf_counter() - started
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert raw_snapshot(home) == before
     report = json.loads((home / "logs" / "latest" / "edustat-run.json").read_text(encoding="utf-8"))
     files = Counter()
@@ -341,45 +285,3 @@ def test_build_stamp_notices_what_would_change_the_build(
     (home.published / "current").unlink()
     assert not build_stamp.is_up_to_date(home)
     assert stamp != (home.logs / build_stamp.STAMP_FILE).read_text(encoding="utf-8")
-
-
-def test_kill_9_mid_transaction_then_rerun_equals_a_clean_run(
-    pipeline_home: Path, tmp_path_factory: pytest.TempPathFactory
-) -> None:
-    home = copy_landing(pipeline_home, tmp_path_factory.mktemp("crash") / "home")
-    marker = home / "paused"
-    exe = Path(sys.executable).with_name("edustat")
-    env = run_env(home, **{PAUSE_ENV: f"7:{marker}"})
-    proc = subprocess.Popen(
-        [str(exe), "run"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + 900
-        while not marker.exists():
-            assert proc.poll() is None, "edustat run ended before reaching the pause point"
-            assert time.monotonic() < deadline, "pause point not reached"
-            time.sleep(0.2)
-    finally:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=60)
-    # After the crash: the files of the committed batches (>= 7) are in, the batch that was
-    # being written when the process died (its first table inserted) left nothing behind.
-    with connect(home) as con:
-        committed = con.execute("SELECT count(*) FROM raw.landing_files").fetchall()[0][0]
-        orphans = {
-            t.raw_table: con.execute(
-                f"SELECT count(*) FROM raw.{t.raw_table} "
-                "WHERE _file_id NOT IN (SELECT file_id FROM raw.landing_files)"
-            ).fetchall()[0][0]
-            for c in ("nobd_submission", "college_passport", "worldskills_export")
-            for t in load_contract(c).sheets
-        }
-    assert committed >= 7
-    assert set(orphans.values()) == {0}, orphans
-    result = edustat_run(home)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert raw_snapshot(home) == raw_snapshot(pipeline_home)

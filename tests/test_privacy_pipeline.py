@@ -1,8 +1,9 @@
 """Privacy on the real pipeline: IINs typed into every kind of place end nowhere raw, and
 `edustat rekey` gives every person one new pseudonym.
 
-Both start from a copy of the session's `pipeline_home` (conftest): its landing files, and its
-warehouse for the re-key.
+The IINs are typed into a fresh copy of the session's sample (conftest.SAMPLE_ARGS: the
+generator's output is the same for the same arguments), so this run does not wait for the
+session's `pipeline_home`; the re-key starts from a copy of `pipeline_home`, warehouse included.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import duckdb
 import pytest
 from chaos.book import Book
 from chaos.sample import Sample
+from conftest import SAMPLE_ARGS, edustat
 
 from pipelines.demo.ids import IdFactory
 from pipelines.identifiers import IIN_MASK, is_iin_shaped
@@ -120,13 +122,9 @@ def _raw_iins_in_duckdb(path: Path, iins: set[str]) -> dict[str, set[str]]:
     return found
 
 
-def test_iins_typed_everywhere_end_nowhere_raw(
-    pipeline_home: Path, tmp_path_factory: pytest.TempPathFactory
-) -> None:
+def test_iins_typed_everywhere_end_nowhere_raw(tmp_path_factory: pytest.TempPathFactory) -> None:
     home = tmp_path_factory.mktemp("privacy") / "home"
-    home.mkdir()
-    shutil.copytree(pipeline_home / "landing", home / "landing")
-    shutil.copy2(pipeline_home / "manifest.json", home / "manifest.json")
+    edustat("demo-data", "--out", str(home), *SAMPLE_ARGS, home=home)
     injected = _fresh_iins(6)
     where = _inject(home, injected)
     result = _edustat(home, "run", "--quiet")

@@ -26,9 +26,7 @@ from pipelines.publish import snapshot as snap
 from pipelines.publish.snapshot import (
     CURRENT,
     DB_FILE,
-    FAIL_AT_ENV,
     KEEP_ENV,
-    PublishInjectedFailure,
     current_dir,
     list_snapshots,
     publish_snapshot,
@@ -60,7 +58,6 @@ def make_warehouse(home: Home, rows: int = 100) -> None:
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Home:
     monkeypatch.setenv("EDUSTAT_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv(FAIL_AT_ENV, raising=False)
     monkeypatch.delenv(KEEP_ENV, raising=False)
     h = Home.from_env()
     make_warehouse(h)
@@ -117,7 +114,49 @@ def test_two_builds_in_one_second_get_distinct_folders(home: Home) -> None:
     assert list_snapshots(home)[-1] == b.name == os.readlink(home.published / CURRENT)
 
 
-@pytest.mark.parametrize("stage", ["copy", "parquet", "docs", "swap"])
+class InjectedFailure(RuntimeError):
+    pass
+
+
+class FailingConnection:
+    """The warehouse connection, raising right after the first statement that starts with
+    `prefix` has run (what a full disk or a kill would leave)."""
+
+    def __init__(self, path: Path, prefix: str) -> None:
+        self._con = duckdb.connect(str(path))
+        self._prefix = prefix
+
+    def execute(self, sql: str, *args: object) -> duckdb.DuckDBPyConnection:
+        result = self._con.execute(sql, *args)
+        if sql.startswith(self._prefix):
+            raise InjectedFailure(sql)
+        return result
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._con, name)
+
+    def __enter__(self) -> FailingConnection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._con.close()
+
+
+def _raise(*args: object, **kwargs: object) -> None:
+    raise InjectedFailure()
+
+
+# Where a publish can die: once the database is copied, once the first Parquet file is written,
+# in the dbt docs (after both), and when the finished snapshot's pointer is swapped.
+STAGES = {
+    "copy": "COPY FROM DATABASE",
+    "parquet": "COPY (SELECT",
+    "docs": "pipelines.publish.docs.generate_docs",
+    "swap": "pipelines.publish.snapshot._swap_current",
+}
+
+
+@pytest.mark.parametrize("stage", list(STAGES))
 def test_failure_at_any_stage_leaves_current_untouched(
     home: Home, monkeypatch: pytest.MonkeyPatch, stage: str
 ) -> None:
@@ -126,9 +165,16 @@ def test_failure_at_any_stage_leaves_current_untouched(
 
     # The warehouse changes, then the next publish dies half-way.
     make_warehouse(home, rows=7)
-    monkeypatch.setenv(FAIL_AT_ENV, stage)
-    with pytest.raises(PublishInjectedFailure):
-        publish_snapshot(home, build_time=T0 + timedelta(hours=1), docs=False)
+    where = STAGES[stage]
+    connect = None
+    if where.startswith("pipelines."):
+        monkeypatch.setattr(where, _raise)
+    else:
+        connect = lambda: FailingConnection(home.warehouse, where)  # noqa: E731
+    with pytest.raises(InjectedFailure):
+        publish_snapshot(
+            home, build_time=T0 + timedelta(hours=1), docs=stage == "docs", connect=connect
+        )
 
     assert os.readlink(home.published / CURRENT) == first.name
     assert sorted(p.name for p in home.published.iterdir()) == before  # no partial folder left

@@ -39,7 +39,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Home:
     publish_snapshot(h, build_time=datetime(2024, 6, 1, tzinfo=UTC), docs=False)
     h.pseudonym_key_file.write_text("secret-key\n")
     h.pseudonym_key_file.chmod(0o600)
-    landing = h.nobd_round("2024-autumn")
+    landing = h.landing / "nobd" / "2024-autumn"
     landing.mkdir(parents=True)
     (landing / "students.csv").write_text(f"iin,sex\n{RAW_IIN},M\n", encoding="utf-8")
     return h

@@ -7,7 +7,7 @@ college and round is current (a version with a hold finding is `held_back`). `db
 `dq.findings` through the dbt source whose asset key is `dq_findings`, so Dagster runs the marts
 after this step.
 
-Check semantics (STACK.md trap 9): bad data is routed to the regions, it is not a pipeline
+Check semantics (docs/STACK.md trap 9): bad data is routed to the regions, it is not a pipeline
 failure, so a suite with failing rows is a failed check of severity WARN. An expectation that
 could not be evaluated (GX `exception_info`) is a broken rule, never "bad data": its check fails
 with severity ERROR and, the checks being blocking, the run fails and the marts are not rebuilt.

@@ -1,8 +1,9 @@
 """`edustat sql`: query the current published snapshot, read-only.
 
 Never the live warehouse: a run holds its writer lock for minutes and DuckDB refuses any second
-opener meanwhile (STACK.md trap 4). The published copy is never opened for writing by anyone, so
-reads succeed during a run, and every reader opens it with `read_only=True` (a shared lock).
+opener meanwhile (docs/STACK.md trap 4). The published copy is never opened for writing by
+anyone, so reads succeed during a run, and every reader opens it with `read_only=True` (a shared
+lock).
 
 Output: on screen an aligned table that turns vertical when rows are too wide
 (pipelines/cli/sql_table.py), capped at --max-rows; CSV, Excel CSV, JSON, JSON lines and Parquet

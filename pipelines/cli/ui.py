@@ -1,9 +1,9 @@
 """`edustat ui`: the Dagster UI (webserver + daemon, so sensors and schedules run) for this repo.
 
 `dagster dev` started from a script ignores SIGINT/SIGTERM sent to it alone, and its children
-outlive a `kill -9` of the parent (STACK.md trap 10). So it gets a session and process group of its
-own (`start_new_session=True`), and on Ctrl-C / SIGTERM / SIGHUP we signal that whole group, wait,
-escalate, and finally kill any descendant that left the group, so nothing is orphaned.
+outlive a `kill -9` of the parent (docs/STACK.md trap 10). So it gets a session and process group
+of its own (`start_new_session=True`), and on Ctrl-C / SIGTERM / SIGHUP we signal that whole group,
+wait, escalate, and finally kill any descendant that left the group, so nothing is orphaned.
 """
 
 from __future__ import annotations

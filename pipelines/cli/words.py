@@ -182,8 +182,3 @@ def say(key: str, lang: str, **params: object) -> str:
         return key  # a name the table does not know is shown as written
     text = entry.get(lang) or entry["en"]
     return text.format(**params) if params else text
-
-
-def say_all(key: str, **params: object) -> str:
-    """The same message in kk, ru and en, one line each."""
-    return "\n".join(say(key, lang, **params) for lang in CLI_LANGS)

@@ -171,7 +171,3 @@ BAD_CODE_VALUES: dict[str, dict[str, str]] = {
     "study_language": {"kk": "неміс", "ru": "немецкий"},
     "gender": {"kk": "көрсетілмеген", "ru": "не указан"},
 }
-
-# Organisations that send competitors to championships but are not TVET colleges (universities):
-# their rows in CIS exports raise cross.ws_college_not_in_register.
-OUTSIDE_ORGANISATIONS = ["Қ. Сәтбаев атындағы Қазақ ұлттық техникалық зерттеу университеті"]

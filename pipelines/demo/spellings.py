@@ -136,12 +136,6 @@ BOOLEAN_SPELLINGS: dict[str, list[tuple[str, str]]] = {
 }
 
 
-def code_spelling(source: str, column: str, lang: str, variant: int) -> dict[str, str]:
-    """Canonical code -> spelling for one column in a file of `lang` (variant: the file's)."""
-    variants = CODE_SPELLINGS[(source, column)][lang]
-    return variants[variant % len(variants)]
-
-
 def boolean_spelling(lang: str, variant: int) -> tuple[str, str]:
     variants = BOOLEAN_SPELLINGS[lang]
     return variants[variant % len(variants)]

@@ -22,7 +22,6 @@ import logging
 import os
 import secrets
 import stat
-from contextlib import suppress
 from pathlib import Path
 
 import duckdb
@@ -175,8 +174,3 @@ def verify_or_record(con: duckdb.DuckDBPyConnection, key: bytes, where: str = "k
         con.execute(f"INSERT INTO {FINGERPRINT_TABLE} VALUES (?, now()::TIMESTAMP)", [found])
     elif rows[0][0] != found:
         raise _mismatch(where, rows[0][0], found)
-
-
-def remove_key_file(path: Path) -> None:
-    with suppress(FileNotFoundError):
-        path.unlink()

@@ -73,10 +73,6 @@ class RawTable:
     name: str
     columns: tuple[tuple[str, str], ...]  # (name, DuckDB type), lineage last
 
-    @property
-    def qualified(self) -> str:
-        return f"{SCHEMA}.{self.name}"
-
 
 def data_columns(sheet: Sheet) -> tuple[tuple[str, str], ...]:
     """Contract columns as stored: an IIN column becomes `<name>_hash` + `<name>_valid`."""

@@ -8,14 +8,10 @@ files (those ready at the same moment): fewer commits, same guarantee per file.
 
 from __future__ import annotations
 
-import os
-import sys
-import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -24,11 +20,6 @@ import pyarrow as pa
 from pipelines.identifiers import mask_iins
 from pipelines.ingest.readers import ParsedFile
 from pipelines.ingest.schema import ISSUES_TABLE, REGISTRY_TABLE, SCHEMA
-
-# Test hook for the crash-safety test: "N:/path/marker" makes the writer, once N files are
-# committed, insert the next batch's first table, touch the marker and sleep inside the open
-# transaction, so the test can kill -9 the process mid-transaction. Unset in normal runs.
-PAUSE_ENV = "EDUSTAT_TEST_PAUSE_IN_TRANSACTION"
 
 
 @dataclass(frozen=True)
@@ -125,11 +116,10 @@ class FileWriter:
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
-        self._pause = _pause_setting()
         # Checkpoint once, when the ingest's connection closes, not every 16 MB of WAL: each
         # checkpoint re-compresses the partly filled last row group of every raw table. COMMIT
         # was half of the writer's time at national scale; the ingest step took 22 s, now 18 s.
-        # The WAL still makes every commit durable (kill -9 test).
+        # The WAL still makes every commit durable (tests/test_crash_recovery.py: kill -9).
         con.execute("SET checkpoint_threshold = '1GB'")
 
     def write(
@@ -164,7 +154,7 @@ class FileWriter:
         con = self.con
         con.execute("BEGIN TRANSACTION")
         try:
-            for i, (table, parts) in enumerate(tables.items()):
+            for table, parts in tables.items():
                 _insert(
                     con,
                     f"{SCHEMA}.{table}",
@@ -172,8 +162,6 @@ class FileWriter:
                     "? AS _loaded_at",
                     [loaded_at],
                 )
-                if i == 0:
-                    self._maybe_pause()
             if issues:
                 _insert(con, f"{SCHEMA}.{ISSUES_TABLE}", pa.concat_tables(issues))
             _insert(
@@ -187,27 +175,7 @@ class FileWriter:
         except BaseException:
             con.execute("ROLLBACK")
             raise
-        _PAUSE_STATE["committed"] += len(versions)
         return per_file
-
-    def _maybe_pause(self) -> None:
-        if self._pause is None or _PAUSE_STATE["committed"] < self._pause[0]:
-            return
-        self._pause[1].write_text(str(os.getpid()))
-        print(f"paused inside a transaction (pid {os.getpid()})", file=sys.stderr, flush=True)
-        time.sleep(3600)
-
-
-# Commits in this process, across partitions: the pause hook counts files, not writers.
-_PAUSE_STATE = {"committed": 0}
-
-
-def _pause_setting() -> tuple[int, Path] | None:
-    raw = os.environ.get(PAUSE_ENV)
-    if not raw:
-        return None
-    n, marker = raw.split(":", 1)
-    return int(n), Path(marker)
 
 
 def _insert(

@@ -1,6 +1,6 @@
 """The one way to open a published snapshot for a person: read-only by construction.
 
-`read_only=True` only guards the opened file (STACK.md trap 12): ATTACH, COPY … TO, EXPORT
+`read_only=True` only guards the opened file (docs/STACK.md trap 12): ATTACH, COPY … TO, EXPORT
 DATABASE, INSTALL/LOAD and the file-reading functions (read_text, read_csv, read_parquet, glob…)
 would still reach any path the process can — the live warehouse, the pseudonym key, the landing
 files with raw IINs. So external access is switched off and the configuration locked, which a

@@ -1,7 +1,7 @@
 """Publish an immutable, read-only copy of the warehouse and swap `published/current` to it.
 
 Why a copy at all: DuckDB allows one writer per file and a reader cannot even open the file while a
-run holds it (STACK.md trap 4). Analysts, `edustat sql` and BI tools read `published/current/`
+run holds it (docs/STACK.md trap 4). Analysts, `edustat sql` and BI tools read `published/current/`
 instead, which no pipeline process ever opens for writing.
 
 Layout (one folder per successful build, named by the build's UTC start time):
@@ -40,7 +40,7 @@ import duckdb
 
 from pipelines.settings import DBT_PROJECT_DIR, Home
 
-# A 2.0-format file cannot be opened by any 1.x client (STACK.md trap 3), and BI tools bundle
+# A 2.0-format file cannot be opened by any 1.x client (docs/STACK.md trap 3), and BI tools bundle
 # older drivers. Measured on the sample warehouse: a "v1.5.0" copy opens in DuckDB 1.5.6 but not
 # in 1.1.3 ("version number 68, we can only read 64"); a "v1.0.0" copy opens in 1.1.3, 1.5.6 and
 # 2.0 alike (1.0.0 itself fails on a catalog field) for +20 % size (20 vs 17 MB) and +0.4 s.
@@ -50,9 +50,6 @@ PUBLIC_SCHEMA = "marts"
 CURRENT = "current"
 DEFAULT_KEEP = 5
 KEEP_ENV = "EDUSTAT_KEEP_SNAPSHOTS"
-# Test-only hook: name a publish stage (copy, parquet, docs, swap) to raise there, so tests can
-# prove that a failure half-way leaves `current` and the other snapshots untouched.
-FAIL_AT_ENV = "EDUSTAT_TEST_PUBLISH_FAIL_AT"
 
 TS_FORMAT = "%Y%m%dT%H%M%SZ"
 # A snapshot folder: the build time, plus `_N` when two builds share a second (tests do).
@@ -64,10 +61,6 @@ _ATTACH_ALIAS = "edustat_publish"
 
 class NothingPublishedError(RuntimeError):
     """`published/current` does not exist yet (no successful build so far)."""
-
-
-class PublishInjectedFailure(RuntimeError):
-    """Raised by the test-only hook FAIL_AT_ENV."""
 
 
 @dataclass
@@ -120,11 +113,6 @@ def list_snapshots(home: Home) -> list[str]:
     )
 
 
-def _maybe_fail(stage: str) -> None:
-    if os.environ.get(FAIL_AT_ENV, "") == stage:
-        raise PublishInjectedFailure(f"injected failure at publish stage {stage!r} ({FAIL_AT_ENV})")
-
-
 @contextlib.contextmanager
 def _publish_lock(published: Path) -> Iterator[None]:
     """Serialise publishers (a UI-launched run and `edustat run` could finish together)."""
@@ -168,7 +156,6 @@ def _copy_database(
     con.execute(f"ATTACH {_sql_str(target)} AS {_ATTACH_ALIAS} (STORAGE_VERSION {storage})")
     try:
         con.execute(f"COPY FROM DATABASE {_q(source_db)} TO {_ATTACH_ALIAS}")
-        _maybe_fail("copy")
         timings["copy_s"] = time.perf_counter() - t0
 
         # Row counts of every table, for snapshot.json and the asset's metadata.
@@ -200,7 +187,6 @@ def _copy_database(
                 f"TO {_sql_str(out)} (FORMAT parquet, COMPRESSION zstd)"
             )
             exported.append(table)
-        _maybe_fail("parquet")
         timings["parquet_s"] = time.perf_counter() - t1
     finally:
         # DETACH checkpoints the copy: no .wal is left beside it, which read-only openers need.
@@ -271,7 +257,7 @@ def publish_snapshot(
     `get_connection`, which retries while another process holds the lock, and whose connection
     configuration must match any other connection to the file in this process). Default: plain
     `duckdb.connect`. Either way the connection is held for the copy only and closed before the
-    slow dbt docs step (STACK.md trap 4: never hold the writer lock during non-DB work).
+    slow dbt docs step (docs/STACK.md trap 4: never hold the writer lock during non-DB work).
     """
     home = home or Home.from_env()
     keep = keep if keep is not None else keep_count()
@@ -310,7 +296,6 @@ def publish_snapshot(
                     log=log,
                 )
                 timings["docs_s"] = time.perf_counter() - t2
-            _maybe_fail("docs")
 
             size = _dir_size(staging)
             meta = {
@@ -340,7 +325,6 @@ def publish_snapshot(
         # The snapshot is complete; if even the pointer swap fails, drop it so that no folder newer
         # than `current` lingers (rotation counts by name).
         try:
-            _maybe_fail("swap")
             _swap_current(published, name)
         except BaseException:
             shutil.rmtree(final, ignore_errors=True)

@@ -1,7 +1,7 @@
 """Run the committed suites (expectations/*.json) over the frames and write `dq.findings`.
 
 One ephemeral GX context per run, a pandas datasource (GX's SQL datasource fails on DuckDB,
-STACK.md trap 5) and one validation definition per frame: the expectations of every suite that
+docs/STACK.md trap 5) and one validation definition per frame: the expectations of every suite that
 speak about that frame run together on the frame's rows (in chunks, frames.py), and each result is
 mapped back to its suite and rule through `meta`. Failing rows are attributed with
 `unexpected_index_column_names` (`_file_id`, `_row_number`) and joined back to the frame for the

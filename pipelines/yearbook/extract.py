@@ -2,7 +2,7 @@
 
 This is the only module that touches DuckDB. The caller owns the connection and should close it
 right after: rendering is slow non-database work and must not hold the warehouse (one writer per
-file, STACK.md trap 4).
+file, docs/STACK.md trap 4).
 """
 
 from __future__ import annotations

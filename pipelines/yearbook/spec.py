@@ -24,7 +24,6 @@ SPEC_FILE = Path(__file__).with_name("tables.yml")
 FMTS: tuple[Fmt, ...] = KINDS
 # What a missing row or a NULL value means: a mark, or (for absent rows only) a true zero.
 ABSENT_CHOICES = ("zero", *MARKS)
-_PARAM_RE = re.compile(r"\$([a-z_]+)")
 # Keys a table / column may carry: anything else is a typo that would silently do nothing.
 _TABLE_KEYS = {
     "id",
@@ -116,9 +115,6 @@ class TableSpec:
     follows: FollowsSpec | None = None
     # (total key, part keys) per measure whose parts must add up to the total
     sum_checks: tuple[tuple[str, tuple[str, ...]], ...] = ()
-
-    def params_used(self) -> set[str]:
-        return set(_PARAM_RE.findall(self.sql))
 
 
 @dataclass(frozen=True)
