@@ -37,8 +37,12 @@ from pipelines.ingest.writer import FileWriter
 log = logging.getLogger("edustat.ingest")
 
 Connect = Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]
-# Let go of the warehouse when the next parsed file is not ready within this many seconds.
-_IDLE_RELEASE_S = 0.5
+# Let go of the warehouse when the next parsed batch is not ready within this many seconds.
+# Letting go closes the connection, which checkpoints (re-compresses the last row group of every
+# raw table): at 0.5 s, with batches of files taking a worker about that long on a busy machine,
+# closing and reopening was 15% of the ingest's CPU. A slow file (one large workbook) still
+# releases it.
+_IDLE_RELEASE_S = 5.0
 # Files per commit: a commit (and its INSERTs) costs ~10 ms whatever its size, so files are
 # committed in batches of up to these bounds; memory stays a few dozen files.
 _BATCH_FILES = 64

@@ -369,7 +369,7 @@ def _typed_batch(
 def _split(frame: pl.DataFrame, n_parts: int) -> list[pl.DataFrame]:
     """A batch frame (rows grouped by `PART` in part order) -> one frame per part, no `PART`."""
     counts = np.bincount(frame.get_column(PART).to_numpy(), minlength=n_parts)
-    frame = frame.drop(PART)
+    frame.drop_in_place(PART)
     offsets = np.concatenate(([0], np.cumsum(counts)))
     return [frame.slice(int(offsets[p]), int(counts[p])) for p in range(n_parts)]
 
