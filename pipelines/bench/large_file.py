@@ -19,29 +19,60 @@ import contextlib
 import itertools
 import json
 import shutil
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import fastexcel
+import polars as pl
 import xlsxwriter
 
 from pipelines.bench.data import Dataset
+from pipelines.bench.measure import run_measured
+from pipelines.bench.source import Code
 from pipelines.identifiers import complete
 
 ROWS = 1_000_000
 ROUND = "2024-autumn"
 _READY = ".ready"
-_IIN_HEADER = {"ЖСН", "ИИН", "IIN"}
 
 
 def folder(bench_root: Path, rows: int, seed: int) -> Path:
     return bench_root / "data" / f"large-{rows}-{seed}"
 
 
+def _iin_headers() -> set[str]:
+    from pipelines.contracts import load_contract, normalise_label
+
+    iin = load_contract("nobd_submission").sheet("students").column("iin")
+    return {normalise_label(h) for spellings in iin.headers.values() for h in spellings}
+
+
 def _template(dataset: Dataset) -> Path:
-    return sorted((dataset.landing / "nobd" / ROUND).glob("*.xlsx"))[0]
+    """The first workbook of the round that opens and has a students sheet with an IIN column
+    (the dataset also holds damaged files, on purpose)."""
+    for path in sorted((dataset.landing / "nobd" / ROUND).glob("*.xlsx")):
+        try:
+            reader = fastexcel.read_excel(path.read_bytes())
+            if any(_iin_column(_cells(reader, name).row(0)) is not None
+                   for name in reader.sheet_names):  # fmt: skip
+                return path
+        except Exception:  # noqa: S112 - a damaged workbook is not a template
+            continue
+    raise RuntimeError(f"no readable NOBD workbook in {dataset.landing / 'nobd' / ROUND}")
+
+
+def _cells(reader: fastexcel.ExcelReader, name: str) -> pl.DataFrame:
+    return reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string").to_polars()
+
+
+def _iin_column(header: tuple[object, ...]) -> int | None:
+    from pipelines.contracts import normalise_label
+
+    names = _iin_headers()
+    return next((j for j, h in enumerate(header) if normalise_label(h) in names), None)
 
 
 def _iins() -> Iterator[str]:
@@ -60,12 +91,13 @@ def _write(template: Path, target: Path, rows: int) -> None:
     # constant_memory: rows go to disk as written, so generating 1M rows stays small too.
     wb = xlsxwriter.Workbook(str(target), {"constant_memory": True})
     for name in reader.sheet_names:
-        cells = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string")
-        frame = cells.to_polars()
+        frame = _cells(reader, name)
         ws = wb.add_worksheet(name)
+        if frame.height == 0:
+            continue
         header, body = frame.row(0), frame.slice(1).rows()
         ws.write_row(0, 0, header)
-        iin_at = next((j for j, h in enumerate(header) if h in _IIN_HEADER), None)
+        iin_at = _iin_column(header)
         if iin_at is None:  # header, library, staff: as they are
             for i, row in enumerate(body, start=1):
                 ws.write_row(i, 0, row)
@@ -137,3 +169,37 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def run_large_file(
+    bench_root: Path,
+    dataset: Dataset,
+    work: Path,
+    log: Path,
+    timeout_s: float,
+    code: Code,
+    rows: int,
+) -> dict[str, object]:
+    """Generate (once) and ingest the one large file in its own process, measured."""
+    landing = ensure(bench_root, dataset, rows)
+    out, warehouse = work / "large-file.json", work / "large-file.duckdb"
+    out.unlink(missing_ok=True)
+    m = run_measured(
+        [sys.executable, "-m", "pipelines.bench.large_file", str(landing), str(warehouse),
+         "--out", str(out)],
+        env=code.env(),
+        cwd=code.root,
+        log=log,
+        timeout_s=timeout_s,
+    )  # fmt: skip
+    for path in (warehouse, warehouse.with_name(warehouse.name + ".wal")):
+        path.unlink(missing_ok=True)
+    result = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
+    return {
+        **result,
+        "file_rows": rows,
+        "file_bytes": sum(p.stat().st_size for p in landing.rglob("*") if p.is_file()),
+        "ok": m.returncode == 0 and result.get("loaded") == 1,
+        "wall_seconds": m.wall_s,
+        "peak_rss_mb": m.peak_rss_mb,
+    }
