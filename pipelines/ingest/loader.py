@@ -1,12 +1,13 @@
 """Ingest one partition of one source: hash, parallel parse, single writer, then currency.
 
 The calling thread hashes each file (an unchanged version is skipped right there, so a re-run
-parses nothing) and hands new versions to workers (pipelines.ingest.workers), which
-parse and pseudonymise them. Finished files come back in order to the calling thread, which
-alone talks to DuckDB. At most a few dozen files are in flight or waiting, so memory is bounded
-by the largest files, not the round. The writer commits files in batches (each file whole in
-one transaction, never split), keeps its connection while results keep coming and lets go of it
-whenever it would otherwise wait idle, so the single-writer lock is never held across slow work.
+parses nothing) and hands new versions, in batches of a few files, to workers
+(pipelines.ingest.workers), which parse and pseudonymise them. Finished files come back in order
+to the calling thread, which alone talks to DuckDB. At most a few dozen files are in flight or
+waiting, so memory is bounded by the largest files, not the round. The writer commits files in
+batches (each file whole in one transaction, never split), keeps its connection while results
+keep coming and lets go of it whenever it would otherwise wait idle, so the single-writer lock
+is never held across slow work.
 """
 
 from __future__ import annotations
