@@ -29,6 +29,7 @@ HEADLINE = (
     "peak_rss_mb",
     "e2e_vs_statistician_loader",
     "rss_growth_4x",
+    "large_file_peak_rss_mb",
 )
 
 
@@ -157,7 +158,7 @@ def test_edustat_bench_tiny(tmp_path: Path) -> None:
     """The command end to end: 12 colleges, one run, no scaling."""
     out = edustat(
         "bench", "--scale", "12", "--runs", "1", "--skip-scaling", "--seed", "5",
-        "--code", "worktree", home=tmp_path, timeout=1500,
+        "--code", "worktree", "--large-rows", "3000", home=tmp_path, timeout=1500,
     )  # fmt: skip
     assert "PASS" in out.stdout or "MISS" in out.stdout
     result = json.loads((tmp_path / "bench" / "latest.json").read_text(encoding="utf-8"))
@@ -178,4 +179,18 @@ def test_edustat_bench_tiny(tmp_path: Path) -> None:
         assert metrics[key]["median"] > 0, key
     assert metrics["ingest_round[2024-autumn]_seconds"]["median"] > 0
     assert result["rows"]["pipeline_raw"]["nobd_students"] > 0
+    # One resubmitted file into the built warehouse, until a new published/current.
+    resubmit = result["rounds"][0]["resubmit"]
+    assert resubmit["success"] and resubmit["published_new_snapshot"], resubmit["errors"]
+    assert resubmit["file"].startswith("nobd/") and "_v" in resubmit["file"]
+    for key in ("resubmit_seconds", "resubmit_ingest_seconds", "resubmit_peak_rss_mb"):
+        assert metrics[key]["median"] > 0, key
+    # The one large file: generated in the bench's cache, ingested alone, measured.
+    large = result["large_file"]
+    assert large["ok"] and large["file_rows"] == 3000
+    assert large["rows"]["nobd_students"] == 3000
+    assert metrics["large_file_seconds"]["median"] > 0
+    assert metrics["large_file_peak_rss_mb"]["median"] > 0
+    assert result["targets"]["large_file_peak_rss_mb"]["status"] in {"PASS", "MISS"}
+    assert (tmp_path / "bench" / "data" / "large-3000-5" / "landing").is_dir()
     assert (tmp_path / "bench" / "data" / "12-5" / "manifest.json").exists()

@@ -24,7 +24,7 @@ from pipelines.identifiers import complete, is_valid
 from pipelines.ingest.cells import Rejected
 from pipelines.ingest.loader import ingest_partition
 from pipelines.ingest.pseudonym import Pseudonymiser, valid_many
-from pipelines.ingest.readers import parse
+from pipelines.ingest.readers import parse, parse_many
 from pipelines.ingest.registry import _decide
 
 NOBD = load_contract("nobd_submission")
@@ -301,3 +301,45 @@ def test_vectorised_check_digit_equals_identifiers_is_valid() -> None:
     values += ["", "12345678901", "1234567890123", "12345678901a", " 12345678901", None]
     values += ["١٢٣٤٥٦٧٨٩٠١٢", "860101３00011"]  # non-ASCII digits: the reference decides
     assert valid_many(values) == [None if v is None else is_valid(v) for v in values]
+
+
+def test_files_typed_together_equal_files_typed_alone() -> None:
+    """parse_many types every sheet of a batch in one query: each file's rows, row numbers and
+    issues must be exactly what parsing it alone gives (a retyped date column in one file, a
+    rejected file, a CSV and a copied sheet beside it)."""
+    mixed = nobd_rows("kk")
+    headers, rows = mixed["Білім алушылар"]
+    rows[1][headers.index("Туған күні")] = "2005-09-01"  # a second spelling: retyped, this file
+    rows[2][headers.index("Курс")] = "екінші"
+    rows[0][headers.index("Мамандық коды")] = IINS[1]  # an IIN outside the IIN column
+    copied = nobd_rows("kk")
+    copied["Білім алушылар (2)"] = copied["Білім алушылар"]
+    missing = nobd_rows("kk")
+    missing.pop("Кітапхана қоры")
+    files = [
+        (xlsx_bytes(mixed), "nobd/a.xlsx"),
+        (csv_bytes(nobd_rows("ru"), ";", "cp1251"), "nobd/b.csv"),
+        (xlsx_bytes(missing), "nobd/c.xlsx"),
+        (xlsx_bytes(copied), "nobd/d.xlsx"),
+        (xlsx_bytes(nobd_rows("kk"), header_at=2), "nobd/e.xlsx"),
+    ]
+    together = parse_many(NOBD, files, PS)
+    for (data, path), batched in zip(files, together, strict=True):
+        try:
+            alone = parse(NOBD, data, path, PS)
+        except Rejected as rej:
+            assert isinstance(batched, Rejected) and batched.reason == rej.reason
+            continue
+        assert not isinstance(batched, Rejected)
+        assert [s.label for s in batched.sheets] == [s.label for s in alone.sheets]
+        for a, b in zip(alone.sheets, batched.sheets, strict=True):
+            assert a.frame.equals(b.frame), (path, a.sheet.name)
+        key = ["sheet", "row_number", "field", "problem"]
+        assert batched.issues.sort(key, nulls_last=True).equals(
+            alone.issues.sort(key, nulls_last=True)
+        ), path
+    a = together[0]
+    assert not isinstance(a, Rejected)
+    students = a.sheet("students").frame
+    assert students["birth_date"].to_list() == [date(2005, 9, 1)] * 3
+    assert {i["field"] for i in a.issues.to_dicts()} >= {"course", "specialty_code"}

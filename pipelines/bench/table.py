@@ -32,6 +32,11 @@ _SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ),
     ),
     ("per round", ()),  # filled from the metric names (ingest_round[…])
+    (
+        "one resubmitted file (built warehouse → new published/current)",
+        ("resubmit_seconds", "resubmit_ingest_seconds", "resubmit_peak_rss_mb"),
+    ),
+    ("one large file (ingest alone)", ("large_file_seconds", "large_file_peak_rss_mb")),
     ("raw floor", ("floor_seconds", "floor_peak_rss_mb")),
     ("statistician's loader", ("loader_seconds", "loader_wall_seconds", "loader_peak_rss_mb")),
     (

@@ -43,6 +43,12 @@ def bench(
     timeout: Annotated[
         float, typer.Option(help="Seconds before a measured process is killed.")
     ] = 3600.0,
+    large_rows: Annotated[
+        int,
+        typer.Option(
+            min=1, help="Rows of the one-large-file measure's students sheet (generated once)."
+        ),
+    ] = 1_000_000,
 ) -> None:
     """Measure ingest, dbt, checks, reports, yearbook and the whole `edustat run` (cold and
     unchanged) against the raw read floor and a pandas+openpyxl loader; print PASS/MISS per
@@ -62,6 +68,8 @@ def bench(
     # A bench stopped with SIGTERM must stop the `edustat run` it measures (own session) too.
     signal.signal(signal.SIGTERM, _interrupt)
     console = Console()
-    options = BenchOptions(scale, runs, seed, skip_scaling, timeout, code=code)
+    options = BenchOptions(
+        scale, runs, seed, skip_scaling, timeout, code=code, large_rows=large_rows
+    )
     result = run_bench(Home.from_env(), options, console)
     print_report(result, console)

@@ -11,6 +11,9 @@ from pipelines.contracts import normalise_label
 from pipelines.identifiers import mask_iins
 
 ROW = "_row_number"
+# Which sheet of which file a row came from, while the sheets of several files are typed in one
+# query (pipelines/ingest/readers.py); never written.
+PART = "_part"
 # Runs of 6+ digits in texts we echo back (a header cell, a sheet name) are masked: if a file has
 # no header row, its "headers" are data and could be an IIN.
 _LONG_DIGITS = re.compile(r"\d{6,}")

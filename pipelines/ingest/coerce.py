@@ -18,7 +18,7 @@ from datetime import date, datetime
 import polars as pl
 
 from pipelines.contracts import Column, boolean_spellings, common
-from pipelines.ingest.cells import ROW
+from pipelines.ingest.cells import PART, ROW
 
 # Spaces that appear as thousands separators: normal, non-breaking, narrow non-breaking, thin.
 _SPACES = r"[\s\u00a0\u202f\u2009]"
@@ -75,6 +75,14 @@ ISSUE_SCHEMA = {
 
 def empty_issues() -> pl.DataFrame:
     return pl.DataFrame(schema=ISSUE_SCHEMA)
+
+
+def keyed(issues: pl.DataFrame, source: pl.DataFrame, mask: pl.Series) -> pl.DataFrame:
+    """`issues` (one per row of `source` where `mask`) with the row's `PART` when `source` has
+    one: sheets of several files typed together (readers.py) split their issues by it."""
+    if PART not in source.columns:
+        return issues
+    return issues.hstack([source.get_column(PART).filter(mask)])
 
 
 # --- full expressions: every accepted spelling ---------------------------------------------------
@@ -272,20 +280,20 @@ def restore_identifiers(typed: pl.DataFrame, names: list[str], sheet: str) -> pl
             continue
         fixed, kinds = typed.select(identifier_columns(name)).get_columns()
         typed.replace_column(typed.get_column_index(name), fixed)
-        rows = typed.get_column(ROW).filter(kinds.is_not_null())
+        restored = kinds.is_not_null()
+        rows = typed.get_column(ROW).filter(restored)
         n = rows.len()
-        frames.append(
-            pl.DataFrame(
-                {
-                    "sheet": [sheet] * n,
-                    "row_number": rows.cast(pl.Int64),
-                    "field": [name] * n,
-                    "problem": kinds.drop_nulls(),
-                    "value": [None] * n,
-                },
-                schema=ISSUE_SCHEMA,
-            )
+        found = pl.DataFrame(
+            {
+                "sheet": [sheet] * n,
+                "row_number": rows.cast(pl.Int64),
+                "field": [name] * n,
+                "problem": kinds.drop_nulls(),
+                "value": [None] * n,
+            },
+            schema=ISSUE_SCHEMA,
         )
+        frames.append(keyed(found, typed, restored))
     return pl.concat(frames) if frames else empty_issues()
 
 
@@ -337,17 +345,16 @@ def issues(
             continue
         rows = text.filter(mask)
         n = rows.height
-        frames.append(
-            pl.DataFrame(
-                {
-                    "sheet": [sheet] * n,
-                    "row_number": rows.get_column(ROW).cast(pl.Int64),
-                    "field": [c.name] * n,
-                    "problem": [_PROBLEMS[c.type]] * n,
-                    # An IIN column is never typed, but keep the rule in one place anyway.
-                    "value": [None] * n if c.pii else rows.get_column(c.name),
-                },
-                schema=ISSUE_SCHEMA,
-            )
+        found = pl.DataFrame(
+            {
+                "sheet": [sheet] * n,
+                "row_number": rows.get_column(ROW).cast(pl.Int64),
+                "field": [c.name] * n,
+                "problem": [_PROBLEMS[c.type]] * n,
+                # An IIN column is never typed, but keep the rule in one place anyway.
+                "value": [None] * n if c.pii else rows.get_column(c.name),
+            },
+            schema=ISSUE_SCHEMA,
         )
+        frames.append(keyed(found, text, mask))
     return pl.concat(frames) if frames else empty_issues()

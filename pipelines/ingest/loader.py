@@ -1,12 +1,13 @@
 """Ingest one partition of one source: hash, parallel parse, single writer, then currency.
 
 The calling thread hashes each file (an unchanged version is skipped right there, so a re-run
-parses nothing) and hands new versions to workers (pipelines.ingest.workers), which
-parse and pseudonymise them. Finished files come back in order to the calling thread, which
-alone talks to DuckDB. At most a few dozen files are in flight or waiting, so memory is bounded
-by the largest files, not the round. The writer commits files in batches (each file whole in
-one transaction, never split), keeps its connection while results keep coming and lets go of it
-whenever it would otherwise wait idle, so the single-writer lock is never held across slow work.
+parses nothing) and hands new versions, in batches of a few files, to workers
+(pipelines.ingest.workers), which parse and pseudonymise them. Finished files come back in order
+to the calling thread, which alone talks to DuckDB. At most a few dozen files are in flight or
+waiting, so memory is bounded by the largest files, not the round. The writer commits files in
+batches (each file whole in one transaction, never split), keeps its connection while results
+keep coming and lets go of it whenever it would otherwise wait idle, so the single-writer lock
+is never held across slow work.
 """
 
 from __future__ import annotations
@@ -37,13 +38,21 @@ from pipelines.ingest.writer import FileWriter
 log = logging.getLogger("edustat.ingest")
 
 Connect = Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]
-# Let go of the warehouse when the next parsed file is not ready within this many seconds.
-_IDLE_RELEASE_S = 0.5
+# Let go of the warehouse when the next parsed batch is not ready within this many seconds.
+# Letting go closes the connection, which checkpoints (re-compresses the last row group of every
+# raw table): at 0.5 s, with batches of files taking a worker about that long on a busy machine,
+# closing and reopening was 15% of the ingest's CPU. A slow file (one large workbook) still
+# releases it.
+_IDLE_RELEASE_S = 5.0
 # Files per commit: a commit (and its INSERTs) costs ~10 ms whatever its size, so files are
 # committed in batches of up to these bounds; memory stays a few dozen files.
 _BATCH_FILES = 64
 _BATCH_ROWS = 100_000
 DEFAULT_WORKERS = 2
+# Files a worker parses together (their sheets typed in one polars query each): a query's
+# set-up, not its work, dominated a sheet of a few hundred rows. Bytes bound a batch's memory.
+_WORKER_BATCH_FILES = 16
+_BATCH_BYTES = 8_000_000
 
 
 @dataclass
@@ -100,11 +109,11 @@ def _tasks(
         yield Task(contract.source, partition_key, f, sha, fid, data or b""), rejected
 
 
-def _rejected_now(contract: Contract, task: Task, rejected: Rejected) -> Future[Prepared]:
+def _rejected_now(contract: Contract, task: Task, rejected: Rejected) -> Future[list[Prepared]]:
     """An entry that was not read needs no worker: its outcome, as a finished future."""
-    done: Future[Prepared] = Future()
+    done: Future[list[Prepared]] = Future()
     reg = registration(contract, task, None, rejected)
-    done.set_result(Prepared(task.file, reg, None, rejected))
+    done.set_result([Prepared(task.file, reg, None, rejected)])
     return done
 
 
@@ -113,18 +122,40 @@ def _in_order(
     tasks: Iterator[tuple[Task, Rejected | None]],
     runner: Runner,
     window: int,
-) -> Iterator[Future[Prepared]]:
-    """Futures in file order, at most `window` in flight (bounded memory)."""
-    pending: deque[Future[Prepared]] = deque()
+    batch_files: int,
+) -> Iterator[Future[list[Prepared]]]:
+    """Futures of file batches in file order, at most `window` batches in flight (bounded
+    memory). A batch is up to `batch_files` files and `_BATCH_BYTES` bytes: one worker types
+    its sheets together (pipelines/ingest/prepare.py)."""
+    pending: deque[Future[list[Prepared]]] = deque()
+    batch: list[Task] = []
+
+    def submit() -> None:
+        if batch:
+            pending.append(runner.submit(list(batch)))
+            batch.clear()
+
     for task, rejected in tasks:
         if rejected is not None:
+            submit()  # keep the file order
             pending.append(_rejected_now(contract, task, rejected))
         else:
-            pending.append(runner.submit(task))
+            if batch and sum(len(t.data) for t in batch) + len(task.data) > _BATCH_BYTES:
+                submit()
+            batch.append(task)
+            if len(batch) >= batch_files:
+                submit()
         if len(pending) >= window:
             yield pending.popleft()
+    submit()
     while pending:
         yield pending.popleft()
+
+
+def _batch_files(n_files: int, workers: int) -> int:
+    """Files per worker batch: up to _WORKER_BATCH_FILES, fewer when a partition has too few
+    files to keep every worker busy."""
+    return max(1, min(_WORKER_BATCH_FILES, -(-n_files // (workers * 2))))
 
 
 def ingest_partition(
@@ -154,7 +185,9 @@ def ingest_partition(
         runner = Runner(len(new), workers, pseudonymiser)
         try:
             tasks = _tasks(contract, partition_key, new, present)
-            _write_all(_in_order(contract, tasks, runner, workers * 4), connect, result)
+            per_batch = _batch_files(len(new), workers)
+            batches = _in_order(contract, tasks, runner, workers * 2, per_batch)
+            _write_all(batches, connect, result)
         finally:
             runner.close()
     with connect() as con:
@@ -163,7 +196,7 @@ def ingest_partition(
 
 
 def _write_all(
-    futures: Iterator[Future[Prepared]], connect: Connect, result: PartitionResult
+    futures: Iterator[Future[list[Prepared]]], connect: Connect, result: PartitionResult
 ) -> None:
     with ExitStack() as held:
         writer: FileWriter | None = None
@@ -186,13 +219,14 @@ def _write_all(
             try:
                 prepared = fut.result(timeout=_IDLE_RELEASE_S)
             except FutureTimeout:
-                # A slow file: commit what is ready and release the warehouse meanwhile.
+                # A slow batch: commit what is ready and release the warehouse meanwhile.
                 flush()
                 held.close()
                 writer = None
                 prepared = fut.result()
-            batch.append(prepared)
-            batch_rows += prepared.rows
-            if len(batch) >= _BATCH_FILES or batch_rows >= _BATCH_ROWS:
-                flush()
+            for p in prepared:
+                batch.append(p)
+                batch_rows += p.rows
+                if len(batch) >= _BATCH_FILES or batch_rows >= _BATCH_ROWS:
+                    flush()
         flush()

@@ -17,7 +17,7 @@ from __future__ import annotations
 import polars as pl
 
 from pipelines.identifiers import CANDIDATE_PATTERN, mask_iins
-from pipelines.ingest.cells import ROW
+from pipelines.ingest.cells import PART, ROW
 from pipelines.ingest.coerce import ISSUE_SCHEMA
 
 MASKED_PROBLEM = "IIN-shaped number masked (an IIN outside the IIN column)"
@@ -48,6 +48,8 @@ def mask_frame(frame: pl.DataFrame, sheet: str) -> pl.DataFrame:
     has = frame.select(_candidate(c).any().alias(c) for c in columns).row(0, named=True)
     issues: list[dict[str, object]] = []
     rows = frame.get_column(ROW).to_list() if ROW in frame.columns else [None] * frame.height
+    # Sheets of several files typed together carry the part each row came from (readers.py).
+    parts = frame.get_column(PART).to_list() if PART in frame.columns else None
     for name in (c for c in columns if has[c]):
         values = frame.get_column(name).to_list()
         masked = [None if v is None else mask_iins(v) for v in values]
@@ -57,10 +59,11 @@ def mask_frame(frame: pl.DataFrame, sheet: str) -> pl.DataFrame:
         frame.replace_column(frame.get_column_index(name), pl.Series(name, masked, dtype=pl.String))
         issues += [
             {"sheet": sheet, "row_number": rows[i], "field": name, "problem": MASKED_PROBLEM,
-             "value": None}
+             "value": None} | ({PART: parts[i]} if parts is not None else {})
             for i in changed
         ]  # fmt: skip
-    return pl.DataFrame(issues, schema=ISSUE_SCHEMA)
+    schema = ISSUE_SCHEMA | ({PART: frame.schema[PART]} if parts is not None else {})
+    return pl.DataFrame(issues, schema=schema)
 
 
 def mask_issue_values(issues: pl.DataFrame) -> pl.DataFrame:

@@ -14,7 +14,7 @@ from pipelines.identifiers import mask_iins
 from pipelines.ingest.cells import Rejected
 from pipelines.ingest.discovery import LandingFile
 from pipelines.ingest.pseudonym import Pseudonymiser
-from pipelines.ingest.readers import ParsedFile, parse
+from pipelines.ingest.readers import ParsedFile, parse, parse_many
 from pipelines.ingest.registry import NOBD
 from pipelines.ingest.writer import Registration, add_lineage
 
@@ -46,27 +46,50 @@ class Prepared:
 
 
 def prepare(task: Task, ps: Pseudonymiser) -> Prepared:
-    contract = load_contract(task.source)
-    parsed, rejected = _parse(contract, task, ps)
-    reg = registration(contract, task, parsed, rejected)
-    if parsed is not None:
-        add_lineage(parsed, reg)
-    return Prepared(task.file, reg, parsed, rejected)
+    return prepare_many([task], ps)[0]
+
+
+def prepare_many(tasks: list[Task], ps: Pseudonymiser) -> list[Prepared]:
+    """Several files of one partition: their sheets are typed together (readers.parse_many),
+    which costs one polars query per sheet for all of them instead of several per file."""
+    contract = load_contract(tasks[0].source)
+    outcomes: list[tuple[ParsedFile | None, Rejected | None]] = [
+        (None, _name_rejection(contract, t.file.path)) for t in tasks
+    ]
+    readable = [i for i, (_, rejected) in enumerate(outcomes) if rejected is None]
+    try:
+        files = [(tasks[i].data, tasks[i].file.path) for i in readable]
+        for i, r in zip(readable, parse_many(contract, files, ps), strict=True):
+            outcomes[i] = (None, r) if isinstance(r, Rejected) else (r, None)
+    except Exception:  # a reader bug must cost only the file that meets it: each one alone
+        for i in readable:
+            outcomes[i] = _parse(contract, tasks[i], ps)
+    prepared = []
+    for task, (parsed, rejected) in zip(tasks, outcomes, strict=True):
+        reg = registration(contract, task, parsed, rejected)
+        if parsed is not None:
+            add_lineage(parsed, reg)
+        prepared.append(Prepared(task.file, reg, parsed, rejected))
+    return prepared
+
+
+def _name_rejection(contract: Contract, path: str) -> Rejected | None:
+    if contract.match_file(path.rsplit("/", 1)[-1]) is not None:
+        return None
+    pattern = contract.landing_dir + "/" + contract.file_name
+    return Rejected(
+        "structure.unreadable_file",
+        path,
+        f"file name does not follow {pattern} (the content was not read)",
+        kk=f"файл атауы {pattern} үлгісіне сәйкес емес (мазмұны оқылған жоқ)",
+        ru=f"имя файла не соответствует шаблону {pattern} (содержимое не читалось)",
+    )
 
 
 def _parse(
     contract: Contract, task: Task, ps: Pseudonymiser
 ) -> tuple[ParsedFile | None, Rejected | None]:
     path = task.file.path
-    if contract.match_file(path.rsplit("/", 1)[-1]) is None:
-        pattern = contract.landing_dir + "/" + contract.file_name
-        return None, Rejected(
-            "structure.unreadable_file",
-            path,
-            f"file name does not follow {pattern} (the content was not read)",
-            kk=f"файл атауы {pattern} үлгісіне сәйкес емес (мазмұны оқылған жоқ)",
-            ru=f"имя файла не соответствует шаблону {pattern} (содержимое не читалось)",
-        )
     try:
         return parse(contract, task.data, path, ps), None
     except Rejected as rej:

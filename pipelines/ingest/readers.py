@@ -11,11 +11,12 @@ import functools
 from collections import Counter
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
 from pipelines.contracts import Contract, Sheet, all_contracts, normalise_label
 from pipelines.ingest import coerce
-from pipelines.ingest.cells import ROW, CellSheet, Rejected, safe_text, sheet_key
+from pipelines.ingest.cells import PART, ROW, CellSheet, Rejected, safe_text, sheet_key
 from pipelines.ingest.coerce import ISSUE_SCHEMA, empty_issues
 from pipelines.ingest.csv_cells import read_csv_cells
 from pipelines.ingest.masking import mask_frame, mask_issue_values
@@ -214,31 +215,25 @@ def identifier_names(sheet: Sheet) -> list[str]:
 
 @functools.lru_cache(maxsize=256)
 def _queries(
-    raw_table: str,
-    mapping: tuple[tuple[str, str], ...],
-    formats: tuple[tuple[str, str | None], ...],
+    raw_table: str, formats: tuple[tuple[str, str | None], ...]
 ) -> tuple[list[pl.Expr], pl.Expr, list[pl.Expr]]:
-    """The text projection, the non-blank-row filter and the typed columns of one sheet layout.
+    """Blank cells to NULL, the non-blank-row filter and the typed columns of one sheet with
+    these date formats.
 
     Building polars expressions costs Python time per expression; files from the same export
-    software share a layout (column positions, date formats), so each layout is built once.
+    software share date formats, so each is built once.
     """
     sheet = _SHEETS[raw_table]
-    cols = dict(mapping)
-
-    def cell_text(name: str) -> pl.Expr:
-        if name not in cols:
-            return pl.lit(None, dtype=pl.String).alias(name)
-        raw = pl.col(cols[name]).cast(pl.String)
-        # Blank (empty or whitespace only) is NULL for every type, strings included.
-        return pl.when(raw.str.strip_chars() == "").then(None).otherwise(raw).alias(name)
-
     names = [c.name for c in sheet.columns]
-    text = [pl.col(ROW).cast(pl.Int64), *[cell_text(n) for n in names]]
+    # Blank (empty or whitespace only) is NULL for every type, strings included.
+    blanks = [
+        pl.when(pl.col(n).str.strip_chars() == "").then(None).otherwise(pl.col(n)).alias(n)
+        for n in names
+    ]
     nonblank = pl.any_horizontal(pl.col(names).is_not_null())
     typed = coerce.typed_columns(sheet.columns, dict(formats))
     typed += [coerce.identifier_check(name) for name in identifier_names(sheet)]
-    return text, nonblank, typed
+    return blanks, nonblank, typed
 
 
 @dataclass(frozen=True)
@@ -293,46 +288,118 @@ def _check_columns(
             )
 
 
-def _typed_sheet(
-    sheet: Sheet,
-    cell: CellSheet,
-    layout: _Layout,
-    issue_frames: list[pl.DataFrame],
-    pseudonymiser: Pseudonymiser,
-) -> pl.DataFrame:
-    """Contract columns -> typed, IIN-pseudonymised rows, in one polars query."""
-    header, mapping = layout.header, layout.mapping
+def _text_part(sheet: Sheet, cell: CellSheet, layout: _Layout, part: int) -> pl.DataFrame:
+    """The cells below the header as contract columns (text, `_row_number`, `PART`).
+
+    Direct frame operations, no query: a batch has a few hundred such parts, and a polars
+    query's set-up costs more than its work on a sheet of a few hundred rows.
+    """
+    body = cell.frame.slice(layout.header.index + 1)
+    n = body.height
+    columns = [
+        body.get_column(ROW).cast(pl.Int64),
+        pl.Series(PART, [part], dtype=pl.Int32).new_from_index(0, n),
+    ]
+    for col in sheet.columns:
+        name = layout.mapping.get(col.name)
+        if name is None:
+            columns.append(pl.Series(col.name, [None], dtype=pl.String).new_from_index(0, n))
+        else:
+            columns.append(body.get_column(name).cast(pl.String).alias(col.name))
+    return pl.DataFrame(columns)
+
+
+def _formats(sheet: Sheet, cell: CellSheet, layout: _Layout) -> tuple[tuple[str, str | None], ...]:
+    """The format of each date column's first value in this sheet (coerce.sample_format)."""
     dated = [c.name for c in sheet.columns if c.type in ("date", "datetime")]
-    samples = _samples(cell.frame, header, mapping, dated)
-    formats = tuple((n, coerce.sample_format(samples[n])) for n in dated)
-    text_exprs, nonblank, typed_exprs = _queries(
-        sheet.raw_table, tuple(sorted(mapping.items())), formats
-    )
-    text = cell.frame.lazy().slice(header.index + 1).select(text_exprs).filter(nonblank)
-    # The in-memory engine: on a sheet of a few hundred rows the default engine's set-up costs
-    # more than the work (measured 2x on this query).
-    typed = text.with_columns(typed_exprs).collect(engine="in-memory")
+    samples = _samples(cell.frame, layout.header, layout.mapping, dated)
+    return tuple((n, coerce.sample_format(samples[n])) for n in dated)
+
+
+def _retype_failing(
+    sheet: Sheet, text: pl.LazyFrame, typed: pl.DataFrame, issue_frames: list[pl.DataFrame]
+) -> None:
+    """Columns where the fast path left a filled cell NULL: typed again with every accepted
+    format — in the parts (files' sheets) where that happened only, as when each sheet was
+    typed alone — and one issue per cell that still has no value."""
     flagged = [c for c in sheet.columns if coerce.flag(c.name) in typed.columns]
     failing = [c for c in flagged if typed.get_column(coerce.flag(c.name)).any()]
     if failing:  # rare: recompute the text once, retype those columns, log the cells
+        parts = typed.get_column(PART)
+        redo = {
+            name: parts.is_in(
+                parts.filter(typed.get_column(coerce.flag(c.name))).unique().to_list()
+            )
+            for c in failing
+            for name in (c.name, coerce.flag(c.name))
+        }
         text_frame = text.collect(engine="in-memory")
         for series in coerce.retype(text_frame, failing):
-            typed.replace_column(typed.get_column_index(series.name), series)
+            at = typed.get_column_index(series.name)
+            typed.replace_column(at, series.zip_with(redo[series.name], typed.to_series(at)))
         issue_frames.append(coerce.issues(text_frame, typed, failing, sheet.name))
     for c in flagged:
         typed.drop_in_place(coerce.flag(c.name))
+
+
+def _typed_batch(
+    sheet: Sheet,
+    text_parts: list[pl.DataFrame],
+    formats: tuple[tuple[str, str | None], ...],
+    issue_frames: list[pl.DataFrame],
+    pseudonymiser: Pseudonymiser,
+) -> pl.DataFrame:
+    """Text parts of one contract sheet (one per file's sheet, same date formats) -> typed,
+    IIN-pseudonymised rows with their `PART`, in one polars query for all of them."""
+    blanks, nonblank, typed_exprs = _queries(sheet.raw_table, formats)
+    text = pl.concat(text_parts, rechunk=False).lazy().with_columns(blanks).filter(nonblank)
+    # The in-memory engine: on a few thousand rows the default engine's set-up costs more
+    # than the work (measured 2x on this query).
+    typed = text.with_columns(typed_exprs).collect(engine="in-memory")
+    _retype_failing(sheet, text, typed, issue_frames)
     identifiers = identifier_names(sheet)
     if identifiers:  # before hashing: the IIN hashed and checked is the restored one
-        restored = coerce.restore_identifiers(typed, identifiers, sheet.name)
-        if restored.height:
-            issue_frames.append(restored)
+        issue_frames.append(coerce.restore_identifiers(typed, identifiers, sheet.name))
     for col in sheet.columns:
         if col.pii == "iin":
             typed = pseudonymiser.replace_column(typed, col.name)
-    masked = mask_frame(typed, sheet.name)  # no IIN outside the IIN column (masking.py)
-    if masked.height:
-        issue_frames.append(masked)
+    # No IIN outside the IIN column (masking.py).
+    issue_frames.append(mask_frame(typed, sheet.name))
     return typed
+
+
+def _split(frame: pl.DataFrame, n_parts: int) -> list[pl.DataFrame]:
+    """A batch frame (rows grouped by `PART` in part order) -> one frame per part, no `PART`."""
+    counts = np.bincount(frame.get_column(PART).to_numpy(), minlength=n_parts)
+    frame.drop_in_place(PART)
+    offsets = np.concatenate(([0], np.cumsum(counts)))
+    return [frame.slice(int(offsets[p]), int(counts[p])) for p in range(n_parts)]
+
+
+def _typed_parts(
+    sheet: Sheet, parts: list[tuple[CellSheet, _Layout]], pseudonymiser: Pseudonymiser
+) -> tuple[list[pl.DataFrame], list[list[pl.DataFrame]]]:
+    """Typed rows and load issues per part, the parts typed together (one query per set of
+    date formats, usually one)."""
+    groups: dict[tuple[tuple[str, str | None], ...], list[int]] = {}
+    for p, (cell, layout) in enumerate(parts):
+        groups.setdefault(_formats(sheet, cell, layout), []).append(p)
+    frames: list[pl.DataFrame] = [pl.DataFrame()] * len(parts)
+    issues: list[list[pl.DataFrame]] = [[] for _ in parts]
+    for formats, members in groups.items():
+        # Within a group, parts are renumbered 0..k-1 so that the frame splits by position.
+        text_parts = [_text_part(sheet, *parts[p], k) for k, p in enumerate(members)]
+        found: list[pl.DataFrame] = []
+        typed = _typed_batch(sheet, text_parts, formats, found, pseudonymiser)
+        for p, frame in zip(members, _split(typed, len(members)), strict=True):
+            frames[p] = frame
+        found = [f for f in found if f.height]
+        if found:
+            by_part = pl.concat(found).partition_by(PART, as_dict=True, include_key=False)
+            for k, p in enumerate(members):
+                if (k,) in by_part:
+                    issues[p].append(by_part[(k,)])
+    return frames, issues
 
 
 def _check_sheets(
@@ -423,32 +490,23 @@ def _merge_copies(
     return [c for c, _ in keep], [lay for _, lay in keep]
 
 
-def _sheet_frame(
-    sheet: Sheet,
-    cells: list[CellSheet],
-    layouts: list[_Layout],
-    renumber: bool,
-    issue_frames: list[pl.DataFrame],
-    pseudonymiser: Pseudonymiser,
-) -> pl.DataFrame:
-    frames = []
-    for k, (cell, layout) in enumerate(zip(cells, layouts, strict=True)):
-        frame = _typed_sheet(sheet, cell, layout, issue_frames, pseudonymiser)
-        if k and renumber:
-            frame = frame.with_columns(pl.col(ROW) + k * EXTRA_SHEET_ROWS)
-        frames.append(frame)
-    return frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical_relaxed")
+@dataclass(frozen=True)
+class _Plan:
+    """One file read and matched to its contract, its sheets not yet typed."""
+
+    sheets: list[tuple[Sheet, list[CellSheet], list[_Layout]]]  # contract sheet, copies, layouts
+    notes: list[dict[str, object]]  # issues found so far (unknown sheets, columns...)
+    encoding: str | None
 
 
-def parse(contract: Contract, data: bytes, path: str, pseudonymiser: Pseudonymiser) -> ParsedFile:
-    """Read one file through its contract. Raises `Rejected` when it cannot be read."""
+def _plan(contract: Contract, data: bytes, path: str) -> _Plan:
+    """Read one file and match it to its contract. Raises `Rejected` when it cannot be read."""
     cells, encoding = read_cells(contract, data, path)
     issue_rows: list[dict[str, object]] = []
     matched = _match_sheets(contract, cells, issue_rows)
     file_lang = _file_language(contract, [c.label for c in cells])
     _check_sheets(contract, cells, matched, path, encoding, file_lang)
-    parsed: list[ParsedSheet] = []
-    issue_frames: list[pl.DataFrame] = []
+    sheets: list[tuple[Sheet, list[CellSheet], list[_Layout]]] = []
     for sheet in contract.sheets:
         found = matched.get(sheet.name)
         if not found:
@@ -458,12 +516,70 @@ def parse(contract: Contract, data: bytes, path: str, pseudonymiser: Pseudonymis
             found, layouts = _merge_copies(sheet, found, layouts, path, issue_rows)
         issue_rows += [note for layout in layouts for note in layout.notes]
         _check_columns(sheet, found[0].label, layouts[0], path, file_lang)
+        sheets.append((sheet, found, layouts))
+    return _Plan(sheets, issue_rows, encoding)
+
+
+def parse_many(
+    contract: Contract, files: list[tuple[bytes, str]], pseudonymiser: Pseudonymiser
+) -> list[ParsedFile | Rejected]:
+    """Read files (bytes, path) of one contract: each sheet of all of them is typed in one
+    query, then split back per file. A file that cannot be read is its `Rejected`."""
+    plans: list[_Plan | Rejected] = []
+    for data, path in files:
+        try:
+            plans.append(_plan(contract, data, path))
+        except Rejected as rej:
+            plans.append(rej)
+    typed: dict[tuple[int, str], list[pl.DataFrame]] = {}
+    sheet_issues: list[list[pl.DataFrame]] = [[] for _ in files]
+    for sheet in contract.sheets:
+        owners: list[int] = []
+        parts: list[tuple[CellSheet, _Layout]] = []
+        for i, plan in enumerate(plans):
+            for found_sheet, cells, layouts in plan.sheets if isinstance(plan, _Plan) else ():
+                if found_sheet.name == sheet.name:
+                    owners += [i] * len(cells)
+                    parts += list(zip(cells, layouts, strict=True))
+        if not parts:
+            continue
+        frames, issues = _typed_parts(sheet, parts, pseudonymiser)
+        for i, frame, found in zip(owners, frames, issues, strict=True):
+            typed.setdefault((i, sheet.name), []).append(frame)
+            sheet_issues[i] += found
+    return [
+        plan if isinstance(plan, Rejected) else _parsed(plan, i, typed, sheet_issues[i])
+        for i, plan in enumerate(plans)
+    ]
+
+
+def _parsed(
+    plan: _Plan,
+    i: int,
+    typed: dict[tuple[int, str], list[pl.DataFrame]],
+    issue_frames: list[pl.DataFrame],
+) -> ParsedFile:
+    parsed: list[ParsedSheet] = []
+    for sheet, cells, _layouts in plan.sheets:
+        frames = typed[(i, sheet.name)]
         # CSV rows are physical lines, unique in the file; Excel rows restart on every sheet.
-        renumber = encoding is None
-        frame = _sheet_frame(sheet, found, layouts, renumber, issue_frames, pseudonymiser)
-        label = " + ".join(c.label for c in found)
-        parsed.append(ParsedSheet(sheet, label, frame))
-    if issue_rows:
-        issue_frames.insert(0, pl.DataFrame(issue_rows, schema=ISSUE_SCHEMA))
-    issues = mask_issue_values(pl.concat(issue_frames)) if issue_frames else empty_issues()
-    return ParsedFile(tuple(parsed), issues, encoding)
+        if plan.encoding is None:
+            frames = [
+                f.with_columns(pl.col(ROW) + k * EXTRA_SHEET_ROWS) if k else f
+                for k, f in enumerate(frames)
+            ]
+        frame = frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical_relaxed")
+        parsed.append(ParsedSheet(sheet, " + ".join(c.label for c in cells), frame))
+    frames = [f for f in issue_frames if f.height]
+    if plan.notes:
+        frames.insert(0, pl.DataFrame(plan.notes, schema=ISSUE_SCHEMA))
+    issues = mask_issue_values(pl.concat(frames)) if frames else empty_issues()
+    return ParsedFile(tuple(parsed), issues, plan.encoding)
+
+
+def parse(contract: Contract, data: bytes, path: str, pseudonymiser: Pseudonymiser) -> ParsedFile:
+    """Read one file through its contract. Raises `Rejected` when it cannot be read."""
+    result = parse_many(contract, [(data, path)], pseudonymiser)[0]
+    if isinstance(result, Rejected):
+        raise result
+    return result

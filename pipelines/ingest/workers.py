@@ -14,7 +14,7 @@ import multiprocessing
 import os
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 
-from pipelines.ingest.prepare import Prepared, Task, prepare
+from pipelines.ingest.prepare import Prepared, Task, prepare_many
 from pipelines.ingest.pseudonym import Pseudonymiser
 
 # Fewer new files than this: threads (no start-up cost). Measured break-even is ~10 files.
@@ -32,10 +32,10 @@ def _init_worker(key: bytes) -> None:
     _worker_ps = Pseudonymiser(key)
 
 
-def run_task(task: Task) -> Prepared:
+def run_tasks(tasks: list[Task]) -> list[Prepared]:
     """Entry point inside a worker process."""
     assert _worker_ps is not None, "worker not initialised"
-    return prepare(task, _worker_ps)
+    return prepare_many(tasks, _worker_ps)
 
 
 def process_pool(workers: int, key: bytes) -> ProcessPoolExecutor:
@@ -69,7 +69,7 @@ atexit.register(stop_pool, wait=False)
 
 
 class Runner:
-    """submit(task) -> Future[Prepared], on the shared process pool or on a few threads."""
+    """submit(tasks) -> Future[list[Prepared]], on the shared process pool or on a few threads."""
 
     def __init__(self, n_tasks: int, workers: int, ps: Pseudonymiser) -> None:
         self._threads: ThreadPoolExecutor | None = None
@@ -80,11 +80,11 @@ class Runner:
         else:
             self._threads = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ingest")
 
-    def submit(self, task: Task) -> Future[Prepared]:
+    def submit(self, tasks: list[Task]) -> Future[list[Prepared]]:
         if self._processes is not None:
-            return self._processes.submit(run_task, task)
+            return self._processes.submit(run_tasks, tasks)
         assert self._threads is not None
-        return self._threads.submit(prepare, task, self._ps)
+        return self._threads.submit(prepare_many, tasks, self._ps)
 
     def close(self) -> None:
         """Threads end with the partition; the process pool lives on for the next one."""
