@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines import dbt_sources
+from pipelines import contract_labels, dbt_sources
 from pipelines.contract_docs import DOCS_DIR, render
 from pipelines.contracts import LANGUAGES, all_contracts, boolean_spellings
 from pipelines.identifiers import complete, is_valid
@@ -53,6 +53,10 @@ def test_dbt_raw_sources_are_generated_from_the_contracts() -> None:
     assert committed == dbt_sources.render(), "run `edustat contracts` and commit"
     raw = {t["name"] for t in dbt_sources.sources_yaml()["sources"][0]["tables"]}
     assert {s.raw_table for c in CONTRACTS.values() for s in c.sheets} <= raw
+
+
+def test_contract_wording_in_the_labels_seed_is_generated() -> None:
+    assert contract_labels.is_current(), "run `edustat contracts` and commit"
 
 
 def test_check_digit_round_trip() -> None:

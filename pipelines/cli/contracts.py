@@ -1,7 +1,8 @@
 """`edustat contracts`: render what is generated from the source contracts.
 
 From sources/contracts/*.yml: the readable Markdown (docs/contracts/), dbt's `raw` sources
-(pipelines/dbt_sources.py) and the expectation suites (pipelines/quality/build_suites.py). After
+(pipelines/dbt_sources.py), the contract wording in the labels seed (pipelines/contract_labels.py)
+and the expectation suites (pipelines/quality/build_suites.py). After
 adding or changing a contract, run it and commit what it wrote; `--check` writes nothing and exits
 1 while any of them differs from what the contracts give (CI, tests/test_contracts.py).
 """
@@ -20,15 +21,16 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option("--check", help="Write nothing; exit 1 when a file is stale.")
         ] = False,
     ) -> None:
-        """Render sources/contracts/*.yml into docs/contracts, dbt's raw sources and the suites."""
-        from pipelines import dbt_sources
+        """Render sources/contracts/*.yml into docs, dbt's raw sources, labels and the suites."""
+        from pipelines import contract_labels, dbt_sources
         from pipelines.contract_docs import stale_docs, write_docs
         from pipelines.quality import build_suites
 
         if check:
             stale = stale_docs()
-            if not dbt_sources.is_current():
-                stale.append(dbt_sources.PATH)
+            for generated in (dbt_sources, contract_labels):
+                if not generated.is_current():
+                    stale.append(generated.PATH)
             for path in stale:
                 typer.echo(f"stale: {path}", err=True)
             suites_code = build_suites.main(["--check"])
@@ -37,6 +39,7 @@ def register(app: typer.Typer) -> None:
             return
         for path in write_docs():
             typer.echo(f"wrote {path}")
-        if dbt_sources.write():
-            typer.echo(f"wrote {dbt_sources.PATH}")
+        for generated in (dbt_sources, contract_labels):
+            if generated.write():
+                typer.echo(f"wrote {generated.PATH}")
         build_suites.main([])

@@ -524,11 +524,12 @@ def _write_findings(con: duckdb.DuckDBPyConnection, findings: pd.DataFrame) -> i
             f"""
             insert into dq.findings
             select
-                case when lf.source = 'nobd_submission' then cast(cal.round_id as varchar) end
-                    as round_id,
+                -- A source partitioned by round (its partition key is a round of the
+                -- calendar) speaks for that round; a yearly source for its year.
+                cast(cal.round_id as varchar) as round_id,
                 coalesce(
                     case
-                        when lf.source = 'nobd_submission'
+                        when cal.round_id is not null
                             then cast(substr(cast(cal.academic_year as varchar), 1, 4) as integer)
                         else try_cast(lf.partition_key as integer)
                     end,
