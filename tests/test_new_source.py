@@ -177,4 +177,5 @@ def test_a_new_source_is_a_contract_a_staging_model_and_a_frame(
             "select rule_id, sheet, field, row_number, college_bin, offending_value "
             f"from marts.dq_findings where source = '{SOURCE}'"
         ).fetchall()
-    assert findings == [("domain.range", "courses", "hours", 3, bins[-1], "9999")], findings
+    # Row: the CSV line (1 the section, 2 the header, 3 and 4 the rows).
+    assert findings == [("domain.range", "courses", "hours", 4, bins[-1], "9999")], findings
