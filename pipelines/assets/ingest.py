@@ -109,12 +109,8 @@ def ingest_asset(contract: Contract) -> AssetsDefinition:
         specs=_specs(contract),
         partitions_def=partitions_of(contract.source),
         backfill_policy=BackfillPolicy.single_run(),
-        description=(
-            f"Load landing/{contract.landing_dir}/ into "
-            + ", ".join(f"raw.{s.raw_table}" for s in contract.sheets)
-            + " (sources/contracts/"
-            + f"{contract.source}.yml)."
-        ),
+        description=f"Load landing/{contract.landing_dir}/ with sources/contracts/"
+        f"{contract.source}.yml into " + ", ".join(f"raw.{s.raw_table}" for s in contract.sheets),
     )
     def _ingest(
         context: AssetExecutionContext, duckdb: DuckDBResource, home: HomeResource

@@ -209,7 +209,10 @@ def yearbook_after_build(context: RunStatusSensorContext) -> Iterator[RunRequest
     minimum_interval_seconds=INTERVAL_S,
     description="After an ingest run: dbt's tests of the raw tables it wrote.",
 )
-def raw_checks_after_ingest(context: RunStatusSensorContext) -> RunRequest:
+def raw_checks_after_ingest(context: RunStatusSensorContext) -> RunRequest | SkipReason:
+    # `edustat run` checks the raw tables itself, once after all its loads (its own runs).
+    if context.dagster_run.tags.get("edustat/trigger") == "edustat run":
+        return SkipReason("an ingest run of `edustat run`, which runs raw_checks itself")
     return RunRequest(
         run_key=f"raw_checks|{context.dagster_run.run_id}",
         tags=TRIGGER_TAGS,
