@@ -107,3 +107,31 @@ def test_landing_sensor_is_quiet_when_nothing_is_under_landing(tmp_path: Path) -
 )
 def test_sensor_jobs_resolve(job) -> None:  # noqa: ANN001
     assert defs.resolve_job_def(job.name) is not None
+
+
+def test_raw_checks_follow_the_daemons_ingest_runs_not_edustat_runs(tmp_path: Path) -> None:
+    from dagster import build_run_status_sensor_context
+
+    from pipelines.assets.resources import default_resources
+    from pipelines.assets.sensors import raw_checks_after_ingest
+    from pipelines.settings import Home
+
+    instance = DagsterInstance.ephemeral()
+    job = defs.resolve_job_def(INGEST_JOBS["college_passport"].name)
+    resources = default_resources(Home(tmp_path))
+    for trigger, expected in (("landing", RunRequest), ("edustat run", SkipReason)):
+        result = job.execute_in_process(
+            instance=instance,
+            partition_key="2024",
+            tags={"edustat/trigger": trigger},
+            resources=resources,
+        )
+        context = build_run_status_sensor_context(
+            sensor_name=raw_checks_after_ingest.name,
+            dagster_event=result.get_run_success_event(),
+            dagster_instance=instance,
+            dagster_run=result.dagster_run,
+        )
+        request = raw_checks_after_ingest(context)
+        assert isinstance(request, expected), (trigger, request)
+    assert raw_checks_after_ingest.job_name == raw_checks_job.name
