@@ -94,6 +94,16 @@ def render(contract: Contract) -> str:
     return "\n".join(lines)
 
 
+def stale_docs(out_dir: Path = DOCS_DIR) -> list[Path]:
+    """Rendered files that differ from what the contracts give (or are missing)."""
+    stale = []
+    for source, contract in all_contracts().items():
+        path = out_dir / f"{source}.md"
+        if not path.exists() or path.read_text(encoding="utf-8") != render(contract):
+            stale.append(path)
+    return stale
+
+
 def write_docs(out_dir: Path = DOCS_DIR) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []

@@ -1,7 +1,9 @@
 """Source contracts: the one definition of every file, sheet and column (sources/contracts/*.yml).
 
 The sample-data generator writes files from these contracts and the ingest reads files with them,
-so a column, its header aliases and its allowed values are defined exactly once.
+so a column, its header aliases and its allowed values are defined exactly once. A source is a
+contract file here: the ingest assets, their jobs, the landing sensor, dbt's `raw` sources and the
+generic expectation suites are made from every contract in CONTRACTS_DIR (`sources()`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import yaml
 from pipelines.settings import REPO_ROOT
 
 CONTRACTS_DIR = REPO_ROOT / "sources" / "contracts"
-SOURCES = ("nobd_submission", "college_passport", "worldskills_export", "dq_response")
+COMMON = "common"  # common.yml: conventions shared by every contract, not a source
 LANGUAGES = ("kk", "ru", "en")
 
 _SPACES = re.compile(r"\s+")
@@ -103,9 +105,11 @@ class Contract:
     landing_dir: str
     file_name: str
     file_regex: str
-    partition: str
+    partition: str  # round_id | year: the partitions of its ingest (pipelines/assets/partitions.py)
     formats: dict[str, dict[str, Any]]
     sheets: tuple[Sheet, ...]
+    order: int  # its place in listings and in the run order
+    listed_as: dict[str, str]  # kk/ru/en name of the source's files in listings
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def sheet(self, name: str) -> Sheet:
@@ -122,6 +126,16 @@ class Contract:
     def landing_root(self) -> str:
         """First folder under landing/ (nobd, passports, worldskills)."""
         return self.landing_dir.split("/")[0]
+
+    @property
+    def asset_name(self) -> str:
+        """Its ingest asset's (and step's) name in Dagster: `nobd_submissions`."""
+        return f"{self.source}s"
+
+    @property
+    def group(self) -> str:
+        """Its Dagster group and the suffix of its ingest job: the landing folder's name."""
+        return self.landing_root
 
 
 def _column(d: dict[str, Any]) -> Column:
@@ -166,12 +180,26 @@ def load_contract(source: str) -> Contract:
         partition=raw["partition"],
         formats=raw["formats"],
         sheets=tuple(_sheet(s) for s in raw["sheets"]),
+        order=int(raw["order"]),
+        listed_as=raw["listed_as"],
         raw=raw,
     )
 
 
+@cache
+def sources() -> tuple[str, ...]:
+    """Every source with a contract under CONTRACTS_DIR, in the contracts' `order`."""
+    names = [p.stem for p in CONTRACTS_DIR.glob("*.yml") if p.stem != COMMON]
+    return tuple(sorted(names, key=lambda s: (load_contract(s).order, s)))
+
+
 def all_contracts() -> dict[str, Contract]:
-    return {s: load_contract(s) for s in SOURCES}
+    return {s: load_contract(s) for s in sources()}
+
+
+def source_order(names: set[str]) -> list[str]:
+    """Sources in the contracts' order; names without a contract (`(unknown)`) after them."""
+    return [s for s in sources() if s in names] + sorted(names - set(sources()))
 
 
 @cache

@@ -3,8 +3,8 @@
 Every module in ASSET_MODULES exports module-level lists: `assets` and optionally
 `asset_checks`, `sensors`, `jobs`, plus a `resources` dict. To add a step (dbt, data quality,
 reports), write its module under pipelines/assets/ and append it here, in pipeline order; the
-`published_snapshot` asset is built last, downstream of everything collected, and `edustat run`
-materialises every asset defined here.
+`published_snapshot` asset is built last, downstream of everything collected. `edustat run`
+launches the jobs of pipelines/assets/jobs.py, whose selections cover every asset defined here.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ ASSET_MODULES: tuple[str, ...] = (
     "pipelines.assets.quality",
     "pipelines.assets.reports",
     "pipelines.assets.yearbook",
+    "pipelines.assets.jobs",
 )
 
 

@@ -43,6 +43,15 @@ def edustat(
     return result
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """The dbt manifest, prepared once before any xdist worker loads the definitions (each would
+    otherwise find it stale after a model edit and prepare it at the same time)."""
+    if not hasattr(config, "workerinput"):
+        from pipelines.assets.dbt_project import prepare_manifest
+
+        prepare_manifest()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def shared_pseudonym_key(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """One pseudonym key file for every home the tests make. The key lives outside the home

@@ -1,9 +1,10 @@
-"""The source contracts are consistent, and their rendered docs are up to date."""
+"""The source contracts are consistent, and what is generated from them is up to date."""
 
 from __future__ import annotations
 
 import pytest
 
+from pipelines import contract_labels, dbt_sources
 from pipelines.contract_docs import DOCS_DIR, render
 from pipelines.contracts import LANGUAGES, all_contracts, boolean_spellings
 from pipelines.identifiers import complete, is_valid
@@ -45,6 +46,17 @@ def test_boolean_spellings_are_disjoint() -> None:
 def test_rendered_docs_are_current(source: str) -> None:
     committed = (DOCS_DIR / f"{source}.md").read_text(encoding="utf-8")
     assert committed == render(CONTRACTS[source]), "run `edustat contracts` and commit"
+
+
+def test_dbt_raw_sources_are_generated_from_the_contracts() -> None:
+    assert not dbt_sources.stale(), "run `edustat contracts` and commit"
+    parts = dbt_sources.sources_yaml().values()
+    raw = {t["name"] for part in parts for t in part["sources"][0]["tables"]}
+    assert {s.raw_table for c in CONTRACTS.values() for s in c.sheets} <= raw
+
+
+def test_contract_wording_in_the_labels_seed_is_generated() -> None:
+    assert contract_labels.is_current(), "run `edustat contracts` and commit"
 
 
 def test_check_digit_round_trip() -> None:

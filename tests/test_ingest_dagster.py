@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from dagster import AssetKey, DagsterInstance, RunRequest, SkipReason, build_sensor_context
 
-from pipelines.assets.ingest import ingest_rounds_job, ingest_years_job, landing_sweep_job
-from pipelines.assets.plan import plan_runs
+from pipelines.assets.ingest import INGEST_JOBS, landing_sweep_job
+from pipelines.assets.jobs import build_job, publish_job, raw_checks_job, run_order, warehouse_job
 from pipelines.assets.resources import HomeResource
-from pipelines.assets.sensors import build_job, landing_sensor
+from pipelines.assets.sensors import landing_sensor
 from pipelines.assets.yearbook import yearbook_job
 from pipelines.contracts import all_contracts
 from pipelines.definitions import defs
@@ -33,27 +33,36 @@ def test_raw_asset_keys_are_the_tables_dbt_reads() -> None:
     assert expected <= keys
 
 
-def test_plan_runs_contiguous_round_ranges_and_everything_else_once(tmp_path: Path) -> None:
+def test_run_order_contiguous_ranges_per_source_then_the_build_once(tmp_path: Path) -> None:
     landing = tmp_path / "landing"
     for rnd in ("2023-autumn", "2024-spring", "2025-spring"):  # 2024-autumn missing: a gap
         _touch(landing, f"nobd/{rnd}/123456789012_{rnd}_v1.xlsx")
     _touch(landing, "passports/2024/passports_2024.xlsx")
-    runs = plan_runs(defs, landing)
-    nobd = [r.partition_keys for r in runs if AssetKey(["raw", "nobd_students"]) in r.asset_keys]
-    assert nobd == [("2023-autumn", "2024-spring"), ("2025-spring",)]
-    years = [r.partition_keys for r in runs if AssetKey(["raw", "passports"]) in r.asset_keys]
-    assert years == [("2024",)]
-    unpartitioned = [r for r in runs if not r.partition_keys and r.asset_keys]
-    # Everything else once, then publishing after the yearbook (which reads the marts).
-    assert len(unpartitioned) == 2
-    assert AssetKey(["raw", "landing_files"]) in unpartitioned[0].asset_keys
-    assert runs[-1].asset_keys == (AssetKey("published_snapshot"),)
-    # Every asset and every check of the code location is in exactly one planned run.
+    runs = run_order(landing)
+    by_job = [(r.job_name, r.partition_keys) for r in runs]
+    assert by_job == [
+        ("ingest_nobd", ("2023-autumn", "2024-spring")),
+        ("ingest_nobd", ("2025-spring",)),
+        ("ingest_passports", ("2024",)),  # no CIS export: no worldskills run
+        (raw_checks_job.name, ()),
+        (warehouse_job.name, ()),
+        ("yearbook_job", ("2024-2025",)),
+        (publish_job.name, ()),  # after the yearbook: a failed yearbook publishes nothing
+    ]
+
+
+def test_the_jobs_of_edustat_run_cover_every_asset_and_check_once() -> None:
+    jobs = [*INGEST_JOBS.values(), raw_checks_job, warehouse_job, yearbook_job, publish_job]
+    assets: list[AssetKey] = []
+    checks: list[object] = []
+    for job in jobs:
+        layer = defs.resolve_job_def(job.name).asset_layer
+        assets += layer.selected_asset_keys
+        checks += layer.asset_graph.asset_check_keys  # the checks this job's graph executes
     graph = defs.resolve_asset_graph()
-    planned = [k for r in runs if r.partition_keys != ("2025-spring",) for k in r.asset_keys]
-    assert set(planned) == {k for k in graph.get_all_asset_keys() if graph.get(k).is_materializable}
-    checks = [c for r in runs if r.partition_keys != ("2025-spring",) for c in r.check_keys]
-    assert sorted(checks, key=str) == sorted(set(graph.asset_check_keys), key=str)
+    materializable = {k for k in graph.get_all_asset_keys() if graph.get(k).is_materializable}
+    assert sorted(assets) == sorted(materializable)
+    assert sorted(checks, key=str) == sorted(graph.asset_check_keys, key=str)
 
 
 def test_landing_sensor_requests_runs_for_files_the_registry_has_not_seen(tmp_path: Path) -> None:
@@ -67,8 +76,8 @@ def test_landing_sensor_requests_runs_for_files_the_registry_has_not_seen(tmp_pa
     first = landing_sensor(build_sensor_context(instance=INSTANCE, resources={"home": home}))
     requests = {(r.job_name, r.partition_key) for r in first.run_requests}
     assert requests == {
-        (ingest_rounds_job.name, "2024-autumn"),
-        (ingest_years_job.name, "2024"),
+        ("ingest_nobd", "2024-autumn"),
+        ("ingest_passports", "2024"),
         (landing_sweep_job.name, None),
     }
 
@@ -80,7 +89,7 @@ def test_landing_sensor_requests_runs_for_files_the_registry_has_not_seen(tmp_pa
     changed = landing_sensor(build_sensor_context(instance=INSTANCE, resources={"home": home}))
     request = next(r for r in changed.run_requests if r.partition_key == "2024-autumn")
     assert isinstance(request, RunRequest)
-    assert request.job_name == ingest_rounds_job.name
+    assert request.job_name == "ingest_nobd"
     old_key = next(r.run_key for r in first.run_requests if r.partition_key == "2024-autumn")
     assert request.run_key != old_key
 
@@ -94,7 +103,35 @@ def test_landing_sensor_is_quiet_when_nothing_is_under_landing(tmp_path: Path) -
 
 
 @pytest.mark.parametrize(
-    "job", [ingest_rounds_job, ingest_years_job, landing_sweep_job, build_job, yearbook_job]
+    "job", [*INGEST_JOBS.values(), landing_sweep_job, build_job, raw_checks_job, yearbook_job]
 )
 def test_sensor_jobs_resolve(job) -> None:  # noqa: ANN001
     assert defs.resolve_job_def(job.name) is not None
+
+
+def test_raw_checks_follow_the_daemons_ingest_runs_not_edustat_runs(tmp_path: Path) -> None:
+    from dagster import build_run_status_sensor_context
+
+    from pipelines.assets.resources import default_resources
+    from pipelines.assets.sensors import raw_checks_after_ingest
+    from pipelines.settings import Home
+
+    instance = DagsterInstance.ephemeral()
+    job = defs.resolve_job_def(INGEST_JOBS["college_passport"].name)
+    resources = default_resources(Home(tmp_path))
+    for trigger, expected in (("landing", RunRequest), ("edustat run", SkipReason)):
+        result = job.execute_in_process(
+            instance=instance,
+            partition_key="2024",
+            tags={"edustat/trigger": trigger},
+            resources=resources,
+        )
+        context = build_run_status_sensor_context(
+            sensor_name=raw_checks_after_ingest.name,
+            dagster_event=result.get_run_success_event(),
+            dagster_instance=instance,
+            dagster_run=result.dagster_run,
+        )
+        request = raw_checks_after_ingest(context)
+        assert isinstance(request, expected), (trigger, request)
+    assert raw_checks_after_ingest.job_name == raw_checks_job.name

@@ -165,9 +165,9 @@ def test_dbt_build_passes_and_docs_generate(pipeline_home: Path, tmp_path: Path)
 
 def public_marts() -> list[dict[str, Any]]:
     """Models under models/marts/ except the DQ marts (models/marts/dq/, documented by DQ)."""
-    from pipelines.assets.warehouse import ensure_manifest
+    from pipelines.assets.dbt_project import prepare_manifest
 
-    nodes = json.loads(ensure_manifest().read_text())["nodes"].values()
+    nodes = json.loads(prepare_manifest().read_text())["nodes"].values()
     return [
         n
         for n in nodes
@@ -466,14 +466,17 @@ def test_dagster_wiring() -> None:
 
 
 def test_manifest_is_reparsed_when_a_model_changes(tmp_path: Path) -> None:
-    from pipelines.assets.warehouse import ensure_manifest, manifest_is_stale
+    from dagster_dbt import DbtProject
 
-    project = tmp_path / "dbt_project"
-    shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
+    from pipelines.assets.dbt_project import manifest_is_stale, prepare_manifest
+
+    copy = tmp_path / "dbt_project"
+    shutil.copytree(DBT_PROJECT_DIR, copy, ignore=shutil.ignore_patterns("target", "logs"))
+    project = DbtProject(project_dir=copy, profiles_dir=copy)
     assert manifest_is_stale(project)
-    manifest_path = ensure_manifest(project)
+    manifest_path = prepare_manifest(project)
     assert not manifest_is_stale(project)
-    model = project / "models" / "marts" / "core" / "dim_region.sql"
+    model = copy / "models" / "marts" / "core" / "dim_region.sql"
     stamp = manifest_path.stat().st_mtime + 5
     os.utime(model, (stamp, stamp))
     assert manifest_is_stale(project)

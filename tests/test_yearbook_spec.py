@@ -330,16 +330,15 @@ def test_the_schedule_builds_the_year_that_ended_in_the_summer() -> None:
 def test_edustat_run_builds_yearbooks_after_the_marts_for_years_with_passports(
     tmp_path: Path,
 ) -> None:
-    from pipelines.assets.plan import plan_runs
-    from pipelines.definitions import defs
+    from pipelines.assets.jobs import run_order
 
     (tmp_path / "passports" / "2024").mkdir(parents=True)
     (tmp_path / "passports" / "2024" / "passports_2024.xlsx").write_bytes(b"x")
-    plan = plan_runs(defs, tmp_path)
+    plan = run_order(tmp_path)
     labels = [p.label for p in plan]
     yearbook_runs = [p for p in plan if p.label.startswith("yearbook")]
     assert [p.partition_keys for p in yearbook_runs] == [("2024-2025",)]
-    marts_run = next(i for i, p in enumerate(plan) if "marts" in p.label)
+    marts_run = next(i for i, p in enumerate(plan) if p.job_name == "warehouse")
     assert labels.index(yearbook_runs[0].label) > marts_run
     # published/current switches only after the yearbook is built: a failed yearbook publishes
     # nothing (edustat run stops at the first failed run).

@@ -1,4 +1,9 @@
-"""Ingest assets: one group per source, partitioned by round (NOBD) or year (passports, CIS).
+"""Ingest assets: one per source contract (sources/contracts/*.yml), each in its own group and job.
+
+A contract is all the wiring a source needs: `ingest_asset(contract)` makes its multi-asset
+(`<source>s`, one asset per sheet, partitioned by the contract's `partition`), in the group named
+after its landing folder, and `ingest_job(contract)` the job `ingest_<group>` that the landing
+sensor and `edustat run` launch.
 
 Asset keys are the raw tables (`raw/<table>`), the keys dbt's `raw` sources point at, so Dagster
 orders dbt staging after the load. Each asset can materialise a range of partitions in one run
@@ -8,10 +13,12 @@ once per source, not once per round.
 
 # No `from __future__ import annotations`: Dagster reads annotations at runtime.
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from dagster import (
     AssetExecutionContext,
     AssetKey,
+    AssetsDefinition,
     AssetSelection,
     AssetSpec,
     BackfillPolicy,
@@ -23,14 +30,9 @@ from dagster import (
 )
 from dagster_duckdb import DuckDBResource
 
-from pipelines.assets.partitions import (
-    ROUND_PARTITIONS,
-    YEAR_PARTITIONS,
-    partitions_of,
-    source_partition_keys,
-)
+from pipelines.assets.partitions import partitions_of, source_partition_keys
 from pipelines.assets.resources import HomeResource
-from pipelines.contracts import Contract, load_contract
+from pipelines.contracts import Contract, all_contracts
 from pipelines.ingest.loader import PartitionResult, ingest_partition
 from pipelines.ingest.pseudonym import Pseudonymiser
 from pipelines.ingest.pseudonym_key import load_key, verify_or_record
@@ -38,12 +40,9 @@ from pipelines.ingest.registry import REGISTRY
 from pipelines.ingest.schema import ensure_schema
 from pipelines.ingest.sweep import sweep
 
-GROUPS = {
-    "nobd_submission": "nobd",
-    "college_passport": "passports",
-    "worldskills_export": "worldskills",
-    "dq_response": "responses",
-}
+if TYPE_CHECKING:
+    from dagster import UnresolvedAssetJobDefinition
+
 KINDS = {"duckdb", "polars"}
 
 
@@ -55,7 +54,7 @@ def _specs(contract: Contract) -> list[AssetSpec]:
     return [
         AssetSpec(
             raw_key(sheet.raw_table),
-            group_name=GROUPS[contract.source],
+            group_name=contract.group,
             description=f"{contract.title['en']}, sheet '{sheet.name}': {sheet.description}",
             kinds=KINDS,
             partitions_def=partitions_of(contract.source),
@@ -102,74 +101,47 @@ def _run_ingest(
         )
 
 
-_NOBD = load_contract("nobd_submission")
-_PASSPORTS = load_contract("college_passport")
-_WORLDSKILLS = load_contract("worldskills_export")
+def ingest_asset(contract: Contract) -> AssetsDefinition:
+    """The source's multi-asset: every sheet of its contract, loaded from landing/ in one op."""
+
+    @multi_asset(
+        name=contract.asset_name,
+        specs=_specs(contract),
+        partitions_def=partitions_of(contract.source),
+        backfill_policy=BackfillPolicy.single_run(),
+        description=f"Load landing/{contract.landing_dir}/ with sources/contracts/"
+        f"{contract.source}.yml into " + ", ".join(f"raw.{s.raw_table}" for s in contract.sheets),
+    )
+    def _ingest(
+        context: AssetExecutionContext, duckdb: DuckDBResource, home: HomeResource
+    ) -> Iterator[MaterializeResult]:
+        yield from _run_ingest(context, contract, duckdb, home)
+
+    return _ingest
 
 
-@multi_asset(
-    name="nobd_submissions",
-    specs=_specs(_NOBD),
-    partitions_def=ROUND_PARTITIONS,
-    backfill_policy=BackfillPolicy.single_run(),
-    description="Load landing/nobd/<round>/ submissions into raw.nobd_*; latest signed is current.",
-)
-def nobd_submissions(
-    context: AssetExecutionContext, duckdb: DuckDBResource, home: HomeResource
-) -> Iterator[MaterializeResult]:
-    yield from _run_ingest(context, _NOBD, duckdb, home)
+def ingest_job(contract: Contract, assets_def: AssetsDefinition) -> "UnresolvedAssetJobDefinition":
+    """`ingest_<group>`: the source's load over one partition or a range (single-run backfill).
+    Without dbt's tests of its tables: those are the `raw_checks` job (pipelines/assets/jobs.py),
+    run once after every load rather than once per source."""
+    return define_asset_job(
+        f"ingest_{contract.group}",
+        selection=AssetSelection.assets(assets_def).without_checks(),
+        description=f"Ingest {contract.title['en']} files from landing/{contract.landing_dir}/.",
+    )
 
 
-@multi_asset(
-    name="college_passports",
-    specs=_specs(_PASSPORTS),
-    partitions_def=YEAR_PARTITIONS,
-    backfill_policy=BackfillPolicy.single_run(),
-    description="Load landing/passports/<year>/ into raw.passports.",
-)
-def college_passports(
-    context: AssetExecutionContext, duckdb: DuckDBResource, home: HomeResource
-) -> Iterator[MaterializeResult]:
-    yield from _run_ingest(context, _PASSPORTS, duckdb, home)
-
-
-@multi_asset(
-    name="worldskills_exports",
-    specs=_specs(_WORLDSKILLS),
-    partitions_def=YEAR_PARTITIONS,
-    backfill_policy=BackfillPolicy.single_run(),
-    description="Load landing/worldskills/<year>/ CIS exports into raw.worldskills_results.",
-)
-def worldskills_exports(
-    context: AssetExecutionContext, duckdb: DuckDBResource, home: HomeResource
-) -> Iterator[MaterializeResult]:
-    yield from _run_ingest(context, _WORLDSKILLS, duckdb, home)
-
-
-_RESPONSES = load_contract("dq_response")
-
-
-@multi_asset(
-    name="dq_responses",
-    specs=_specs(_RESPONSES),
-    partitions_def=ROUND_PARTITIONS,
-    backfill_policy=BackfillPolicy.single_run(),
-    description="Load the regions' answered packs in landing/responses/<round>/ into "
-    "raw.dq_responses.",
-)
-def dq_responses(
-    context: AssetExecutionContext, duckdb: DuckDBResource, home: HomeResource
-) -> Iterator[MaterializeResult]:
-    yield from _run_ingest(context, _RESPONSES, duckdb, home)
-
-
-INGEST_ASSETS = [nobd_submissions, college_passports, worldskills_exports, dq_responses]
+# source -> its asset and its job, in the contracts' order.
+INGEST_ASSETS = {source: ingest_asset(c) for source, c in all_contracts().items()}
+INGEST_JOBS = {
+    source: ingest_job(c, INGEST_ASSETS[source]) for source, c in all_contracts().items()
+}
 
 
 @asset(
     key=raw_key("landing_files"),
     group_name="ingest",
-    deps=[k for a in INGEST_ASSETS for k in a.keys],
+    deps=[k for a in INGEST_ASSETS.values() for k in a.keys],
     kinds={"duckdb"},
     description=(
         "The file registry: one row per file version under landing/ (docs/ARCHITECTURE.md). "
@@ -195,16 +167,9 @@ def landing_files(duckdb: DuckDBResource, home: HomeResource) -> MaterializeResu
     )
 
 
-# Jobs the landing sensor launches (and the UI lists); partitioned like their assets.
-ingest_rounds_job = define_asset_job(
-    "ingest_nobd", selection=AssetSelection.assets(nobd_submissions, dq_responses)
-)
-ingest_years_job = define_asset_job(
-    "ingest_yearly", selection=AssetSelection.assets(college_passports, worldskills_exports)
-)
 landing_sweep_job = define_asset_job(
     "landing_sweep", selection=AssetSelection.assets(landing_files)
 )
 
-assets = [*INGEST_ASSETS, landing_files]
-jobs = [ingest_rounds_job, ingest_years_job, landing_sweep_job]
+assets = [*INGEST_ASSETS.values(), landing_files]
+jobs = [*INGEST_JOBS.values(), landing_sweep_job]

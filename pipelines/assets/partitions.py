@@ -1,8 +1,8 @@
 """Partitions shared by every asset: collection rounds and passport/CIS years.
 
 Both come from sources/reference/calendar.csv, so adding a round to the calendar adds the
-partition. Other engineers' partitioned assets should reuse these two objects: `edustat run`
-knows which of their keys have landing files (`keys_with_landing_files`).
+partition. A source contract names which of the two it is partitioned by (`partition: round_id |
+year`); `edustat run` knows which keys have landing files (`keys_with_landing_files`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 from dagster import PartitionsDefinition, StaticPartitionsDefinition
 
 from pipelines import reference
-from pipelines.contracts import all_contracts
+from pipelines.contracts import Contract, all_contracts
 from pipelines.ingest.discovery import partition_dir
 
 ROUND_IDS = sorted(reference.calendar(), key=lambda r: reference.calendar()[r].reference_date)
@@ -42,6 +42,15 @@ def has_files(folder: Path) -> bool:
     return folder.is_dir() and any(p.is_file() for p in folder.iterdir())
 
 
+def source_keys_with_landing_files(contract: Contract, landing: Path) -> list[str]:
+    """The source's partition keys whose landing folder holds a file, in partition order."""
+    return [
+        key
+        for key in partitions_of(contract.source).get_partition_keys()
+        if has_files(partition_dir(landing, contract, key))
+    ]
+
+
 def keys_with_landing_files(
     partitions_def: PartitionsDefinition, landing: Path
 ) -> list[str] | None:
@@ -51,11 +60,8 @@ def keys_with_landing_files(
         # An academic year has data when its passport year (its register) has files.
         years = set(keys_with_landing_files(YEAR_PARTITIONS, landing) or [])
         return [k for k in ACADEMIC_YEARS if k[:4] in years]
-    sources = [s for s in all_contracts() if partitions_of(s) == partitions_def]
-    if not sources:
+    contracts = [c for s, c in all_contracts().items() if partitions_of(s) == partitions_def]
+    if not contracts:
         return None
-    return [
-        key
-        for key in partitions_def.get_partition_keys()
-        if any(has_files(partition_dir(landing, all_contracts()[s], key)) for s in sources)
-    ]
+    keys = {k for c in contracts for k in source_keys_with_landing_files(c, landing)}
+    return [k for k in partitions_def.get_partition_keys() if k in keys]

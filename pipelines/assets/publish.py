@@ -3,9 +3,9 @@
 It depends on every leaf of the asset graph (hence on every asset of the build), so Dagster runs
 it only after all of them materialised and none of their blocking checks failed: a failed step or
 blocking check anywhere upstream skips it. A failed build therefore never touches
-`published/current`. The yearbook is one of those leaves: `edustat run` plans publishing as its
-own last run, after the yearbook's (pipelines/assets/plan.py), so a failed yearbook publishes
-nothing.
+`published/current`. The yearbook is one of those leaves: `edustat run` publishes in a run of its
+own after the yearbook's (job `publish`, pipelines/assets/jobs.py), so a failed yearbook
+publishes nothing.
 
 Wiring, in pipelines/definitions.py:
 

@@ -10,6 +10,10 @@ with nobody typing a command, and nothing is redone that `edustat run` has alrea
   one `build_warehouse` run: dbt, checks, packs, publish.
 - `yearbook_after_build`: after a `build_warehouse` run succeeds, the yearbook of every academic
   year with files, as `edustat run` does after its build.
+- `raw_checks_after_ingest`: after an ingest run succeeds, dbt's tests of the raw tables
+  (`raw_checks`, pipelines/assets/jobs.py), as `edustat run` does after its loads.
+
+The jobs are pipelines/assets/jobs.py's; the ingest job of each source comes from its contract.
 
 While runs are queued or running (the daemon's, or an `edustat run` going round by round), both
 sensors wait for them to end and then decide against what they left: nothing is requested twice.
@@ -24,7 +28,6 @@ from collections.abc import Iterator
 import duckdb
 from dagster import (
     AssetKey,
-    AssetSelection,
     DagsterInstance,
     DagsterRunStatus,
     DefaultSensorStatus,
@@ -34,17 +37,12 @@ from dagster import (
     SensorEvaluationContext,
     SensorResult,
     SkipReason,
-    define_asset_job,
     run_status_sensor,
     sensor,
 )
 
-from pipelines.assets.ingest import (
-    INGEST_ASSETS,
-    ingest_rounds_job,
-    ingest_years_job,
-    landing_sweep_job,
-)
+from pipelines.assets.ingest import INGEST_JOBS, landing_sweep_job
+from pipelines.assets.jobs import build_job, raw_checks_job
 from pipelines.assets.landing_state import (
     WarehouseBusy,
     landing_versions,
@@ -59,17 +57,12 @@ from pipelines.assets.partitions import (
 from pipelines.assets.publish import ASSET_NAME as PUBLISHED
 from pipelines.assets.publish import REGISTRY_DIGEST
 from pipelines.assets.resources import HomeResource
-from pipelines.assets.yearbook import yearbook, yearbook_job
+from pipelines.assets.yearbook import yearbook_job
 from pipelines.ingest.registry import registry_digest
 from pipelines.orphaned_runs import mark_orphaned_runs_failed
 from pipelines.settings import LOG_LEVEL_ENV
 
-_JOB_OF_SOURCE = {
-    "nobd_submission": ingest_rounds_job.name,
-    "college_passport": ingest_years_job.name,
-    "worldskills_export": ingest_years_job.name,
-    "dq_response": ingest_rounds_job.name,
-}
+_JOB_OF_SOURCE = {source: job.name for source, job in INGEST_JOBS.items()}
 TRIGGER_TAGS = {"edustat/trigger": "landing"}
 # Ticks: the sum of two ticks is most of the wait between a dropped file and its publication,
 # and each costs a directory walk (hashes of unchanged files are remembered) or one query.
@@ -83,13 +76,6 @@ def run_config() -> dict[str, object]:
     return {"loggers": {"console": {"config": {"log_level": level}}}}
 
 
-# Everything after the ingest that is not per academic year: reference, sweep, dbt, checks,
-# packs, publish. The yearbook follows in runs of its own (its partitions are academic years).
-build_job = define_asset_job(
-    "build_warehouse",
-    selection=AssetSelection.all() - AssetSelection.assets(*INGEST_ASSETS, yearbook),
-    description="dbt, quality checks, DQ packs and publish, over what the ingest runs loaded.",
-)
 _ACTIVE = [
     DagsterRunStatus.QUEUED,
     DagsterRunStatus.NOT_STARTED,
@@ -115,7 +101,7 @@ def _group_of_partition() -> dict[tuple[str | None, str | None], tuple[str, str]
 
 @sensor(
     name="landing_sensor",
-    jobs=[ingest_rounds_job, ingest_years_job, landing_sweep_job],
+    jobs=[*INGEST_JOBS.values(), landing_sweep_job],
     minimum_interval_seconds=INTERVAL_S,
     default_status=DefaultSensorStatus.RUNNING,
     description="Ingest the partitions of landing/ holding files the registry has not taken in.",
@@ -214,5 +200,24 @@ def yearbook_after_build(context: RunStatusSensorContext) -> Iterator[RunRequest
         )
 
 
-sensors = [landing_sensor, build_sensor, yearbook_after_build]
-jobs = [build_job]
+@run_status_sensor(
+    name="raw_checks_after_ingest",
+    run_status=DagsterRunStatus.SUCCESS,
+    monitored_jobs=list(INGEST_JOBS.values()),
+    request_job=raw_checks_job,
+    default_status=DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=INTERVAL_S,
+    description="After an ingest run: dbt's tests of the raw tables it wrote.",
+)
+def raw_checks_after_ingest(context: RunStatusSensorContext) -> RunRequest | SkipReason:
+    # `edustat run` checks the raw tables itself, once after all its loads (its own runs).
+    if context.dagster_run.tags.get("edustat/trigger") == "edustat run":
+        return SkipReason("an ingest run of `edustat run`, which runs raw_checks itself")
+    return RunRequest(
+        run_key=f"raw_checks|{context.dagster_run.run_id}",
+        tags=TRIGGER_TAGS,
+        run_config=run_config(),
+    )
+
+
+sensors = [landing_sensor, build_sensor, yearbook_after_build, raw_checks_after_ingest]

@@ -10,29 +10,25 @@ runs between them (docs/ARCHITECTURE.md, "Flow"):
   `dq.findings` and `dq_registry.landing_files` map to the asset key `dq_findings`, so Dagster
   runs them after the DQ step.
 
-dagster-dbt reads target/manifest.json when this module is imported. Only `dagster dev` prepares
-it, so `ensure_manifest()` runs `dbt parse` here when the manifest is missing or older than any
-file dbt parses (otherwise it costs a stat of a few dozen files). It writes atomically under a
-file lock, so that parallel imports (pytest workers, a code server) never read a half-written
-manifest.
+dagster-dbt reads target/manifest.json when this module is imported; dagster-dbt prepares it
+when it is missing or stale (pipelines/assets/dbt_project.py; otherwise it costs a stat of a few
+dozen files).
 
 Each dbt step writes its target folder (run_results.json, compiled SQL, logs) under
 $EDUSTAT_HOME/dbt/, not into the repo, and keeps dbt's partial-parse file there per warehouse:
 dbt's profile hash includes the DuckDB path, so a partial-parse file from another home would force
 a full parse (a few seconds) in every step.
 
-Asset keys are `<schema>/<model>` (`staging/stg_nobd__students`, `marts/indicator_values`), like
-the ingest's `raw/<table>`: the schema-qualified table name, and never a clash with a Python asset
-of the same name (`dq_findings` the step vs `marts/dq_findings` the mart).
+Asset keys are dagster-dbt's defaults: `<schema>/<model>` (`staging/stg_nobd__students`,
+`marts/indicator_values`; every model folder configures its schema), and `raw/<table>` for the
+`raw` sources, the ingest's keys: the schema-qualified table name, and never a clash with a
+Python asset of the same name (`dq_findings` the step vs `marts/dq_findings` the mart).
 """
 
 # No `from __future__ import annotations`: Dagster reads the annotations at runtime.
-import fcntl
 import importlib.metadata
 import os
 import shutil
-import subprocess
-import tempfile
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -40,26 +36,20 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey
+from dagster import AssetExecutionContext
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
     DbtCliResource,
-    DbtProject,
     dbt_assets,
 )
 from dagster_duckdb import DuckDBResource
 from packaging import version
 
+from pipelines.assets.dbt_project import DBT_PROJECT, prepare_manifest
 from pipelines.executables import dbt_executable
 from pipelines.indicators import write_dbt_registry
 from pipelines.settings import DBT_PROJECT_DIR, DUCKDB_MEMORY_LIMIT_ENV, duckdb_memory_limit
-
-# What `dbt parse` reads; a change to any of these makes the manifest stale. indicators.yml is
-# not among them: the models read its validated copy when they are compiled for a run
-# (macros/indicators.sql), which every dbt step writes first.
-_PARSED_FILES = ("dbt_project.yml", "profiles.yml", "packages.yml", "dependencies.yml")
-_PARSED_DIRS = ("models", "macros", "tests", "seeds", "snapshots", "analyses")
 
 # dbt selections of the two steps. Tests on the `raw` sources run with staging; tests on the `dq`
 # source (if the DQ engineer adds any) with the marts. Models tagged `dq_prep` (views the GX runner
@@ -73,72 +63,9 @@ PARTIAL_PARSE = "partial_parse.msgpack"
 KEEP_STEP_TARGETS = 10  # dbt target folders kept under $EDUSTAT_HOME/dbt/runs/ for debugging
 
 
-def _newest_input_mtime(project_dir: Path) -> float:
-    newest = 0.0
-    for name in _PARSED_FILES:
-        path = project_dir / name
-        if path.exists():
-            newest = max(newest, path.stat().st_mtime)
-    for name in _PARSED_DIRS:
-        root = project_dir / name
-        if not root.exists():
-            continue
-        # Directories too: deleting a model changes its folder's mtime, not any file's.
-        newest = max(newest, root.stat().st_mtime)
-        for path in root.rglob("*"):
-            newest = max(newest, path.stat().st_mtime)
-    return newest
-
-
-def manifest_is_stale(project_dir: Path = DBT_PROJECT_DIR) -> bool:
-    manifest = project_dir / "target" / "manifest.json"
-    return not manifest.exists() or manifest.stat().st_mtime < _newest_input_mtime(project_dir)
-
-
-def ensure_manifest(project_dir: Path = DBT_PROJECT_DIR) -> Path:
-    """target/manifest.json, re-parsed first when missing or older than the project's files."""
-    target = project_dir / "target"
-    manifest = target / "manifest.json"
-    if not manifest_is_stale(project_dir):
-        return manifest
-    target.mkdir(parents=True, exist_ok=True)
-    with open(target / ".parse.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        # Another process may have parsed while we waited for the lock.
-        if manifest_is_stale(project_dir):
-            with tempfile.TemporaryDirectory(dir=target, prefix=".parse-") as tmp:
-                result = subprocess.run(
-                    [
-                        dbt_executable(),
-                        "parse",
-                        "--quiet",
-                        "--project-dir",
-                        str(project_dir),
-                        "--profiles-dir",
-                        str(project_dir),
-                        "--target-path",
-                        tmp,
-                    ],
-                    cwd=project_dir,
-                    capture_output=True,
-                    text=True,
-                    check=False,
-                )
-                if result.returncode != 0:
-                    raise RuntimeError(
-                        f"dbt parse failed in {project_dir}:\n{result.stdout}\n{result.stderr}"
-                    )
-                os.replace(Path(tmp) / "manifest.json", manifest)
-    return manifest
-
-
 class WarehouseTranslator(DagsterDbtTranslator):
-    """Models: key `<schema>/<name>`, group = their layer. Sources keep their `meta` asset key."""
-
-    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
-        if dbt_resource_props["resource_type"] == "source":
-            return super().get_asset_key(dbt_resource_props)
-        return AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
+    """Models and seeds are grouped by their layer (schema); their keys are dagster-dbt's own,
+    `<configured schema>/<name>`, and a source table's `<source>/<table>` (the ingest's `raw/…`)."""
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "source":
@@ -153,8 +80,8 @@ TRANSLATOR = WarehouseTranslator(
     )
 )
 
-DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-MANIFEST = ensure_manifest(DBT_PROJECT.project_dir)
+DBT_PROJECT.prepare_if_dev()  # `edustat ui` (dagster dev): parsed on every load
+MANIFEST = prepare_manifest(DBT_PROJECT)
 
 
 class WarehouseDbt(DbtCliResource):

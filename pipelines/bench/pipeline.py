@@ -21,12 +21,10 @@ from typing import Any
 
 from pipelines.bench.measure import MB, Measured, run_measured
 from pipelines.bench.source import Code
+from pipelines.contracts import all_contracts
 
-INGEST_STEPS = {
-    "nobd_submissions": "ingest_nobd",
-    "college_passports": "ingest_passports",
-    "worldskills_exports": "ingest_worldskills",
-}
+# Ingest step (a source's asset) -> its phase, named like its job (`ingest_<group>`).
+INGEST_STEPS = {c.asset_name: f"ingest_{c.group}" for c in all_contracts().values()}
 # Phase of a step key (dbt's steps may be split: dbt_staging, dbt_staging_2, dbt_marts_3 …).
 _PHASES: tuple[tuple[str, str], ...] = (
     ("dbt_", "dbt"),
@@ -38,9 +36,7 @@ _PHASES: tuple[tuple[str, str], ...] = (
     ("raw__landing_files", "landing_sweep"),
 )
 PHASES = (
-    "ingest_nobd",
-    "ingest_passports",
-    "ingest_worldskills",
+    *INGEST_STEPS.values(),
     "reference",
     "landing_sweep",
     "dbt",
@@ -106,7 +102,7 @@ class RunResult:
         }
 
     def ingest_seconds(self) -> float:
-        """All three sources into raw: the three ingest steps (the unit of the loader ratio)."""
+        """Every source into raw: the ingest steps (the unit of the loader ratio)."""
         return sum(s for k, s in self.steps.items() if k in INGEST_STEPS)
 
     def summary(self) -> dict[str, Any]:

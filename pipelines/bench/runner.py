@@ -26,10 +26,11 @@ from rich.console import Console
 
 from pipelines.bench import data, large_file, source
 from pipelines.bench.measure import run_measured
-from pipelines.bench.pipeline import PHASES, RunResult, fresh_home, run_edustat
+from pipelines.bench.pipeline import INGEST_STEPS, PHASES, RunResult, fresh_home, run_edustat
 from pipelines.bench.resubmit import run_resubmit
 from pipelines.bench.source import Code
 from pipelines.bench.targets import TARGETS, stats
+from pipelines.contracts import all_contracts
 from pipelines.ingest.loader import DEFAULT_WORKERS
 from pipelines.settings import REPO_ROOT, Home
 
@@ -144,13 +145,16 @@ def raw_row_counts(home: Path) -> dict[str, int]:
     if not path.exists():
         return {}
     with duckdb.connect(str(path), read_only=True) as con:
-        tables = con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'raw' "
-            "AND (table_name LIKE 'nobd_%' OR table_name IN ('passports', 'worldskills_results'))"
-        ).fetchall()
+        present = {
+            t
+            for (t,) in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'raw'"
+            ).fetchall()
+        }
+        sheets = {s.raw_table for c in all_contracts().values() for s in c.sheets}
         return {
             t: con.execute(f'SELECT count(*) FROM raw."{t}"').fetchall()[0][0]
-            for (t,) in sorted(tables)
+            for t in sorted(sheets & present)
         }
 
 
@@ -373,7 +377,7 @@ def run_bench(home: Home, opts: BenchOptions, console: Console) -> dict[str, Any
             "decimal MB; max'ed with wait4 ru_maxrss",
             "steps": "per-step seconds from logs/latest/edustat-run.json; step windows and "
             "per-round windows from the Dagster event log",
-            "ingest": "nobd_submissions + college_passports + worldskills_exports steps",
+            "ingest": " + ".join(INGEST_STEPS) + " steps",
             "floor": f"pipelines.bench.floor: read_cells on every file, {opts.workers} threads, "
             "per partition like the ingest",
             "loader": "pipelines.bench.statistician_loader.load, in-process time (excl. imports)",

@@ -78,7 +78,7 @@ def prepare(mode: str, bench_root: Path, log: Path | None = None) -> Code:
         tar.extractall(root, filter="data")
     code = Code("head", root, commit)
     # The dbt manifest is not committed: parse it now, not inside the first measured run.
-    warm = "from pipelines.assets.warehouse import ensure_manifest; ensure_manifest()"
+    warm = "from pipelines.assets.dbt_project import prepare_manifest; prepare_manifest()"
     out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115
     try:
         subprocess.run(

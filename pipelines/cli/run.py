@@ -1,7 +1,8 @@
 """`edustat run`: materialise every asset of the code location, headless and in-process.
 
-Runs are planned by pipelines.assets.plan (ingest per round/year range with landing files, then
-every unpartitioned asset once) and executed one after another against a DagsterInstance in
+It launches the code location's jobs in the order of pipelines/assets/jobs.py (`run_order`: each
+source's ingest over its round/year ranges with landing files, the raw tables' checks, the
+warehouse, the yearbooks, publishing), one after another against a DagsterInstance in
 $EDUSTAT_HOME/dagster, so `edustat ui` shows them afterwards. The first failed run stops the
 pipeline and the command exits 1.
 
@@ -51,7 +52,7 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.progress import Progress
 
-    from pipelines.assets.plan import PlannedRun
+    from pipelines.assets.jobs import PlannedRun
 
 EXIT_FAILED = 1
 EXIT_REFUSED = 2  # the pseudonym key is refused: nothing ran
@@ -168,16 +169,14 @@ def execute(
     tool_log: TextIO | None = None,
     on_event: Callable[[Any], None] | None = None,
 ) -> RunOutcome:
-    """One planned run, in this process; `on_event` sees each Dagster event as it is stored."""
+    """One planned run of a job, in this process; `on_event` sees each Dagster event as it is
+    stored."""
     from dagster._core.storage.tags import (
         ASSET_PARTITION_RANGE_END_TAG,
         ASSET_PARTITION_RANGE_START_TAG,
     )
 
-    # An explicit subset: these assets and exactly these checks (see plan.py on checks).
-    job = defs.resolve_implicit_global_asset_job_def().get_subset(
-        asset_selection=set(planned.asset_keys), asset_check_selection=set(planned.check_keys)
-    )
+    job = defs.resolve_job_def(planned.job_name)
     # The owner tags let the next start (or the daemon) tell a killed run from a live one.
     tags = {"edustat/trigger": "edustat run", **owner_tags()}
     partition_key = None
@@ -377,8 +376,8 @@ def run_pipeline(
 
     import dagster
 
+    from pipelines.assets.jobs import run_order
     from pipelines.assets.partitions import source_partition_keys
-    from pipelines.assets.plan import plan_runs
     from pipelines.definitions import defs
     from pipelines.ingest import progress, workers
     from pipelines.ingest.discovery import all_files, owner
@@ -387,7 +386,7 @@ def run_pipeline(
     warnings.filterwarnings("ignore", category=dagster.PreviewWarning)
     instance = dagster.DagsterInstance.get()
     _clear_after_crash(home, instance, console)
-    plan = plan_runs(defs, home.landing)
+    plan = run_order(home.landing)
     partitions = source_partition_keys()
     n_files = sum(1 for f in all_files(home.landing) if owner(f.path, partitions))
     logging.getLogger("edustat").info(
@@ -420,7 +419,7 @@ def run_pipeline(
                         build_stamp.clear(home)
                 if up_to_date:
                     continue
-                if not planned.asset_keys and not any(c["loaded"] for c in this_run.values()):
+                if planned.checks_only and not any(c["loaded"] for c in this_run.values()):
                     # A checks-only run tests the raw tables, which only the ingest writes: with
                     # no file loaded in this run their results cannot have changed.
                     logging.getLogger("edustat").info(
@@ -429,7 +428,7 @@ def run_pipeline(
                     continue
                 built = built or up_to_date is False  # past the ingest: this run builds
                 steps.begin_run(
-                    models_per_step(defs, planned), _one_key(planned), not planned.asset_keys
+                    models_per_step(defs, planned.job_name), _one_key(planned), planned.checks_only
                 )
                 with logs.tool_log.open("a", encoding="utf-8") as tool_log:
                     outcome = execute(defs, planned, instance, tool_log, steps.on_event)

@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipelines.cli.words import say
+from pipelines.contracts import all_contracts
 
 if TYPE_CHECKING:
     from dagster import Definitions
     from rich.progress import Progress, TaskID
 
-    from pipelines.assets.plan import PlannedRun
 
 log = logging.getLogger("edustat.run")
 
@@ -39,12 +39,8 @@ STEP_WORDS = {
     "published_snapshot": "step_publish",
     "yearbook": "step_yearbook",
 }
-# Ingest step -> its source (the file bar stands for them during a run; `status` names them).
-INGEST_STEPS = {
-    "nobd_submissions": "nobd_submission",
-    "college_passports": "college_passport",
-    "worldskills_exports": "worldskills_export",
-}
+# Ingest step (pipelines/assets/ingest.py) -> its source; the file bar stands for them in a run.
+INGEST_STEPS = {c.asset_name: source for source, c in all_contracts().items()}
 _UNIT = {"dbt_staging": "models_word", "dbt_marts": "models_word"}
 
 
@@ -57,12 +53,12 @@ def step_label(step_key: str, lang: str, partition: str | None = None) -> str:
     return f"{words} {partition}" if partition else words
 
 
-def models_per_step(defs: Definitions, planned: PlannedRun) -> Counter[str]:
-    """Step key -> how many of the run's assets it materialises (the line's total)."""
-    graph = defs.resolve_asset_graph()
+def models_per_step(defs: Definitions, job_name: str) -> Counter[str]:
+    """Step key -> how many of the job's assets it materialises (the line's total)."""
+    job = defs.resolve_job_def(job_name)
     totals: Counter[str] = Counter()
-    for key in planned.asset_keys:
-        totals[graph.get(key).assets_def.op.name] += 1
+    for key in job.asset_layer.selected_asset_keys:
+        totals[defs.resolve_assets_def(key).op.name] += 1
     return totals
 
 

@@ -17,15 +17,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from pipelines.cli.words import say
+from pipelines.contracts import source_order
 from pipelines.settings import Home
 
 STATUSES = ("loaded", "held_back", "rejected", "superseded")
-SOURCES = ("nobd_submission", "college_passport", "worldskills_export")
-
-
-def source_order(names: set[str]) -> list[str]:
-    """NOBD, passports, CIS exports as the operator knows them; anything else after."""
-    return [s for s in SOURCES if s in names] + sorted(names - set(SOURCES))
 
 
 log = logging.getLogger("edustat.run")

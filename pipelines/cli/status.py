@@ -30,10 +30,10 @@ from rich.table import Table
 from pipelines.cli.home_check import HomeProblem, check_home, refuse
 from pipelines.cli.run_logs import last_build
 from pipelines.cli.words import cli_lang
+from pipelines.contracts import all_contracts, source_order
 from pipelines.settings import Home
 
 STATUSES = ("loaded", "held_back", "rejected", "superseded")
-SOURCES = ("nobd_submission", "college_passport", "worldskills_export")
 _MAX_NAMED = 5
 
 # What this command says; source and status names come from pipelines/cli/words.py.
@@ -187,10 +187,11 @@ def registry_section(con: duckdb.DuckDBPyConnection, out: Console, lang: str) ->
         counts[source][status] += n
         if status in ("loaded", "held_back") and key:
             periods[source].add(key)
-    rounds = sorted(periods["nobd_submission"], key=round_order)
-    years = sorted(
-        periods.get("college_passport", set()) | periods.get("worldskills_export", set())
-    )
+    by_partition: dict[str, set[str]] = defaultdict(set)  # round_id | year -> loaded keys
+    for source, contract in all_contracts().items():
+        by_partition[contract.partition] |= periods.get(source, set())
+    rounds = sorted(by_partition["round_id"], key=round_order)
+    years = sorted(by_partition["year"])
     out.print(f"[bold]{tr('loaded_periods', lang)}[/bold]")
     out.print(f"  {tr('rounds', lang)}: {', '.join(rounds) or '—'}")
     out.print(f"  {tr('years', lang)}: {', '.join(years) or '—'}")
@@ -198,8 +199,7 @@ def registry_section(con: duckdb.DuckDBPyConnection, out: Console, lang: str) ->
     table.add_column(say("source", lang))
     for status in STATUSES:
         table.add_column(say(status, lang), justify="right")
-    order = [s for s in SOURCES if s in counts] + sorted(set(counts) - set(SOURCES))
-    for source in order:
+    for source in source_order(set(counts)):
         table.add_row(say(source, lang), *(str(counts[source][s]) for s in STATUSES))
     out.print(table)
 

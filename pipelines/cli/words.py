@@ -27,22 +27,7 @@ def cli_lang(chosen: str | None = None) -> CliLang:
 
 # key -> {kk, ru, en}. `{name}` placeholders are filled by `say`.
 WORDS: dict[str, dict[str, str]] = {
-    # sources, as the operator knows them
-    "nobd_submission": {
-        "kk": "ҰБДҚ тапсырыстары",
-        "ru": "Отчёты НОБД",
-        "en": "NOBD submissions",
-    },
-    "college_passport": {
-        "kk": "Колледж паспорттары",
-        "ru": "Паспорта колледжей",
-        "en": "College passports",
-    },
-    "worldskills_export": {
-        "kk": "WorldSkills / CIS экспорттары",
-        "ru": "Выгрузки WorldSkills / CIS",
-        "en": "WorldSkills / CIS exports",
-    },
+    # sources are named by their contracts (`listed_as`); files outside every source:
     "(unknown)": {
         "kk": "Белгісіз орындағы файлдар",
         "ru": "Файлы вне известных папок",
@@ -177,8 +162,15 @@ WORDS: dict[str, dict[str, str]] = {
 
 
 def say(key: str, lang: str, **params: object) -> str:
-    entry = WORDS.get(key)
+    entry = WORDS.get(key) or _source_words(key)
     if entry is None:
         return key  # a name the table does not know is shown as written
     text = entry.get(lang) or entry["en"]
     return text.format(**params) if params else text
+
+
+def _source_words(key: str) -> dict[str, str] | None:
+    """A source's name in listings, from its contract."""
+    from pipelines.contracts import load_contract, sources
+
+    return load_contract(key).listed_as if key in sources() else None

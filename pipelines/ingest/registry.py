@@ -24,6 +24,8 @@ from pipelines.ingest.writer import utc_now
 
 REGISTRY = f"{SCHEMA}.{REGISTRY_TABLE}"
 NOBD = "nobd_submission"
+# Every status a file version can have (docs/ARCHITECTURE.md "raw.landing_files").
+STATUSES = ("loaded", "held_back", "rejected", "superseded")
 # Statuses of readable versions (their rows are in raw): the ones currency is decided among.
 READABLE = ("loaded", "held_back", "superseded")
 

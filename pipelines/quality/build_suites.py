@@ -27,7 +27,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipelines.contracts import SOURCES, Column, Sheet, load_contract
+from pipelines.contracts import Column, Contract, Sheet, all_contracts, load_contract
 from pipelines.quality.iin_flags import (
     BIN_RULE,
     TEXT_FLAG,
@@ -176,9 +176,7 @@ def _structure_specs() -> list[Spec]:
 
 
 def _nobd_specs() -> dict[str, list[Spec]]:
-    contract = load_contract("nobd_submission")
     return {
-        "structure": _structure_specs(),
         "identity": [
             _absent("bin_mismatch", "identity.bin_mismatch", "header", "college_bin"),
             _absent("round_mismatch", "identity.round_mismatch", "header", "round_id"),
@@ -196,9 +194,7 @@ def _nobd_specs() -> dict[str, list[Spec]]:
                 "students",
                 "qualification_code",
             ),
-            *_iin_placement_specs("nobd_submission"),
         ],
-        "domain": [s for sheet in contract.sheets for s in _domain_specs(sheet)],
         "logic": [
             (
                 "ExpectColumnPairValuesAToBeGreaterThanB",
@@ -275,9 +271,7 @@ def _nobd_specs() -> dict[str, list[Spec]]:
 
 
 def _passport_specs() -> dict[str, list[Spec]]:
-    contract = load_contract("college_passport")
     return {
-        "structure": _structure_specs(),
         "identifiers": [
             _region_known("colleges"),
             # The frame's flags come from staging.stg_passports__register_rows, which also decides
@@ -286,7 +280,6 @@ def _passport_specs() -> dict[str, list[Spec]]:
             _flag(
                 "region_established", "identifiers.region_not_yet_established", "colleges", "region"
             ),
-            *_iin_placement_specs("college_passport"),
             # A repeated BIN: the field is the first column the rows disagree on (frame column
             # `_field`), NULL for a repeat of an identical row.
             (
@@ -298,7 +291,6 @@ def _passport_specs() -> dict[str, list[Spec]]:
                 "row",
             ),
         ],
-        "domain": [s for sheet in contract.sheets for s in _domain_specs(sheet)],
         "cross_source": [
             # A claim of demo exams needs a demo-exam result in that year's CIS export
             # (`has_demo_exam_result` is NULL when the year has no demo-exam export at all).
@@ -319,16 +311,12 @@ def _passport_specs() -> dict[str, list[Spec]]:
 
 
 def _worldskills_specs() -> dict[str, list[Spec]]:
-    contract = load_contract("worldskills_export")
     return {
-        "structure": _structure_specs(),
         "identifiers": [
             _region_known("results"),
             # Competitors' IINs are checked like students' (the value is never shown).
             _flag("competitor_iin_valid", "identifiers.iin_checksum", "results", "competitor_iin"),
-            *_iin_placement_specs("worldskills_export"),
         ],
-        "domain": [s for sheet in contract.sheets for s in _domain_specs(sheet)],
         "cross_source": [
             _flag(
                 "college_in_register", "cross.ws_college_not_in_register", "results", "college_bin"
@@ -338,12 +326,8 @@ def _worldskills_specs() -> dict[str, list[Spec]]:
 
 
 def _response_specs() -> dict[str, list[Spec]]:
-    contract = load_contract("dq_response")
+    # The frame (dq_frame_dq_responses) compares each answer with the findings issued so far.
     return {
-        "structure": _structure_specs(),
-        "identifiers": _iin_placement_specs("dq_response"),
-        "domain": [s for sheet in contract.sheets for s in _domain_specs(sheet)],
-        # The frame (dq_frame_responses) compares each answer with the findings issued so far.
         "response": [
             _flag("response_given", "response.no_response", "findings", "response"),
             _flag("finding_issued", "response.unknown_finding", "findings", "finding_id"),
@@ -353,12 +337,34 @@ def _response_specs() -> dict[str, list[Spec]]:
     }
 
 
-SPECS = {
+# The rules of a source beyond what its contract says (check digits, cross-source and temporal
+# comparisons), computed as columns by its dq_prep frames. A source without any needs no entry.
+SOURCE_SPECS = {
     "nobd_submission": _nobd_specs,
     "college_passport": _passport_specs,
     "worldskills_export": _worldskills_specs,
     "dq_response": _response_specs,
 }
+
+
+def _contract_specs(contract: Contract) -> dict[str, list[Spec]]:
+    """What every source gets from its contract: the structure rules of its files, IINs out of
+    place, and the required/allowed/range/pattern rules of its columns."""
+    return {
+        "structure": _structure_specs(),
+        "identifiers": _iin_placement_specs(contract.source),
+        "domain": [s for sheet in contract.sheets for s in _domain_specs(sheet)],
+    }
+
+
+def source_specs(contract: Contract) -> dict[str, list[Spec]]:
+    """Family -> specs of a source: its own rules first, then its contract's; empty families
+    make no suite."""
+    own = SOURCE_SPECS[contract.source]() if contract.source in SOURCE_SPECS else {}
+    generic = _contract_specs(contract)
+    families = {**generic, **own}
+    merged = {f: own.get(f, []) + generic.get(f, []) for f in families}
+    return {f: specs for f, specs in merged.items() if specs}
 
 
 def build() -> dict[str, ExpectationSuite]:
@@ -367,8 +373,8 @@ def build() -> dict[str, ExpectationSuite]:
     import great_expectations.expectations as gxe
 
     suites: dict[str, ExpectationSuite] = {}
-    for source in SOURCES:
-        for family, specs in SPECS[source]().items():
+    for source, contract in all_contracts().items():
+        for family, specs in source_specs(contract).items():
             expectations = []
             for cls, kwargs, rule_id, sheet, field, level in specs:
                 rule = RULES[rule_id]

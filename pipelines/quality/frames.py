@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pipelines.contracts import all_contracts
 from pipelines.identifiers import IIN_MASK, is_valid
 from pipelines.quality.iin_flags import with_flags
 
@@ -29,15 +30,13 @@ if TYPE_CHECKING:
 SCHEMA = "dq_prep"
 CHUNK_ROWS = 100 * 2048  # rows validated at once (a multiple of DuckDB's 2,048-row vector)
 
-# Frame name (`<source>.<sheet>`, `<source>.submissions`, `<source>.files`) -> dbt view.
+# Frame name (`<source>.<sheet>`, `<source>.submissions`, `<source>.files`) -> dbt view. Every
+# contract sheet has a row frame, the view `dq_frame_<raw table>`; submission frames are the
+# rules of one source.
 ROW_FRAMES: dict[str, str] = {
-    "nobd_submission.header": "dq_frame_nobd_header",
-    "nobd_submission.students": "dq_frame_nobd_students",
-    "nobd_submission.library": "dq_frame_nobd_library",
-    "nobd_submission.staff": "dq_frame_nobd_staff",
-    "college_passport.colleges": "dq_frame_passports",
-    "worldskills_export.results": "dq_frame_worldskills",
-    "dq_response.findings": "dq_frame_responses",
+    f"{source}.{sheet.name}": f"dq_frame_{sheet.raw_table}"
+    for source, contract in all_contracts().items()
+    for sheet in contract.sheets
 }
 SUBMISSION_FRAMES: dict[str, str] = {
     "nobd_submission.submissions": "dq_frame_nobd_submissions",

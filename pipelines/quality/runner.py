@@ -524,7 +524,8 @@ def _write_findings(con: duckdb.DuckDBPyConnection, findings: pd.DataFrame) -> i
             f"""
             insert into dq.findings
             select
-                -- Round-partitioned sources (NOBD, the regions' answers) have a round.
+                -- A source partitioned by round (its partition key is a round of the
+                -- calendar) speaks for that round; a yearly source for its year.
                 cast(cal.round_id as varchar) as round_id,
                 coalesce(
                     case

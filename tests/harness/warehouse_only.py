@@ -1,5 +1,5 @@
 """`python -m harness.warehouse_only ARGS…`: `edustat ARGS…` whose `run` leaves out the yearbook
-and publish runs (pipelines/assets/plan.py), for a test that only reads the warehouse.
+and publish runs (pipelines/assets/jobs.py `run_order`), for a test that only reads the warehouse.
 
 Everything up to the marts and the DQ packs runs exactly as in `edustat run`.
 """
@@ -9,27 +9,19 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from dagster import Definitions
-
 from harness import edustat_main
-from pipelines.assets import plan
-from pipelines.assets.publish import GROUP as PUBLISH_GROUP
+from pipelines.assets import jobs
 
-_LEFT_OUT = {"yearbook", PUBLISH_GROUP}
+_LEFT_OUT = {jobs.yearbook_job.name, jobs.publish_job.name}
 
 
 def main(args: list[str]) -> None:
-    original = plan.plan_runs
+    original = jobs.run_order
 
-    def plan_runs(defs: Definitions, landing: Path) -> list[plan.PlannedRun]:
-        graph = defs.resolve_asset_graph()
-        return [
-            p
-            for p in original(defs, landing)
-            if not p.asset_keys or {graph.get(k).group_name for k in p.asset_keys} - _LEFT_OUT
-        ]
+    def run_order(landing: Path) -> list[jobs.PlannedRun]:
+        return [p for p in original(landing) if p.job_name not in _LEFT_OUT]
 
-    plan.plan_runs = plan_runs  # type: ignore[assignment]
+    jobs.run_order = run_order  # type: ignore[assignment]
     edustat_main(args)
 
 
