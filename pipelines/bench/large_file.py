@@ -30,7 +30,7 @@ import polars as pl
 import xlsxwriter
 
 from pipelines.bench.data import Dataset
-from pipelines.bench.measure import run_measured
+from pipelines.bench.measure import run_reporting
 from pipelines.bench.source import Code
 from pipelines.identifiers import complete
 
@@ -183,18 +183,16 @@ def run_large_file(
     """Generate (once) and ingest the one large file in its own process, measured."""
     landing = ensure(bench_root, dataset, rows)
     out, warehouse = work / "large-file.json", work / "large-file.duckdb"
-    out.unlink(missing_ok=True)
-    m = run_measured(
-        [sys.executable, "-m", "pipelines.bench.large_file", str(landing), str(warehouse),
-         "--out", str(out)],
+    m, result = run_reporting(
+        [sys.executable, "-m", "pipelines.bench.large_file", str(landing), str(warehouse)],
+        out,
         env=code.env(),
         cwd=code.root,
         log=log,
         timeout_s=timeout_s,
-    )  # fmt: skip
+    )
     for path in (warehouse, warehouse.with_name(warehouse.name + ".wal")):
         path.unlink(missing_ok=True)
-    result = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
     return {
         **result,
         "file_rows": rows,

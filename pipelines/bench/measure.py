@@ -10,6 +10,7 @@ sampler cannot miss between two samples.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -17,6 +18,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import psutil
 
@@ -145,3 +147,11 @@ def run_measured(
         max_single_rss_bytes=usage.ru_maxrss * 1024,  # Linux reports KiB
         timed_out=timed_out,
     )
+
+
+def run_reporting(cmd: list[str], out: Path, **kwargs: Any) -> tuple[Measured, dict[str, Any]]:
+    """Run, measured, a tool that writes its result as JSON to `out` (its `--out` option); an
+    empty result when it wrote none (it failed: `Measured.returncode` says how)."""
+    out.unlink(missing_ok=True)
+    m = run_measured([*cmd, "--out", str(out)], **kwargs)
+    return m, json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}

@@ -25,7 +25,7 @@ import psutil
 from rich.console import Console
 
 from pipelines.bench import data, large_file, source
-from pipelines.bench.measure import run_measured
+from pipelines.bench.measure import run_reporting
 from pipelines.bench.pipeline import INGEST_STEPS, PHASES, RunResult, fresh_home, run_edustat
 from pipelines.bench.resubmit import run_resubmit
 from pipelines.bench.source import Code
@@ -97,17 +97,14 @@ def _load1() -> float:
 def run_floor(
     landing: Path, work: Path, log: Path, workers: int, timeout: float, code: Code
 ) -> dict[str, Any]:
-    out = work / "floor.json"
-    out.unlink(missing_ok=True)
-    m = run_measured(
-        [sys.executable, "-m", "pipelines.bench.floor", str(landing), "--out", str(out),
-         "--workers", str(workers)],
+    m, result = run_reporting(
+        [sys.executable, "-m", "pipelines.bench.floor", str(landing), "--workers", str(workers)],
+        work / "floor.json",
         env=code.env(),
         cwd=code.root,
         log=log,
         timeout_s=timeout,
-    )  # fmt: skip
-    result = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
+    )
     return {
         **result,
         "ok": m.returncode == 0 and bool(result),
@@ -118,17 +115,15 @@ def run_floor(
 
 def run_loader(landing: Path, work: Path, log: Path, timeout: float, code: Code) -> dict[str, Any]:
     out, db = work / "loader.json", work / "statistician.duckdb"
-    out.unlink(missing_ok=True)
-    m = run_measured(
-        [sys.executable, "-m", "pipelines.bench.statistician_loader", str(landing), str(db),
-         "--out", str(out)],
+    m, result = run_reporting(
+        [sys.executable, "-m", "pipelines.bench.statistician_loader", str(landing), str(db)],
+        out,
         env=code.env(),
         cwd=code.root,
         log=log,
         timeout_s=timeout,
-    )  # fmt: skip
+    )
     db.unlink(missing_ok=True)
-    result = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
     return {
         **result,
         "ok": m.returncode == 0 and bool(result),
