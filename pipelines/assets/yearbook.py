@@ -87,11 +87,8 @@ def yearbook(
     )
 
 
-yearbook_job = define_asset_job(
-    "yearbook_job",
-    selection=AssetSelection.assets(yearbook),
-    partitions_def=ACADEMIC_YEAR_PARTITIONS,
-)
+# Partitioned by academic year like its asset (Dagster infers it from the selection).
+yearbook_job = define_asset_job("yearbook_job", selection=AssetSelection.assets(yearbook))
 
 
 def previous_academic_year(year: int) -> str:
