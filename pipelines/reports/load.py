@@ -352,7 +352,8 @@ def _answers(con: duckdb.DuckDBPyConnection, info: RoundInfo) -> dict[str, Answe
                count(*) filter (where state = 'confirmed' and severity = 'warning')
                    as confirmed_warnings,
                count(*) filter (where state = 'disputed') as disputed,
-               avg(days_to_answer) as mean_days_to_answer
+               avg(days_to_answer) as mean_days_to_answer,
+               avg(days_open) filter (where response is null) as mean_days_open_unanswered
         from {SCHEMA}.dq_finding_history
         where source <> 'dq_response' and region_code is not null
           and (round_id = ? or (round_id is null and year = ?))
@@ -362,7 +363,11 @@ def _answers(con: duckdb.DuckDBPyConnection, info: RoundInfo) -> dict[str, Answe
     )
     return {
         row.pop("region_code"): AnswerCounts(
-            **{**row, "mean_days_to_answer": _float(row["mean_days_to_answer"])}
+            **{
+                **row,
+                "mean_days_to_answer": _float(row["mean_days_to_answer"]),
+                "mean_days_open_unanswered": _float(row["mean_days_open_unanswered"]),
+            }
         )
         for row in rows
     }
@@ -431,7 +436,11 @@ def load_round(con: duckdb.DuckDBPyConnection, round_id: str) -> RoundPacks:
             f for code, items in findings.items() if code not in current.by_region for f in items
         ],
         answers=_answers(con, info),
-        disputed=[f for items in findings.values() for f in items if f.state == "disputed"],
+        disputed={
+            code: listed
+            for code, items in findings.items()
+            if code is not None and (listed := [f for f in items if f.state == "disputed"])
+        },
     )
     return RoundPacks(packs, national)
 

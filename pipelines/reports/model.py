@@ -92,6 +92,7 @@ class AnswerCounts:
     confirmed_warnings: int
     disputed: int
     mean_days_to_answer: float | None
+    mean_days_open_unanswered: float | None  # how long the unanswered ones have stayed open
 
     @property
     def answered_share(self) -> float | None:
@@ -129,6 +130,6 @@ class NationalPack:
     # Findings of the round with no region (e.g. a CIS result for a college not in the register):
     # no region can act on them, so the ministry sees them.
     unassigned_findings: list[Finding] = field(default_factory=list)
-    # Per region code: how it answered; and the findings regions disputed (the ministry decides).
+    # Per region code: how it answered, and the findings it disputed (the ministry decides).
     answers: dict[str, AnswerCounts] = field(default_factory=dict)
-    disputed: list[Finding] = field(default_factory=list)
+    disputed: dict[str, list[Finding]] = field(default_factory=dict)

@@ -174,11 +174,16 @@ def _answer_cells(item: Finding, w: Words) -> list[Cell]:
     ]
 
 
-def findings_table(items: list[Finding], w: Words, key: str = "findings") -> Table:
+def findings_table(
+    items: list[Finding], w: Words, key: str = "findings", regions: list[str] | None = None
+) -> Table:
     """A region's findings, which is also its answer form; the national overview's lists
-    (findings outside the register, disputed findings) show the same columns, read-only."""
+    (findings outside the register, disputed findings) show the same columns, read-only, with
+    `regions` (the region of each item) first where they mix regions."""
     answerable = key == "findings"
+    lead = [w.ui("region")] if regions is not None else []
     header = [
+        *lead,
         w.field("findings", "finding_id"),
         w.ui("college_bin"),
         w.ui("college_name"),
@@ -210,6 +215,7 @@ def findings_table(items: list[Finding], w: Words, key: str = "findings") -> Tab
         header=header,
         rows=[
             [
+                *([Cell(regions[i])] if regions is not None else []),
                 Cell(item.finding_id, "code"),
                 Cell(item.college_bin, "bin"),
                 Cell(_college_name(item, w)),
@@ -224,19 +230,23 @@ def findings_table(items: list[Finding], w: Words, key: str = "findings") -> Tab
                 Cell(w.code("finding_state", item.state)),
                 *_answer_cells(item, w),
             ]
-            for item in items
+            for i, item in enumerate(items)
         ],
         empty_note=w.ui("none_disputed" if key == "disputed" else "none_findings"),
         notes=notes[key],
-        widths=[18, 15, 40, 40, 14, 7, 22, 22, 20, 70, 18, 30, 50, 30, 12],
+        widths=[*([32] * len(lead)), 18, 15, 40, 40, 14, 7, 22, 22, 20, 70, 18, 30, 50, 30, 12],
         answer_columns=tuple(range(first_answer, len(header))) if answerable else (),
         choices={first_answer: [w.code("response", r) for r in RESPONSES]} if answerable else {},
     )
 
 
+def _days(mean: float | None) -> int | None:
+    return None if mean is None else round(mean)
+
+
 def answers_table(pack: NationalPack, w: Words) -> Table:
     """Per region: how many of the round's findings it answered, and how fast."""
-    empty = AnswerCounts(0, 0, 0, 0, None)
+    empty = AnswerCounts(0, 0, 0, 0, None, None)
     rows = []
     for item in sorted(pack.regions, key=lambda r: r.region.code or ""):
         a = pack.answers.get(item.region.code or "", empty)
@@ -249,9 +259,8 @@ def answers_table(pack: NationalPack, w: Words) -> Table:
                 Cell(a.answered_share, "rate"),
                 Cell(a.confirmed_warnings, "int"),
                 Cell(a.disputed, "int"),
-                Cell(
-                    None if a.mean_days_to_answer is None else round(a.mean_days_to_answer), "int"
-                ),
+                Cell(_days(a.mean_days_to_answer), "int"),
+                Cell(_days(a.mean_days_open_unanswered), "int"),
             ]
         )
     return Table(
@@ -266,9 +275,10 @@ def answers_table(pack: NationalPack, w: Words) -> Table:
             w.ui("confirmed_findings"),
             w.ui("disputed_findings"),
             w.ui("days_to_answer"),
+            w.ui("days_open_unanswered"),
         ],
         rows=rows,
-        widths=[9, 32, 14, 14, 14, 14, 14, 16],
+        widths=[9, 32, 14, 14, 14, 14, 14, 16, 18],
     )
 
 
@@ -397,7 +407,16 @@ def national_tables(pack: NationalPack, w: Words) -> list[Table]:
         trend_table(pack.round, pack.totals, pack.previous_round, pack.previous_totals, w),
     ]
     tables.append(answers_table(pack, w))
-    tables.append(findings_table(pack.disputed, w, key="disputed"))
+    names = {r.region.code: _region_name(r.region, w) for r in pack.regions}
+    disputed = [(code, f) for code, items in sorted(pack.disputed.items()) for f in items]
+    tables.append(
+        findings_table(
+            [f for _, f in disputed],
+            w,
+            key="disputed",
+            regions=[names.get(code, code) for code, _ in disputed],
+        )
+    )
     if pack.unassigned_findings:
         tables.append(findings_table(pack.unassigned_findings, w, key="unassigned"))
         tables.append(rules_table(pack.unassigned_findings, w))

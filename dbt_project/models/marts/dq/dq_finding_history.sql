@@ -81,7 +81,11 @@ select
     a.answered_on,
     a.answer_file_path,
     -- days from the build that first issued the finding to the region's answer
-    date_diff('day', cast(m.first_issued_at as date), a.answered_on) as days_to_answer
+    date_diff('day', cast(m.first_issued_at as date), a.answered_on) as days_to_answer,
+    -- days the finding stayed open: to its answer, else to the last build that raised it
+    date_diff(
+        'day', cast(m.first_issued_at as date), coalesce(a.answered_on, cast(m.last_issued_at as date))
+    ) as days_open
 from merged as m
 left join {{ ref('int_dq__finding_answers') }} as a
     on a.finding_id = m.finding_id
