@@ -21,7 +21,7 @@ from pipelines.contracts import load_contract
 from pipelines.demo.answers import DEFECT_RULES
 from pipelines.demo.verify import verify
 from pipelines.publishing.labels import Labels
-from tests.conftest import edustat
+from conftest import edustat
 
 SHEET = load_contract("dq_response").sheet("findings")
 

@@ -89,6 +89,7 @@ ADDED = {
 GENERATED = {
     f"docs/contracts/{SOURCE}.md",
     f"dbt_project/models/staging/{SOURCE}/_{SOURCE}__sources.yml",
+    "dbt_project/models/staging/registry/_registry__sources.yml",  # the sources' accepted list
     "dbt_project/seeds/labels.csv",
     f"expectations/{SOURCE}.structure.json",
     f"expectations/{SOURCE}.identifiers.json",
