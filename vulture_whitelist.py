@@ -41,3 +41,19 @@ col_label_kk
 col_label_ru
 _.css_class
 name_en
+# The indicator registry's fields, written by name (dataclasses.asdict) into dbt's copy of the
+# registry (pipelines/indicators.py `dbt_registry`), which the dbt models read.
+_.target_year
+_.framework
+_.contributing
+_.legal_basis
+_.target_id
+_.international
+_.levels
+# Registry columns the writer fills by name (pipelines/ingest/writer.py).
+_.reason_sheet
+_.reason_field
+# pytest hook (tests/conftest.py).
+pytest_configure
+# A type only imported for a quoted annotation (pipelines/assets/ingest.py).
+UnresolvedAssetJobDefinition

@@ -15,13 +15,13 @@ from typing import Any
 
 import duckdb
 import pytest
+from conftest import edustat
 from openpyxl import load_workbook
 
 from pipelines.contracts import load_contract
 from pipelines.demo.answers import DEFECT_RULES
 from pipelines.demo.verify import verify
 from pipelines.publishing.labels import Labels
-from conftest import edustat
 
 SHEET = load_contract("dq_response").sheet("findings")
 
