@@ -10,8 +10,8 @@ All the files declare parts of the one dbt source `raw`. `edustat contracts` wri
 what this module renders.
 
 dagster-dbt's default key of a source table, `<source>/<table>`, is the ingest's asset key
-(`raw/<table>`), so Dagster orders dbt after the load; the tests on them become the checks of
-the `raw_checks` job (pipelines/assets/jobs.py).
+(`raw/<table>`), so Dagster orders dbt after the load; the tests on them run in the
+`dbt_staging` build (pipelines/assets/warehouse.py).
 """
 
 from __future__ import annotations

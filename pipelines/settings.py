@@ -13,6 +13,15 @@ DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 REFERENCE_DIR = REPO_ROOT / "sources" / "reference"
 
+
+def cache_dir() -> Path:
+    """This user's cache of outputs keyed by their inputs (the dbt docs of a schema), shared by
+    every home on the machine: `$XDG_CACHE_HOME/edustat`, by default `~/.cache/edustat`. Deleting
+    it only costs time."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "edustat"
+
+
 # DuckDB's memory cap for the pipeline's connections to the warehouse (the Dagster resource and
 # dbt). DuckDB's own default is 80% of RAM, which it keeps as cache; above the cap it spills to
 # disk instead, so the build's memory does not grow with the size of the country.

@@ -65,6 +65,17 @@ def shared_pseudonym_key(tmp_path_factory: pytest.TempPathFactory) -> Iterator[P
         yield path
 
 
+@pytest.fixture(scope="session", autouse=True)
+def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The per-user cache (pipelines/settings.py `cache_dir`: the dbt docs kept per schema) of
+    this session, shared by the xdist workers (their base folders' parent) and not the user's."""
+    base = tmp_path_factory.getbasetemp()
+    root = (base.parent if base.name.startswith("popen-gw") else base) / "xdg-cache"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XDG_CACHE_HOME", str(root))
+        yield root
+
+
 @pytest.fixture(scope="session")
 def pipeline_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """EDUSTAT_HOME after demo-data + run (landing/, manifest.json, warehouse.duckdb, dagster/)."""

@@ -8,7 +8,7 @@ import pytest
 from dagster import AssetKey, DagsterInstance, RunRequest, SkipReason, build_sensor_context
 
 from pipelines.assets.ingest import INGEST_JOBS, landing_sweep_job
-from pipelines.assets.jobs import build_job, publish_job, raw_checks_job, run_order, warehouse_job
+from pipelines.assets.jobs import build_job, publish_job, run_order, warehouse_job
 from pipelines.assets.resources import HomeResource
 from pipelines.assets.sensors import landing_sensor
 from pipelines.assets.yearbook import yearbook_job
@@ -44,7 +44,6 @@ def test_run_order_contiguous_ranges_per_source_then_the_build_once(tmp_path: Pa
         ("ingest_nobd", ("2023-autumn", "2024-spring")),
         ("ingest_nobd", ("2025-spring",)),
         ("ingest_passports", ("2024",)),  # no CIS export: no worldskills run
-        (raw_checks_job.name, ()),
         (warehouse_job.name, ()),
         ("yearbook_job", ("2024-2025",)),
         (publish_job.name, ()),  # after the yearbook: a failed yearbook publishes nothing
@@ -52,7 +51,7 @@ def test_run_order_contiguous_ranges_per_source_then_the_build_once(tmp_path: Pa
 
 
 def test_the_jobs_of_edustat_run_cover_every_asset_and_check_once() -> None:
-    jobs = [*INGEST_JOBS.values(), raw_checks_job, warehouse_job, yearbook_job, publish_job]
+    jobs = [*INGEST_JOBS.values(), warehouse_job, yearbook_job, publish_job]
     assets: list[AssetKey] = []
     checks: list[object] = []
     for job in jobs:
@@ -102,36 +101,6 @@ def test_landing_sensor_is_quiet_when_nothing_is_under_landing(tmp_path: Path) -
     )
 
 
-@pytest.mark.parametrize(
-    "job", [*INGEST_JOBS.values(), landing_sweep_job, build_job, raw_checks_job, yearbook_job]
-)
+@pytest.mark.parametrize("job", [*INGEST_JOBS.values(), landing_sweep_job, build_job, yearbook_job])
 def test_sensor_jobs_resolve(job) -> None:  # noqa: ANN001
     assert defs.resolve_job_def(job.name) is not None
-
-
-def test_raw_checks_follow_the_daemons_ingest_runs_not_edustat_runs(tmp_path: Path) -> None:
-    from dagster import build_run_status_sensor_context
-
-    from pipelines.assets.resources import default_resources
-    from pipelines.assets.sensors import raw_checks_after_ingest
-    from pipelines.settings import Home
-
-    instance = DagsterInstance.ephemeral()
-    job = defs.resolve_job_def(INGEST_JOBS["college_passport"].name)
-    resources = default_resources(Home(tmp_path))
-    for trigger, expected in (("landing", RunRequest), ("edustat run", SkipReason)):
-        result = job.execute_in_process(
-            instance=instance,
-            partition_key="2024",
-            tags={"edustat/trigger": trigger},
-            resources=resources,
-        )
-        context = build_run_status_sensor_context(
-            sensor_name=raw_checks_after_ingest.name,
-            dagster_event=result.get_run_success_event(),
-            dagster_instance=instance,
-            dagster_run=result.dagster_run,
-        )
-        request = raw_checks_after_ingest(context)
-        assert isinstance(request, expected), (trigger, request)
-    assert raw_checks_after_ingest.job_name == raw_checks_job.name

@@ -247,13 +247,16 @@ def test_dbt_docs_are_reused_only_for_the_same_project_and_schema(
         (project / rel).parent.mkdir(parents=True, exist_ok=True)
         (project / rel).write_text(textwrap.dedent(text).strip() + "\n")
 
-    def catalog(when: datetime) -> bytes:
-        res = publish_snapshot(home, build_time=when, dbt_project_dir=project)
+    def catalog(when: datetime, in_home: Home = home) -> bytes:
+        res = publish_snapshot(in_home, build_time=when, dbt_project_dir=project)
         return (res.path / "docs" / "catalog.json").read_bytes()
 
     first = catalog(T0)
     make_warehouse(home, rows=7)  # other data, same schema: dbt is not started again
     assert catalog(T0 + timedelta(minutes=1)) == first  # byte-equal: even its generated_at
+    other = Home(tmp_path / "other-home")  # another home on the machine shares the cache
+    make_warehouse(other, rows=3)
+    assert catalog(T0, other) == first
 
     with duckdb.connect(str(home.warehouse)) as con:
         con.execute("ALTER TABLE marts.indicator_values ADD COLUMN note VARCHAR")

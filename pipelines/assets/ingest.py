@@ -122,8 +122,7 @@ def ingest_asset(contract: Contract) -> AssetsDefinition:
 
 def ingest_job(contract: Contract, assets_def: AssetsDefinition) -> "UnresolvedAssetJobDefinition":
     """`ingest_<group>`: the source's load over one partition or a range (single-run backfill).
-    Without dbt's tests of its tables: those are the `raw_checks` job (pipelines/assets/jobs.py),
-    run once after every load rather than once per source."""
+    dbt's tests of its tables run with the warehouse's dbt build, once after every load."""
     return define_asset_job(
         f"ingest_{contract.group}",
         selection=AssetSelection.assets(assets_def).without_checks(),

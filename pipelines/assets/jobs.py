@@ -2,20 +2,17 @@
 
     ingest_<group>   one per source contract (pipelines/assets/ingest.py), partitioned by round
                      or year; a range of partitions is one run (single-run backfill)
-    raw_checks       dbt's tests of the raw tables the ingest wrote (checks executed by the
-                     `dbt_staging` op): once after all loads, not once per source; a job of their
-                     own because in an unpartitioned build Dagster would split the dbt op around
-                     checks of partitioned assets
     warehouse        everything else that is neither per academic year nor publishing:
-                     reference, file registry, dbt, data-quality step, DQ packs
+                     reference, file registry, dbt (with its tests of the raw tables the ingest
+                     wrote), data-quality step, DQ packs
     yearbook_job     one academic year's yearbook (pipelines/assets/yearbook.py)
     publish          `published_snapshot`, after the yearbook: a failed yearbook publishes nothing
     build_warehouse  the daemon's build (pipelines/assets/sensors.py): `warehouse` and `publish`
                      in one run; its yearbooks follow
 
 `edustat run` (pipelines/cli/run.py) launches `run_order(landing)`: the ingest of each source's
-partitions with landing files, in the contracts' order, then the checks, the warehouse, the
-yearbook of every academic year with files, and publishing.
+partitions with landing files, in the contracts' order, then the warehouse, the yearbook of every
+academic year with files, and publishing.
 """
 
 # No `from __future__ import annotations`: Dagster reads annotations at runtime.
@@ -35,16 +32,10 @@ from pipelines.assets.publish import ASSET_NAME as PUBLISHED
 from pipelines.assets.yearbook import yearbook, yearbook_job
 from pipelines.contracts import all_contracts
 
-_RAW_TABLES = [k for a in INGEST_ASSETS.values() for k in a.keys]
 _INGESTED = AssetSelection.assets(*INGEST_ASSETS.values())
 _PUBLISHED = AssetSelection.assets(AssetKey(PUBLISHED))
 _WAREHOUSE = AssetSelection.all() - _INGESTED - AssetSelection.assets(yearbook) - _PUBLISHED
 
-raw_checks_job = define_asset_job(
-    "raw_checks",
-    selection=AssetSelection.checks_for_assets(*_RAW_TABLES),
-    description="dbt's tests of the raw tables, after the ingest runs.",
-)
 warehouse_job = define_asset_job(
     "warehouse",
     selection=_WAREHOUSE,
@@ -67,7 +58,6 @@ class PlannedRun:
     label: str
     job_name: str
     partition_keys: tuple[str, ...] = ()  # () = unpartitioned; several = one range run
-    checks_only: bool = False
 
     @property
     def is_range(self) -> bool:
@@ -98,8 +88,6 @@ def run_order(landing: Path) -> list[PlannedRun]:
         for chunk in contiguous(source_keys_with_landing_files(contract, landing), order):
             label = f"{contract.group} [{_span(chunk)}]"
             runs.append(PlannedRun(label, INGEST_JOBS[source].name, tuple(chunk)))
-    groups = ", ".join(c.group for c in all_contracts().values())
-    runs.append(PlannedRun(f"checks of {groups}", raw_checks_job.name, checks_only=True))
     runs.append(PlannedRun(warehouse_job.name, warehouse_job.name))
     for year in keys_with_landing_files(ACADEMIC_YEAR_PARTITIONS, landing) or []:
         runs.append(PlannedRun(f"yearbook [{year}]", yearbook_job.name, (year,)))
@@ -107,4 +95,4 @@ def run_order(landing: Path) -> list[PlannedRun]:
     return runs
 
 
-jobs = [raw_checks_job, warehouse_job, publish_job, build_job]
+jobs = [warehouse_job, publish_job, build_job]

@@ -10,8 +10,6 @@ with nobody typing a command, and nothing is redone that `edustat run` has alrea
   one `build_warehouse` run: dbt, checks, packs, publish.
 - `yearbook_after_build`: after a `build_warehouse` run succeeds, the yearbook of every academic
   year with files, as `edustat run` does after its build.
-- `raw_checks_after_ingest`: after an ingest run succeeds, dbt's tests of the raw tables
-  (`raw_checks`, pipelines/assets/jobs.py), as `edustat run` does after its loads.
 
 The jobs are pipelines/assets/jobs.py's; the ingest job of each source comes from its contract.
 
@@ -42,7 +40,7 @@ from dagster import (
 )
 
 from pipelines.assets.ingest import INGEST_JOBS, landing_sweep_job
-from pipelines.assets.jobs import build_job, raw_checks_job
+from pipelines.assets.jobs import build_job
 from pipelines.assets.landing_state import (
     WarehouseBusy,
     landing_versions,
@@ -200,24 +198,4 @@ def yearbook_after_build(context: RunStatusSensorContext) -> Iterator[RunRequest
         )
 
 
-@run_status_sensor(
-    name="raw_checks_after_ingest",
-    run_status=DagsterRunStatus.SUCCESS,
-    monitored_jobs=list(INGEST_JOBS.values()),
-    request_job=raw_checks_job,
-    default_status=DefaultSensorStatus.RUNNING,
-    minimum_interval_seconds=INTERVAL_S,
-    description="After an ingest run: dbt's tests of the raw tables it wrote.",
-)
-def raw_checks_after_ingest(context: RunStatusSensorContext) -> RunRequest | SkipReason:
-    # `edustat run` checks the raw tables itself, once after all its loads (its own runs).
-    if context.dagster_run.tags.get("edustat/trigger") == "edustat run":
-        return SkipReason("an ingest run of `edustat run`, which runs raw_checks itself")
-    return RunRequest(
-        run_key=f"raw_checks|{context.dagster_run.run_id}",
-        tags=TRIGGER_TAGS,
-        run_config=run_config(),
-    )
-
-
-sensors = [landing_sensor, build_sensor, yearbook_after_build, raw_checks_after_ingest]
+sensors = [landing_sensor, build_sensor, yearbook_after_build]

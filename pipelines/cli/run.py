@@ -419,17 +419,8 @@ def run_pipeline(
                         build_stamp.clear(home)
                 if up_to_date:
                     continue
-                if planned.checks_only and not any(c["loaded"] for c in this_run.values()):
-                    # A checks-only run tests the raw tables, which only the ingest writes: with
-                    # no file loaded in this run their results cannot have changed.
-                    logging.getLogger("edustat").info(
-                        "%s: %s", planned.label, say("skipped_raw_unchanged", "en")
-                    )
-                    continue
                 built = built or up_to_date is False  # past the ingest: this run builds
-                steps.begin_run(
-                    models_per_step(defs, planned.job_name), _one_key(planned), planned.checks_only
-                )
+                steps.begin_run(models_per_step(defs, planned.job_name), _one_key(planned))
                 with logs.tool_log.open("a", encoding="utf-8") as tool_log:
                     outcome = execute(defs, planned, instance, tool_log, steps.on_event)
                 outcomes.append(outcome)

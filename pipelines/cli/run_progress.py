@@ -72,11 +72,9 @@ class StepLines:
     tasks: dict[str, TaskID] = field(default_factory=dict)
     outputs: dict[str, list[str]] = field(default_factory=dict)  # step -> paths it reported
     partition: str | None = None
-    checks_only: bool = False
 
-    def begin_run(self, totals: Counter[str], partition: str | None, checks_only: bool) -> None:
+    def begin_run(self, totals: Counter[str], partition: str | None) -> None:
         self.totals, self.partition, self.tasks = totals, partition, {}
-        self.checks_only = checks_only
 
     def on_event(self, entry: Any) -> None:  # dagster EventLogEntry
         # Called from inside Dagster's event handling: a display problem must never fail a run.
@@ -94,8 +92,6 @@ class StepLines:
         if kind == "STEP_START":
             total = self.totals.get(step) if step in _UNIT else None
             label = step_label(step, self.lang, self.partition if step == "yearbook" else None)
-            if self.checks_only:  # dbt's tests of the raw tables, before anything is built
-                label = say("step_raw_checks", self.lang)
             self.tasks[step] = self.bar.add_task(label, total=total)
             log.info("%s …", label)
         elif kind == "ASSET_MATERIALIZATION" and step in self.tasks:

@@ -62,11 +62,6 @@ WORDS: dict[str, dict[str, str]] = {
         "ru": "Подготовка данных (dbt)",
         "en": "Preparing data (dbt)",
     },
-    "step_raw_checks": {
-        "kk": "Жүктелген кестелерді тексеру (dbt)",
-        "ru": "Проверка загруженных таблиц (dbt)",
-        "en": "Checking the loaded tables (dbt)",
-    },
     "step_checks": {
         "kk": "Сапа тексерулері",
         "ru": "Проверки качества",
@@ -98,11 +93,6 @@ WORDS: dict[str, dict[str, str]] = {
     "checks_word": {"kk": "тексеру", "ru": "проверок", "en": "checks"},
     "done": {"kk": "дайын", "ru": "готово", "en": "done"},
     "failed": {"kk": "ҚАТЕ", "ru": "ОШИБКА", "en": "FAILED"},
-    "skipped_raw_unchanged": {
-        "kk": "өткізілді: жаңа файл жоқ",
-        "ru": "пропущено: новых файлов нет",
-        "en": "skipped: no new file",
-    },
     "up_to_date": {
         "kk": "Қойма өзекті: соңғы құрастырудан бері бірде-бір файл, код не баптау өзгермеген, "
         "сондықтан dbt, тексерулер, есептер, жариялау және жылнама қайта іске қосылмады "

@@ -8,19 +8,22 @@ manifest from) are never touched, and a concurrent dbt run is not disturbed.
 Speed: a full `dbt parse` of the project is most of the cost (measured 23 s vs 9 s with a
 partial-parse file, under load). dbt only reuses its partial-parse file when the profile is
 unchanged, and the profile names the database path, which differs per snapshot. So with a
-`work_dir` the profile points at a fixed path, `<work_dir>/db/warehouse.duckdb`, a symlink
-re-pointed at each snapshot, and the target folder (with partial_parse.msgpack) is kept there.
+`cache` the profile points at a fixed path, `<cache>/dbt-docs/work/db/warehouse.duckdb`, a
+symlink re-pointed at each snapshot, and the target folder (with partial_parse.msgpack) is kept
+there.
 
 Reuse: the docs are a function of the dbt project, the dbt version and the snapshot's schema
-(dbt-duckdb's catalog lists tables, views, columns, types and comments; no row statistics). With
-a `work_dir`, the key of those inputs is kept beside the last generated docs; a snapshot with
-the same key (a rebuild after a resubmission, say) gets a copy of them instead of another
-`dbt docs generate` (~6 s). Only the manifest's generation time then predates the snapshot.
+(dbt-duckdb's catalog lists tables, views, columns, types and comments; no row statistics), which
+`docs_key` digests. The cache keeps the docs of the last KEEP_KEYS keys; a snapshot with a kept
+key (any rebuild that did not change the project or the schema, in this home or another) gets a
+copy of them instead of another `dbt docs generate` (~6-11 s). Only the manifest's generation
+time then predates the snapshot.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import importlib.metadata
 import os
@@ -42,7 +45,7 @@ from pipelines.settings import DBT_PROJECT_DIR
 # static_index.html, which embeds both and also works when opened straight from disk.
 DOC_FILES = ("index.html", "manifest.json", "catalog.json", "static_index.html")
 REQUIRED = ("index.html", "manifest.json", "catalog.json")
-KEY_FILE = ".docs-key"  # in the work dir's target folder: the inputs of the docs kept there
+KEEP_KEYS = 8  # docs of this many input keys stay in the cache
 _NOT_PROJECT_INPUTS = {"target", "logs", "dbt_packages"}
 DOCS_TIMEOUT_S = 600
 
@@ -57,16 +60,6 @@ def _profile_name(project_dir: Path) -> str:
     if not isinstance(name, str) or not name:
         raise DocsGenerationError(f"{project_dir}/dbt_project.yml names no profile")
     return name
-
-
-@contextlib.contextmanager
-def _work_dir(work_dir: Path | None) -> Iterator[Path]:
-    if work_dir is None:
-        with tempfile.TemporaryDirectory(prefix=temp_prefix("docs")) as tmp:
-            yield Path(tmp)
-    else:
-        work_dir.mkdir(parents=True, exist_ok=True)
-        yield work_dir
 
 
 def docs_key(db_path: Path, dbt_project_dir: Path) -> str:
@@ -99,101 +92,143 @@ def _point_at(link: Path, target: Path) -> None:
     os.replace(tmp, link)
 
 
+@contextlib.contextmanager
+def _locked(root: Path) -> Iterator[None]:
+    """One docs generation at a time per cache (two homes' publishes may meet in it)."""
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / ".lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _run_dbt_docs(db_path: Path, work: Path, dbt_project_dir: Path) -> Path:
+    """`dbt docs generate` of `db_path` with `work` as profiles dir and target; the target."""
+    profile = _profile_name(dbt_project_dir)
+    target = work / "target"
+    # The file must be called warehouse.duckdb: dbt-duckdb names the database after the file's
+    # stem, and the manifest's nodes say `warehouse`.
+    stable_db = work / "db" / db_path.name
+    _point_at(stable_db, db_path.resolve())
+    profiles = {
+        profile: {
+            "target": "snapshot",
+            "outputs": {
+                "snapshot": {
+                    "type": "duckdb",
+                    "path": str(stable_db),
+                    "threads": 1,
+                    # Read-only: the snapshot is not to be changed by documenting it.
+                    "config_options": {"access_mode": "READ_ONLY"},
+                }
+            },
+        }
+    }
+    (work / "profiles.yml").write_text(yaml.safe_dump(profiles), encoding="utf-8")
+    for fname in DOC_FILES:  # never copy another snapshot's docs by mistake
+        with contextlib.suppress(FileNotFoundError):
+            (target / fname).unlink()
+    cmd = [
+        dbt_executable(),
+        "docs",
+        "generate",
+        "--static",
+        "--project-dir",
+        str(dbt_project_dir),
+        "--profiles-dir",
+        str(work),
+        "--profile",
+        profile,
+        "--target",
+        "snapshot",
+        "--target-path",
+        str(target),
+        "--log-path",
+        str(work / "logs"),
+        "--no-use-colors",
+        "--quiet",
+    ]
+    try:
+        proc = subprocess.run(
+            cmd,
+            cwd=dbt_project_dir,
+            capture_output=True,
+            text=True,
+            timeout=DOCS_TIMEOUT_S,
+            check=False,
+        )
+    finally:
+        # The link must not keep naming a staging file that is about to be renamed/removed.
+        with contextlib.suppress(FileNotFoundError):
+            stable_db.unlink()
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
+        raise DocsGenerationError(f"dbt docs generate failed ({proc.returncode}):\n{tail}")
+    missing = set(REQUIRED) - {f for f in DOC_FILES if (target / f).is_file()}
+    if missing:
+        raise DocsGenerationError(f"dbt docs generate did not write {sorted(missing)}")
+    return target
+
+
+def _is_complete(folder: Path) -> bool:
+    return all((folder / f).is_file() for f in REQUIRED)
+
+
+def _keep(target: Path, by_key: Path, key: str) -> Path:
+    """The generated docs kept as `by_key/<key>` (renamed into place whole); older keys beyond
+    KEEP_KEYS removed."""
+    by_key.mkdir(parents=True, exist_ok=True)
+    staging = by_key / f".{key}.{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    _copy_docs(target, staging)
+    kept = by_key / key
+    shutil.rmtree(kept, ignore_errors=True)
+    os.replace(staging, kept)
+    older = sorted(
+        (p for p in by_key.iterdir() if p.is_dir() and not p.name.startswith(".")),
+        key=lambda p: p.stat().st_mtime,
+    )
+    for stale in older[: max(0, len(older) - KEEP_KEYS)]:
+        shutil.rmtree(stale, ignore_errors=True)
+    return kept
+
+
 def generate_docs(
     db_path: Path,
     out_dir: Path,
     *,
     dbt_project_dir: Path = DBT_PROJECT_DIR,
-    work_dir: Path | None = None,
+    cache: Path | None = None,
     log: Any = None,
 ) -> list[str]:
     """Write the dbt docs of `db_path` into `out_dir`; returns the file names written.
 
-    `work_dir`: a folder kept between calls (profile, target with dbt's partial-parse file); the
-    caller serialises calls that share one. None: a temp folder and a full parse every time.
+    `cache`: a folder kept between calls and shared by every home (pipelines/settings.py
+    `cache_dir`): docs kept per key of their inputs, and dbt's work folder with its partial-parse
+    file. None: a temp folder, a full parse and no reuse.
     """
     if not (dbt_project_dir / "dbt_project.yml").is_file():
         raise DocsGenerationError(f"no dbt project at {dbt_project_dir}")
-    profile = _profile_name(dbt_project_dir)
-    with _work_dir(work_dir) as work:
-        target = work / "target"
-        key = docs_key(db_path, dbt_project_dir) if work_dir is not None else None
-        key_file = target / KEY_FILE
-        if key and key_file.is_file() and key_file.read_text(encoding="utf-8") == key:
-            written = _copy_docs(target, out_dir)
-            if not set(REQUIRED) - set(written):
-                if log is not None:
-                    log.info(f"dbt docs for {db_path.parent.name}: unchanged inputs, reused")
-                return written
-        # The file must be called warehouse.duckdb: dbt-duckdb names the database after the
-        # file's stem, and the manifest's nodes say `warehouse`.
-        stable_db = work / "db" / db_path.name
-        _point_at(stable_db, db_path.resolve())
-        profiles = {
-            profile: {
-                "target": "snapshot",
-                "outputs": {
-                    "snapshot": {
-                        "type": "duckdb",
-                        "path": str(stable_db),
-                        "threads": 1,
-                        # Read-only: the snapshot is not to be changed by documenting it.
-                        "config_options": {"access_mode": "READ_ONLY"},
-                    }
-                },
-            }
-        }
-        (work / "profiles.yml").write_text(yaml.safe_dump(profiles), encoding="utf-8")
-        with contextlib.suppress(FileNotFoundError):
-            key_file.unlink()
-        for fname in DOC_FILES:  # never copy a previous snapshot's docs by mistake
-            with contextlib.suppress(FileNotFoundError):
-                (target / fname).unlink()
-        cmd = [
-            dbt_executable(),
-            "docs",
-            "generate",
-            "--static",
-            "--project-dir",
-            str(dbt_project_dir),
-            "--profiles-dir",
-            str(work),
-            "--profile",
-            profile,
-            "--target",
-            "snapshot",
-            "--target-path",
-            str(target),
-            "--log-path",
-            str(work / "logs"),
-            "--no-use-colors",
-            "--quiet",
-        ]
-        try:
-            proc = subprocess.run(
-                cmd,
-                cwd=dbt_project_dir,
-                capture_output=True,
-                text=True,
-                timeout=DOCS_TIMEOUT_S,
-                check=False,
-            )
-        finally:
-            # The link must not keep naming a staging file that is about to be renamed/removed.
-            with contextlib.suppress(FileNotFoundError):
-                stable_db.unlink()
-        if proc.returncode != 0:
-            tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
-            raise DocsGenerationError(f"dbt docs generate failed ({proc.returncode}):\n{tail}")
-        written = _copy_docs(target, out_dir)
-        missing = set(REQUIRED) - set(written)
-        if missing:
-            raise DocsGenerationError(f"dbt docs generate did not write {sorted(missing)}")
-        if key:
-            key_file.write_text(key, encoding="utf-8")
-        if log is not None:
-            log.info(f"dbt docs for {db_path.parent.name}: {', '.join(written)}")
-        return written
+    if cache is None:
+        with tempfile.TemporaryDirectory(prefix=temp_prefix("docs")) as tmp:
+            written = _copy_docs(_run_dbt_docs(db_path, Path(tmp), dbt_project_dir), out_dir)
+        how = "generated"
+    else:
+        root = cache / "dbt-docs"
+        kept = root / "by-key" / docs_key(db_path, dbt_project_dir)
+        how = "unchanged inputs, reused"
+        if not _is_complete(kept):
+            with _locked(root):
+                if not _is_complete(kept):  # not made by another home meanwhile
+                    target = _run_dbt_docs(db_path, root / "work", dbt_project_dir)
+                    kept = _keep(target, kept.parent, kept.name)
+                    how = "generated"
+        written = _copy_docs(kept, out_dir)
+    if log is not None:
+        log.info(f"dbt docs for {db_path.parent.name}: {how} ({', '.join(written)})")
+    return written
 
 
 def _copy_docs(target: Path, out_dir: Path) -> list[str]:

@@ -38,7 +38,7 @@ from typing import Any
 
 import duckdb
 
-from pipelines.settings import DBT_PROJECT_DIR, Home
+from pipelines.settings import DBT_PROJECT_DIR, Home, cache_dir
 
 # A 2.0-format file cannot be opened by any 1.x client (docs/STACK.md trap 3), and BI tools bundle
 # older drivers. Measured on the sample warehouse: a "v1.5.0" copy opens in DuckDB 1.5.6 but not
@@ -55,7 +55,6 @@ TS_FORMAT = "%Y%m%dT%H%M%SZ"
 # A snapshot folder: the build time, plus `_N` when two builds share a second (tests do).
 SNAPSHOT_RE = re.compile(r"^\d{8}T\d{6}Z(_\d+)?$")
 _STAGING_PREFIX = ".staging-"
-DOCS_WORK = ".docs-work"
 _ATTACH_ALIAS = "edustat_publish"
 
 
@@ -291,8 +290,7 @@ def publish_snapshot(
                     db_path,
                     staging / "docs",
                     dbt_project_dir=dbt_project_dir,
-                    # Kept between publishes (under the publish lock): dbt parses partially.
-                    work_dir=published / DOCS_WORK,
+                    cache=cache_dir(),
                     log=log,
                 )
                 timings["docs_s"] = time.perf_counter() - t2
