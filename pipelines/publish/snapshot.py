@@ -56,6 +56,7 @@ TS_FORMAT = "%Y%m%dT%H%M%SZ"
 SNAPSHOT_RE = re.compile(r"^\d{8}T\d{6}Z(_\d+)?$")
 _STAGING_PREFIX = ".staging-"
 _ATTACH_ALIAS = "edustat_publish"
+COPY_MEMORY_LIMIT = "2GB"
 
 
 class NothingPublishedError(RuntimeError):
@@ -153,8 +154,16 @@ def _copy_database(
     t0 = time.perf_counter()
     storage = _sql_str(STORAGE_VERSION)
     con.execute(f"ATTACH {_sql_str(target)} AS {_ATTACH_ALIAS} (STORAGE_VERSION {storage})")
+    limit = con.sql("SELECT current_setting('memory_limit')").fetchall()[0][0]
     try:
-        con.execute(f"COPY FROM DATABASE {_q(source_db)} TO {_ATTACH_ALIAS}")
+        # Under the build's 512MB cap the new file's blocks spill to temp files before DETACH
+        # writes them again: the national copy took 12.7 s instead of 7.5 s, for +50 MB of peak
+        # RSS without the cap (the copy holds the compressed file, ~170 MB, not the data).
+        con.execute(f"SET memory_limit = {_sql_str(COPY_MEMORY_LIMIT)}")
+        try:
+            con.execute(f"COPY FROM DATABASE {_q(source_db)} TO {_ATTACH_ALIAS}")
+        finally:
+            con.execute(f"SET memory_limit = {_sql_str(limit)}")
         timings["copy_s"] = time.perf_counter() - t0
 
         # Row counts of every table, for snapshot.json and the asset's metadata.
