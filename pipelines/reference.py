@@ -258,3 +258,22 @@ def qualifications() -> dict[str, dict[str, str]]:
 
 def qualifications_of(specialty_code: str) -> list[str]:
     return sorted(q for q, r in qualifications().items() if r["specialty_code"] == specialty_code)
+
+
+def partition_keys() -> dict[str, list[str]]:
+    """A contract's `partition` (round_id | year) -> its keys in order: the collection rounds by
+    reference date, the passport/CIS years. Dagster's partitions are made from these
+    (pipelines/assets/partitions.py); `edustat run` reads them without importing Dagster."""
+    rounds = calendar()
+    return {
+        "round_id": sorted(rounds, key=lambda r: rounds[r].reference_date),
+        "year": sorted({str(r.year) for r in rounds.values()}),
+    }
+
+
+def source_partition_keys() -> dict[str, set[str]]:
+    """source -> every partition key of it."""
+    from pipelines.contracts import all_contracts
+
+    keys = partition_keys()
+    return {s: set(keys[c.partition]) for s, c in all_contracts().items()}

@@ -50,6 +50,19 @@ def test_run_order_contiguous_ranges_per_source_then_the_build_once(tmp_path: Pa
     ]
 
 
+def test_run_order_ingests_only_the_partitions_with_changes(tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    for rnd in ("2023-autumn", "2024-spring", "2024-autumn"):
+        _touch(landing, f"nobd/{rnd}/123456789012_{rnd}_v1.xlsx")
+    _touch(landing, "passports/2024/passports_2024.xlsx")
+    runs = run_order(landing, ingest={("nobd_submission", "2024-spring")})
+    assert [(r.job_name, r.partition_keys) for r in runs][:2] == [
+        ("ingest_nobd", ("2024-spring",)),
+        (warehouse_job.name, ()),
+    ]
+    assert [r.job_name for r in run_order(landing, ingest=set())][0] == warehouse_job.name
+
+
 def test_the_jobs_of_edustat_run_cover_every_asset_and_check_once() -> None:
     jobs = [*INGEST_JOBS.values(), warehouse_job, yearbook_job, publish_job]
     assets: list[AssetKey] = []

@@ -30,7 +30,7 @@ from dagster import (
 )
 from dagster_duckdb import DuckDBResource
 
-from pipelines.assets.partitions import partitions_of, source_partition_keys
+from pipelines.assets.partitions import partitions_of
 from pipelines.assets.resources import HomeResource
 from pipelines.contracts import Contract, all_contracts
 from pipelines.ingest.loader import PartitionResult, ingest_partition
@@ -39,6 +39,7 @@ from pipelines.ingest.pseudonym_key import load_key, verify_or_record
 from pipelines.ingest.registry import REGISTRY
 from pipelines.ingest.schema import ensure_schema
 from pipelines.ingest.sweep import sweep
+from pipelines.reference import source_partition_keys
 
 if TYPE_CHECKING:
     from dagster import UnresolvedAssetJobDefinition

@@ -80,12 +80,17 @@ def _span(keys: list[str]) -> str:
     return keys[0] if len(keys) == 1 else f"{keys[0]} … {keys[-1]}"
 
 
-def run_order(landing: Path) -> list[PlannedRun]:
-    """The runs of one `edustat run`, in order."""
+def run_order(landing: Path, ingest: set[tuple[str, str]] | None = None) -> list[PlannedRun]:
+    """The runs of one `edustat run`, in order. `ingest`: the (source, partition key) groups to
+    ingest (pipelines/assets/landing_state.py `partitions_to_ingest`); None: every partition
+    with landing files."""
     runs: list[PlannedRun] = []
     for source, contract in all_contracts().items():
         order = list(partitions_of(source).get_partition_keys())
-        for chunk in contiguous(source_keys_with_landing_files(contract, landing), order):
+        keys = source_keys_with_landing_files(contract, landing)
+        if ingest is not None:
+            keys = [k for k in keys if (source, k) in ingest]
+        for chunk in contiguous(keys, order):
             label = f"{contract.group} [{_span(chunk)}]"
             runs.append(PlannedRun(label, INGEST_JOBS[source].name, tuple(chunk)))
     runs.append(PlannedRun(warehouse_job.name, warehouse_job.name))

@@ -15,7 +15,7 @@ of `dagster dev` lives as long as the UI), so a quiet landing/ costs a directory
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -128,3 +128,20 @@ def pending_groups(
         ).hexdigest()[:20]
         for group, lines in changes.items()
     }
+
+
+def partitions_to_ingest(
+    landing: Path, warehouse: Path, partitions: dict[str, set[str]]
+) -> tuple[set[tuple[str, str]], Counter[str]]:
+    """(source, partition key) groups whose files the ingest has something to do with
+    (`pending_groups`), and per source the files of the other groups, which it would skip one by
+    one. WarehouseBusy when a run holds the warehouse."""
+    registry = read_registry(warehouse)
+    now = landing_versions(landing, partitions, {s: s for s in partitions}, "")
+    groups = {(s, k): (s, k) for s, keys in partitions.items() for k in keys}
+    pending = set(pending_groups(now, registry, groups))
+    unchanged: Counter[str] = Counter()
+    for (source, key), files in now.items():
+        if key and (source, key) not in pending:
+            unchanged[source] += len(files)
+    return pending, unchanged

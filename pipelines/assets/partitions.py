@@ -15,8 +15,8 @@ from pipelines import reference
 from pipelines.contracts import Contract, all_contracts
 from pipelines.ingest.discovery import partition_dir
 
-ROUND_IDS = sorted(reference.calendar(), key=lambda r: reference.calendar()[r].reference_date)
-YEARS = sorted({str(r.year) for r in reference.calendar().values()})
+ROUND_IDS = reference.partition_keys()["round_id"]
+YEARS = reference.partition_keys()["year"]
 
 ROUND_PARTITIONS = StaticPartitionsDefinition(ROUND_IDS)
 YEAR_PARTITIONS = StaticPartitionsDefinition(YEARS)
@@ -31,11 +31,6 @@ _BY_CONTRACT_PARTITION = {"round_id": ROUND_PARTITIONS, "year": YEAR_PARTITIONS}
 
 def partitions_of(source: str) -> StaticPartitionsDefinition:
     return _BY_CONTRACT_PARTITION[all_contracts()[source].partition]
-
-
-def source_partition_keys() -> dict[str, set[str]]:
-    """source -> every partition key Dagster knows for it."""
-    return {s: set(partitions_of(s).get_partition_keys()) for s in all_contracts()}
 
 
 def has_files(folder: Path) -> bool:

@@ -47,17 +47,14 @@ from pipelines.assets.landing_state import (
     pending_groups,
     read_registry,
 )
-from pipelines.assets.partitions import (
-    ACADEMIC_YEAR_PARTITIONS,
-    keys_with_landing_files,
-    source_partition_keys,
-)
+from pipelines.assets.partitions import ACADEMIC_YEAR_PARTITIONS, keys_with_landing_files
 from pipelines.assets.publish import ASSET_NAME as PUBLISHED
 from pipelines.assets.publish import REGISTRY_DIGEST
 from pipelines.assets.resources import HomeResource
 from pipelines.assets.yearbook import yearbook_job
 from pipelines.ingest.registry import registry_digest
 from pipelines.orphaned_runs import mark_orphaned_runs_failed
+from pipelines.reference import source_partition_keys
 from pipelines.settings import LOG_LEVEL_ENV
 
 _JOB_OF_SOURCE = {source: job.name for source, job in INGEST_JOBS.items()}

@@ -1,7 +1,7 @@
 """`edustat run`: materialise every asset of the code location, headless and in-process.
 
 It launches the code location's jobs in the order of pipelines/assets/jobs.py (`run_order`: each
-source's ingest over its round/year ranges with landing files, the raw tables' checks, the
+source's ingest over its round/year ranges with files the registry has not taken in, the
 warehouse, the yearbooks, publishing), one after another against a DagsterInstance in
 $EDUSTAT_HOME/dagster, so `edustat ui` shows them afterwards. The first failed run stops the
 pipeline and the command exits 1.
@@ -349,9 +349,10 @@ def run_pipeline(
 ) -> int:
     """Plan and execute every run; print progress and the summary. Returns the exit code.
 
-    The ingest runs always execute (an unchanged file costs a checksum). The rest (dbt, checks,
-    reports, publish, yearbook) is skipped when build_stamp says the warehouse was already built
-    from exactly these inputs, unless `force`. Each run writes its own log folder (run_logs)."""
+    The ingest runs execute for the partitions with files the registry has not taken in as they
+    are (all of them with `force`). The rest (dbt, checks, reports, publish, yearbook) is skipped
+    when build_stamp says the warehouse was already built from exactly these inputs, unless
+    `force`. Each run writes its own log folder (run_logs)."""
     from datetime import UTC, datetime
 
     from rich.console import Console
@@ -374,31 +375,53 @@ def run_pipeline(
         "ignore", module=r"dagster.*"
     )  # beta/preview notices, not for operators
 
-    import dagster
-
-    from pipelines.assets.jobs import run_order
-    from pipelines.assets.partitions import source_partition_keys
-    from pipelines.definitions import defs
-    from pipelines.ingest import progress, workers
+    from pipelines.assets.landing_state import WarehouseBusy, partitions_to_ingest
+    from pipelines.ingest import progress
     from pipelines.ingest.discovery import all_files, owner
+    from pipelines.reference import source_partition_keys
 
-    warnings.filterwarnings("ignore", category=dagster.BetaWarning)
-    warnings.filterwarnings("ignore", category=dagster.PreviewWarning)
-    instance = dagster.DagsterInstance.get()
-    _clear_after_crash(home, instance, console)
-    plan = run_order(home.landing)
     partitions = source_partition_keys()
+    # Only the partitions whose files the registry has not taken in as they are now: on an
+    # unchanged landing/ no ingest run starts at all (each costs a Dagster run and a hash of
+    # every file in it), after one resubmission only its round's.
+    ingest: set[tuple[str, str]] | None = None
+    unchanged: Counter[str] = Counter()
+    if not force:
+        try:
+            ingest, unchanged = partitions_to_ingest(home.landing, home.warehouse, partitions)
+        except WarehouseBusy:  # a run of the daemon is writing: let the ingest runs decide
+            ingest = None
+    # Nothing to load and the warehouse as the last complete build left it: no run to start, so
+    # neither Dagster nor the code location is loaded (most of an idle run's seconds).
+    idle = ingest == set() and build_stamp.is_up_to_date(home)
+    plan: list[PlannedRun] = []
+    if idle:
+        from pipelines.leftovers import remove_leftovers
+
+        remove_leftovers(home)
+    else:
+        import dagster
+
+        from pipelines.assets.jobs import run_order
+        from pipelines.definitions import defs
+
+        warnings.filterwarnings("ignore", category=dagster.BetaWarning)
+        warnings.filterwarnings("ignore", category=dagster.PreviewWarning)
+        instance = dagster.DagsterInstance.get()
+        _clear_after_crash(home, instance, console)
+        plan = run_order(home.landing, ingest)
     n_files = sum(1 for f in all_files(home.landing) if owner(f.path, partitions))
     logging.getLogger("edustat").info(
         "edustat run in %s: %d files under landing/, %d planned runs", home.root, n_files, len(plan)
     )
-    this_run: dict[str, Counter[str]] = {}
+    this_run: dict[str, Counter[str]] = {s: Counter(skipped=n) for s, n in unchanged.items()}
     reasons: list[str] = []
     outcomes: list[RunOutcome] = []
     built = False
 
     with _progress(console) as bar:
-        files_task = bar.add_task(say("step_ingest", lang), total=n_files)
+        to_read = n_files - sum(unchanged.values())
+        files_task = bar.add_task(say("step_ingest", lang), total=to_read)
         steps = StepLines(bar, lang)
 
         def on_file(event: progress.FileEvent) -> None:
@@ -408,10 +431,12 @@ def run_pipeline(
             bar.advance(files_task)
 
         unsubscribe = progress.subscribe(on_file)
-        up_to_date: bool | None = None  # decided when the ingest runs are over
+        up_to_date: bool | None = True if idle else None  # else decided after the ingest runs
         try:
             for planned in plan:
                 if up_to_date is None and not planned.partition_keys:
+                    from pipelines.ingest import workers
+
                     workers.stop_pool()  # the ingest runs are over: give their memory back
                     bar.update(files_task, total=bar.tasks[files_task].completed)
                     up_to_date = not force and build_stamp.is_up_to_date(home)

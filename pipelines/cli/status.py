@@ -338,8 +338,8 @@ def landing_section(home: Home, out: Console, lang: str) -> None:
         pending_groups,
         read_registry,
     )
-    from pipelines.assets.partitions import source_partition_keys
     from pipelines.cli import build_stamp
+    from pipelines.reference import source_partition_keys
 
     out.print(f"[bold]{tr('landing', lang)}[/bold]")
     partitions = source_partition_keys()
