@@ -20,9 +20,9 @@ dbt's profile hash includes the DuckDB path, so a partial-parse file from anothe
 a full parse (a few seconds) in every step.
 
 Asset keys are dagster-dbt's defaults: `<schema>/<model>` (`staging/stg_nobd__students`,
-`marts/indicator_values`; every model folder configures its schema), and `raw/<table>` for the
+`marts/fct_indicator_values`; every model folder configures its schema), and `raw/<table>` for the
 `raw` sources, the ingest's keys: the schema-qualified table name, and never a clash with a
-Python asset of the same name (`dq_findings` the step vs `marts/dq_findings` the mart).
+Python asset (`dq_findings` the step vs `marts/fct_dq_findings` the mart).
 """
 
 # No `from __future__ import annotations`: Dagster reads the annotations at runtime.
