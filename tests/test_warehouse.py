@@ -3,6 +3,7 @@
 - marts.fct_indicator_values equals the generator's ground truth (manifest.json `indicators`) for
   every national and region row, with no extra or missing rows;
 - `dbt build` passes its tests and `dbt docs generate` works (on a copy of the warehouse);
+- a warehouse from before the marts' rename keeps its findings history under the new name;
 - every public mart and column is documented with kk/ru labels;
 - a held-back submission changes no indicator, and a resubmission replaces the earlier figures;
 - the Dagster wiring: dbt sources map to the ingest's assets and to `dq_findings`.
@@ -165,6 +166,46 @@ def test_dbt_build_passes_and_docs_generate(pipeline_home: Path, tmp_path: Path)
     catalog = json.loads((target / "catalog.json").read_text())
     assert "model.edustat.fct_indicator_values" in catalog["nodes"]
     assert (target / "index.html").exists()
+
+
+def test_a_warehouse_from_before_the_rename_keeps_its_findings_history(
+    pipeline_home: Path, tmp_path: Path
+) -> None:
+    """The marts' old names (pipelines/warehouse_migrations.py): on a copy made to look like a
+    warehouse built before the rename, the migration drops the old tables and renames the
+    history, and dbt's next build merges into that history instead of starting a new one."""
+    from pipelines.warehouse_migrations import migrate_marts
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy2(pipeline_home / "warehouse.duckdb", warehouse)
+    earlier = datetime(2020, 1, 1)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("alter table marts.fct_dq_finding_history rename to dq_finding_history")
+        con.execute("update marts.dq_finding_history set first_issued_at = ?", [earlier])
+        # A finding an earlier build issued that this build no longer raises.
+        con.execute(
+            "insert into marts.dq_finding_history select * replace ('gone' as finding_id) "
+            "from marts.dq_finding_history limit 1"
+        )
+        issued = {r[0] for r in con.execute("select finding_id from marts.dq_finding_history")}
+        con.execute("create table marts.indicator_values as from marts.fct_indicator_values")
+        con.execute("create table marts.labels as from marts.dim_label")
+        assert "marts.dq_finding_history renamed to marts.fct_dq_finding_history" in (
+            migrate_marts(con)
+        )
+
+    build = dbt(
+        "build", "--select", "fct_dq_finding_history", warehouse=warehouse, target=tmp_path / "t"
+    )
+    assert build.returncode == 0, build.stdout[-6000:]
+    old = {"dq_finding_history", "indicator_values", "labels"}
+    assert not old & {r["table_name"] for r in query(warehouse, "from duckdb_tables()")}
+    history = {
+        r["finding_id"]: r for r in query(warehouse, "select * from marts.fct_dq_finding_history")
+    }
+    assert set(history) == issued
+    assert {r["first_issued_at"] for r in history.values()} == {earlier}
+    assert (history["gone"]["is_current"], history["gone"]["state"]) == (False, "corrected")
 
 
 def public_marts() -> list[dict[str, Any]]:
