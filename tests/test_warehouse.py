@@ -187,7 +187,9 @@ def test_a_warehouse_from_before_the_rename_keeps_its_findings_history(
             "insert into marts.dq_finding_history select * replace ('gone' as finding_id) "
             "from marts.dq_finding_history limit 1"
         )
-        issued = {r[0] for r in con.execute("select finding_id from marts.dq_finding_history")}
+        issued = {
+            r[0] for r in con.sql("select finding_id from marts.dq_finding_history").fetchall()
+        }
         con.execute("create table marts.indicator_values as from marts.fct_indicator_values")
         con.execute("create table marts.labels as from marts.dim_label")
         assert "marts.dq_finding_history renamed to marts.fct_dq_finding_history" in (
