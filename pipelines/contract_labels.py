@@ -1,6 +1,6 @@
-"""The contract wording in the labels seed (dbt_project/seeds/labels.csv), generated.
+"""The contract wording in the `dim_label` seed (dbt_project/seeds/dim_label.csv), generated.
 
-A finding names its source, sheet and field; the packs and `marts.labels` show them in Kazakh and
+A finding names its source, sheet and field; the packs and `marts.dim_label` show them in Kazakh and
 Russian with the contract's own words (the source's title, the sheet's and the column's first
 header). Those rows of the seed (kinds `source`, `sheet`, `field`) are rendered here from the
 contracts, in their place in the file; every other row is written by hand. `edustat contracts`

@@ -2,7 +2,7 @@
 
 Words a publication prints come from the warehouse: names of things from the dimensions
 (`name_kk`, `name_ru`, read through `localized()`), names of codes and the fixed wording of the
-packs from `marts.labels` (dbt seed `dbt_project/seeds/labels.csv`, read by
+packs from `marts.dim_label` (dbt seed `dbt_project/seeds/dim_label.csv`, read by
 `pipelines.publishing.labels`). Only the CLI's own messages, which an operator reads before any
 warehouse exists, live here, in Kazakh, Russian and English.
 """

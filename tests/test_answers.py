@@ -84,7 +84,8 @@ def test_nothing_is_lost(answered_home: Path) -> None:
     )
     out = _rows(
         answered_home,
-        "select file_id, row_number, outcome, reason_kk, reason_ru from marts.dq_finding_answers",
+        "select file_id, row_number, outcome, reason_kk, reason_ru"
+        " from marts.fct_dq_finding_answers",
     )
     assert raw and sorted(raw) == sorted((r[0], r[1]) for r in out)
     for _, _, outcome, kk, ru in out:
@@ -96,7 +97,7 @@ def test_a_defective_answer_file_gets_findings_in_its_regions_pack(answered_home
     found = _rows(
         answered_home,
         "select rule_id, region_code, file_path, severity, message_kk, message_ru "
-        "from marts.dq_findings where source = 'dq_response'",
+        "from marts.fct_dq_findings where source = 'dq_response'",
     )
     assert {r[0] for r in found} == set(DEFECT_RULES.values())
     for rule, region, path, severity, kk, ru in found:
@@ -112,7 +113,7 @@ def test_a_defective_answer_file_gets_findings_in_its_regions_pack(answered_home
 def test_a_regions_answers_never_change_another_regions_findings(answered_home: Path) -> None:
     applied = _rows(
         answered_home,
-        "select f.finding_id, f.region_code, f.answer_file_path from marts.dq_findings f "
+        "select f.finding_id, f.region_code, f.answer_file_path from marts.fct_dq_findings f "
         "where f.state <> 'open'",
     )
     assert applied
@@ -121,8 +122,8 @@ def test_a_regions_answers_never_change_another_regions_findings(answered_home: 
     # the other region's finding a region answered keeps the state its own region gave it
     foreign = _rows(
         answered_home,
-        "select a.finding_id, f.state from marts.dq_finding_answers a "
-        "join marts.dq_findings f using (finding_id) "
+        "select a.finding_id, f.state from marts.fct_dq_finding_answers a "
+        "join marts.fct_dq_findings f using (finding_id) "
         "where a.reason_rule_ids = 'response.other_region'",
     )
     states = _manifest(answered_home)["answers"]["states"]
@@ -139,7 +140,7 @@ def test_confirmed_stays_confirmed_and_a_withdrawn_finding_is_corrected(
     # college withdraws the file, so the next build no longer raises the finding.
     candidates = _rows(
         home,
-        "select f.finding_id, f.file_path from marts.dq_findings f "
+        "select f.finding_id, f.file_path from marts.fct_dq_findings f "
         "where f.state = 'will_correct' and f.source = 'nobd_submission' and not exists ("
         "  select 1 from raw.landing_files o where o.source = f.source "
         "  and o.college_bin = f.college_bin and o.partition_key = f.round_id "
@@ -150,13 +151,13 @@ def test_confirmed_stays_confirmed_and_a_withdrawn_finding_is_corrected(
     (home / "landing" / path).unlink()
     edustat("run", "--quiet", home=home)
 
-    current = dict(_rows(home, "select distinct finding_id, state from marts.dq_findings"))
+    current = dict(_rows(home, "select distinct finding_id, state from marts.fct_dq_findings"))
     confirmed = [fid for fid, s in states.items() if s == "confirmed"]
     assert confirmed and all(current[fid] == "confirmed" for fid in confirmed)
     assert withdrawn not in current
     history = _rows(
         home,
-        "select state, response, is_current from marts.dq_finding_history where finding_id = ?",
+        "select state, response, is_current from marts.fct_dq_finding_history where finding_id = ?",
         [withdrawn],
     )
     assert history == [("corrected", "will_correct", False)]

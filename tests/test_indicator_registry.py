@@ -211,14 +211,14 @@ def test_the_fifth_indicator_is_in_the_warehouse_and_equals_the_truth(
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
         rows = con.execute(
             "select period, level, region_code, numerator, denominator, grain, value"
-            " from marts.indicator_values where indicator_id = ? and level <> 'college'",
+            " from marts.fct_indicator_values where indicator_id = ? and level <> 'college'",
             [NEW_ID],
         ).fetchall()
         names = con.execute(
             "select name_kk, name_ru from marts.dim_indicator where indicator_id = ?", [NEW_ID]
         ).fetchall()
         groups = con.execute(
-            "select distinct disaggregation from marts.indicator_values_by_group"
+            "select distinct disaggregation from marts.fct_indicator_values_by_group"
             " where indicator_id = ?",
             [NEW_ID],
         ).fetchall()

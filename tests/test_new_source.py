@@ -2,10 +2,10 @@
 
 In a copy of the project a small fourth source, teacher-training courses reported by colleges once
 a year, is added with exactly the three files in ADDED; `edustat contracts` generates the rest
-(docs, dbt's raw sources, the labels seed's contract wording, the expectation suites). On a tiny
-home with one file of the new source (one row out of range), `edustat run` ingests it (raw table,
-registry row), stages it (dbt model), validates it (its GX suite finds the bad row) and publishes
-it (`published/current`). Rules of its own beyond the contract's would be an entry in
+(docs, dbt's raw sources, the `dim_label` seed's contract wording, the expectation suites). On a
+tiny home with one file of the new source (one row out of range), `edustat run` ingests it (raw
+table, registry row), stages it (dbt model), validates it (its GX suite finds the bad row) and
+publishes it (`published/current`). Rules of its own beyond the contract's would be an entry in
 pipelines/quality/build_suites.py's SOURCE_SPECS and columns of its frame.
 """
 
@@ -90,7 +90,7 @@ GENERATED = {
     f"docs/contracts/{SOURCE}.md",
     f"dbt_project/models/staging/{SOURCE}/_{SOURCE}__sources.yml",
     "dbt_project/models/staging/registry/_registry__sources.yml",  # the sources' accepted list
-    "dbt_project/seeds/labels.csv",
+    "dbt_project/seeds/dim_label.csv",
     f"expectations/{SOURCE}.structure.json",
     f"expectations/{SOURCE}.identifiers.json",
     f"expectations/{SOURCE}.domain.json",
@@ -175,7 +175,7 @@ def test_a_new_source_is_a_contract_a_staging_model_and_a_frame(
         )
         findings = con.execute(
             "select rule_id, sheet, field, row_number, college_bin, offending_value "
-            f"from marts.dq_findings where source = '{SOURCE}'"
+            f"from marts.fct_dq_findings where source = '{SOURCE}'"
         ).fetchall()
     # Row: the CSV line (1 the section, 2 the header, 3 and 4 the rows).
     assert findings == [("domain.range", "courses", "hours", 4, bins[-1], "9999")], findings

@@ -199,11 +199,11 @@ def _state(home: Path) -> tuple[set[frozenset[Any]], dict[str, set[str]], str, l
             r[0]
             for r in con.execute(
                 "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'marts' "
-                "AND table_name = 'indicator_values' AND data_type NOT LIKE 'TIMESTAMP%'"
+                "AND table_name = 'fct_indicator_values' AND data_type NOT LIKE 'TIMESTAMP%'"
             ).fetchall()
         ]
         indicators = con.execute(
-            f"SELECT {', '.join(columns)} FROM marts.indicator_values ORDER BY ALL"
+            f"SELECT {', '.join(columns)} FROM marts.fct_indicator_values ORDER BY ALL"
         ).fetchall()
     return persons, periods, recorded, indicators
 

@@ -226,7 +226,7 @@ def _suppressed(con: duckdb.DuckDBPyConnection, year: str) -> list[dict[str, Any
     cur = con.execute(
         """
         select v.indicator_id, v.region_code::varchar as region, v.numerator, v.denominator
-        from marts.indicator_values v
+        from marts.fct_indicator_values v
         left join marts.dim_round r on r.round_id = v.period
         where v.level = 'region' and v.suppressed
           and (v.period = $year or (r.academic_year = $year and r.season = 'autumn'))

@@ -48,11 +48,11 @@ def make_warehouse(home: Home, rows: int = 100) -> None:
         )
         con.execute("CREATE OR REPLACE VIEW staging.stg_header AS SELECT * FROM raw.nobd_header")
         con.execute(
-            "CREATE OR REPLACE TABLE marts.indicator_values AS SELECT 'dual_training_share' AS "
+            "CREATE OR REPLACE TABLE marts.fct_indicator_values AS SELECT 'dual_training_share' AS "
             "indicator_id, '2023-autumn' AS period, i::DOUBLE / 10 AS value "
             f"FROM range({rows}) t(i)"
         )
-        con.execute("CREATE OR REPLACE VIEW marts.v_national AS FROM marts.indicator_values")
+        con.execute("CREATE OR REPLACE VIEW marts.v_national AS FROM marts.fct_indicator_values")
 
 
 @pytest.fixture
@@ -74,7 +74,7 @@ def test_layout_pointer_and_read_only_copy(home: Home) -> None:
 
     files = sorted(p.relative_to(res.path).as_posix() for p in res.path.rglob("*") if p.is_file())
     assert files == [
-        "parquet/indicator_values.parquet",
+        "parquet/fct_indicator_values.parquet",
         "parquet/v_national.parquet",
         "snapshot.json",
         DB_FILE,
@@ -87,13 +87,13 @@ def test_layout_pointer_and_read_only_copy(home: Home) -> None:
     meta = json.loads((res.path / "snapshot.json").read_text())
     assert meta["run_id"] == "run-1"
     assert meta["storage_compatibility_version"] == snap.STORAGE_VERSION
-    assert meta["tables"] == {"marts.indicator_values": 100, "raw.nobd_header": 100}
+    assert meta["tables"] == {"marts.fct_indicator_values": 100, "raw.nobd_header": 100}
 
     with duckdb.connect(str(res.path / DB_FILE), read_only=True) as con:
         # Views came along as views and still resolve in the copy.
         assert con.sql("SELECT count(*) FROM staging.stg_header").fetchall() == [(100,)]
         assert con.sql("SELECT count(*) FROM marts.v_national").fetchall() == [(100,)]
-    pq = res.path / "parquet" / "indicator_values.parquet"
+    pq = res.path / "parquet" / "fct_indicator_values.parquet"
     assert duckdb.sql(f"SELECT count(*) FROM '{pq}'").fetchall() == [(100,)]
 
 
@@ -179,7 +179,7 @@ def test_failure_at_any_stage_leaves_current_untouched(
     assert os.readlink(home.published / CURRENT) == first.name
     assert sorted(p.name for p in home.published.iterdir()) == before  # no partial folder left
     with duckdb.connect(str(current_dir(home) / DB_FILE), read_only=True) as con:
-        assert con.sql("SELECT count(*) FROM marts.indicator_values").fetchall() == [(100,)]
+        assert con.sql("SELECT count(*) FROM marts.fct_indicator_values").fetchall() == [(100,)]
 
 
 def test_keep_env_must_be_a_number(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -207,11 +207,11 @@ STANDIN_DBT = {
         {{ custom_schema_name or target.schema }}
         {%- endmacro %}
     """,
-    "models/indicator_values.sql": "select 1 as indicator_id",
+    "models/fct_indicator_values.sql": "select 1 as indicator_id",
     "models/schema.yml": """
         version: 2
         models:
-          - name: indicator_values
+          - name: fct_indicator_values
             description: Indicator values per period and level.
     """,
 }
@@ -229,12 +229,14 @@ def test_dbt_docs_describe_the_snapshot(home: Home, tmp_path: Path) -> None:
         p.name for p in docs.iterdir()
     }
     catalog = json.loads((docs / "catalog.json").read_text())
-    node = catalog["nodes"]["model.standin.indicator_values"]
+    node = catalog["nodes"]["model.standin.fct_indicator_values"]
     # The catalog was read from the snapshot itself: it sees the snapshot's 100 rows.
     assert node["metadata"]["schema"] == "marts"
     assert node["stats"]["has_stats"]["value"] in (True, False)
     manifest = json.loads((docs / "manifest.json").read_text())
-    assert "Indicator values" in manifest["nodes"]["model.standin.indicator_values"]["description"]
+    assert (
+        "Indicator values" in manifest["nodes"]["model.standin.fct_indicator_values"]["description"]
+    )
     # Documenting opened the copy read-only: no WAL was left beside it.
     assert not (res.path / f"{DB_FILE}.wal").exists()
 
@@ -259,9 +261,9 @@ def test_dbt_docs_are_reused_only_for_the_same_project_and_schema(
     assert catalog(T0, other) == first
 
     with duckdb.connect(str(home.warehouse)) as con:
-        con.execute("ALTER TABLE marts.indicator_values ADD COLUMN note VARCHAR")
+        con.execute("ALTER TABLE marts.fct_indicator_values ADD COLUMN note VARCHAR")
     changed = json.loads(catalog(T0 + timedelta(minutes=2)))
-    assert "note" in changed["nodes"]["model.standin.indicator_values"]["columns"]
+    assert "note" in changed["nodes"]["model.standin.fct_indicator_values"]["columns"]
 
     (project / "models" / "extra.sql").write_text("select 1 as one\n")  # the project changed
     again = json.loads(catalog(T0 + timedelta(minutes=3)))
@@ -275,17 +277,17 @@ def _standin_defs(home: Home, fail: str | None):  # type: ignore[no-untyped-def]
     from pipelines.assets.publish import build_published_snapshot_asset
 
     @asset(group_name="warehouse")
-    def indicator_values() -> None:
+    def fct_indicator_values() -> None:
         if fail == "asset":
             raise RuntimeError("injected upstream failure")
         make_warehouse(home, rows=42)
 
-    @asset_check(asset=indicator_values, blocking=True)
-    def indicator_values_complete() -> AssetCheckResult:
+    @asset_check(asset=fct_indicator_values, blocking=True)
+    def fct_indicator_values_complete() -> AssetCheckResult:
         return AssetCheckResult(passed=fail != "check")
 
-    publish = build_published_snapshot_asset([indicator_values], docs=False)
-    return [indicator_values, publish], [indicator_values_complete]
+    publish = build_published_snapshot_asset([fct_indicator_values], docs=False)
+    return [fct_indicator_values, publish], [fct_indicator_values_complete]
 
 
 @pytest.mark.parametrize("fail", ["asset", "check"])
@@ -316,7 +318,7 @@ def test_successful_build_publishes(home: Home) -> None:
     meta = result.asset_materializations_for_node(ASSET_NAME)[0].metadata
     assert meta["tables"].value == 2
     with duckdb.connect(str(current_dir(home) / DB_FILE), read_only=True) as con:
-        assert con.sql("SELECT count(*) FROM marts.indicator_values").fetchall() == [(42,)]
+        assert con.sql("SELECT count(*) FROM marts.fct_indicator_values").fetchall() == [(42,)]
 
 
 # ---- a DuckDB 1.x client opens the published copy ---------------------------------------------

@@ -55,9 +55,9 @@ def test_build_published_a_complete_snapshot(home: Home) -> None:
 
     counts = snapshot_counts(snap / DB_FILE)
     # The public marts the query guide relies on are there and not empty.
-    for table in ("indicator_values", "dim_region", "dim_college", "dim_round"):
+    for table in ("fct_indicator_values", "dim_region", "dim_college", "dim_round"):
         assert counts.get(table, 0) > 0, (table, counts)
-    for table in ("dq_submission_status", "reporting_rates"):
+    for table in ("fct_dq_submission_status", "rpt_reporting_rates"):
         assert table in counts, counts
 
     # One Parquet file per public mart, with the same rows as the DuckDB copy.
@@ -71,13 +71,13 @@ def test_build_published_a_complete_snapshot(home: Home) -> None:
     for f in ("index.html", "manifest.json", "catalog.json", "static_index.html"):
         assert (docs / f).is_file(), f
     catalog = json.loads((docs / "catalog.json").read_text())
-    assert "model.edustat.indicator_values" in catalog["nodes"]
-    columns = catalog["nodes"]["model.edustat.indicator_values"]["columns"]
+    assert "model.edustat.fct_indicator_values" in catalog["nodes"]
+    columns = catalog["nodes"]["model.edustat.fct_indicator_values"]["columns"]
     assert {"indicator_id", "period", "value", "target", "coverage"} <= set(columns)
 
     meta = json.loads((snap / "snapshot.json").read_text())
     assert meta["storage_compatibility_version"] == STORAGE_VERSION
-    assert meta["tables"][f"{PUBLIC_SCHEMA}.indicator_values"] == counts["indicator_values"]
+    assert meta["tables"][f"{PUBLIC_SCHEMA}.fct_indicator_values"] == counts["fct_indicator_values"]
 
 
 def test_snapshot_equals_the_warehouse(home: Home) -> None:
@@ -91,7 +91,7 @@ def test_duckdb1_client_opens_the_published_copy(home: Home, client: str) -> Non
     db = (home.published / CURRENT).resolve() / DB_FILE
     sql = (
         "SELECT count(*), count(DISTINCT indicator_id), round(sum(numerator), 3) "
-        "FROM marts.indicator_values"
+        "FROM marts.fct_indicator_values"
     )
     version, rows = query_with_duckdb1(db, sql, client)
     assert version.startswith("1."), version
@@ -132,10 +132,10 @@ def test_failed_run_leaves_current_in_place(home: Home, tmp_path: Path) -> None:
     h = home_copy(home, tmp_path / "home")
     before = os.readlink(h.published / CURRENT)
     snapshots_before = list_snapshots(h)
-    expected = snapshot_counts(h.published / CURRENT / DB_FILE)["indicator_values"]
+    expected = snapshot_counts(h.published / CURRENT / DB_FILE)["fct_indicator_values"]
 
     # A broken mart: dbt fails the step, Dagster skips everything downstream of it.
-    model = repo / "dbt_project" / "models" / "marts" / "indicators" / "indicator_values.sql"
+    model = repo / "dbt_project" / "models" / "marts" / "indicators" / "fct_indicator_values.sql"
     model.write_text(model.read_text() + "\nTHIS IS NOT SQL\n")
 
     env = {
@@ -160,7 +160,7 @@ def test_failed_run_leaves_current_in_place(home: Home, tmp_path: Path) -> None:
         while run.poll() is None:
             q = subprocess.run(
                 [*[sys.executable, "-m", "pipelines.cli.main"], "sql", "-f", "csv",
-                 "SELECT count(*) FROM marts.indicator_values"],
+                 "SELECT count(*) FROM marts.fct_indicator_values"],
                 cwd=REPO_ROOT, env=sql_env, capture_output=True, text=True, timeout=120,
             )  # fmt: skip
             assert q.returncode == 0, q.stderr
@@ -173,7 +173,7 @@ def test_failed_run_leaves_current_in_place(home: Home, tmp_path: Path) -> None:
             run.kill()
             run.wait()
     assert run.returncode != 0, f"the run should have failed:\n{out[-3000:]}"
-    assert "indicator_values" in out, out[-3000:]
+    assert "fct_indicator_values" in out, out[-3000:]
     assert answers >= 1
 
     assert os.readlink(h.published / CURRENT) == before

@@ -43,7 +43,7 @@ def manifest(pipeline_home: Path) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def findings(pipeline_home: Path) -> list[dict[str, Any]]:
     with warehouse(pipeline_home) as con:
-        return rows(con, f"select {FINDING_COLUMNS} from marts.dq_findings")
+        return rows(con, f"select {FINDING_COLUMNS} from marts.fct_dq_findings")
 
 
 def _matches(defect: dict[str, Any], finding: dict[str, Any]) -> bool:
@@ -115,11 +115,11 @@ def test_statuses_equal_the_manifest_submissions(pipeline_home: Path, manifest: 
             for r in rows(
                 con,
                 "select round_id, college_bin, region_code, status "
-                "from marts.dq_submission_status where status <> 'superseded'",
+                "from marts.fct_dq_submission_status where status <> 'superseded'",
             )
         }
         superseded = con.sql(
-            "select count(*) from marts.dq_submission_status where status = 'superseded'"
+            "select count(*) from marts.fct_dq_submission_status where status = 'superseded'"
         ).fetchall()[0][0]
     want = {
         (s["round_id"], s["college_bin"]): (s["region_code"], s["status"])
@@ -140,7 +140,7 @@ def test_reporting_rates_equal_the_manifest(pipeline_home: Path, manifest: dict)
     with warehouse(pipeline_home) as con:
         got = {
             (r["round_id"], r["level"], r["region_code"]): r
-            for r in rows(con, "select * from marts.reporting_rates")
+            for r in rows(con, "select * from marts.rpt_reporting_rates")
         }
     assert set(got) == set(counts)
     for key, c in counts.items():

@@ -29,7 +29,7 @@ KAZAKH_ONLY = set("әғқңөұүһі")
 
 
 def t(key: str, lang: str) -> str:
-    """A fixed wording of the packs, as marts.labels has it (built from the seed)."""
+    """A fixed wording of the packs, as marts.dim_label has it (built from the seed)."""
     return Labels.from_seed().name("ui", key, lang)
 
 
@@ -90,10 +90,10 @@ def packs(dq_dir: Path) -> list[Pack]:
 
 @pytest.fixture(scope="module")
 def region_at_round(warehouse: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:
-    """(round, BIN) -> the region the college is expected in, as dq_submission_status says."""
+    """(round, BIN) -> the region the college is expected in, as fct_dq_submission_status says."""
     rows = _rows(
         warehouse,
-        "select distinct round_id, college_bin, region_code from marts.dq_submission_status "
+        "select distinct round_id, college_bin, region_code from marts.fct_dq_submission_status "
         "where status <> 'superseded'",
     )
     mapping: dict[tuple[str, str], str] = {}
@@ -108,7 +108,7 @@ def known_bins(warehouse: duckdb.DuckDBPyConnection) -> set[str]:
     rows = _rows(
         warehouse,
         "select college_bin from marts.dim_college union "
-        "select college_bin from marts.dq_submission_status",
+        "select college_bin from marts.fct_dq_submission_status",
     )
     return {r[0] for r in rows}
 
@@ -155,7 +155,7 @@ def _region_counts(con: duckdb.DuckDBPyConnection, round_id: str, region: str | 
     rates = _rows(
         con,
         "select expected, actual, actual_on_time, reporting_rate, reporting_rate_on_time "
-        "from marts.reporting_rates where round_id = ? and level = ? "
+        "from marts.rpt_reporting_rates where round_id = ? and level = ? "
         "and region_code is not distinct from ?",
         [round_id, level, region],
     )
@@ -166,7 +166,7 @@ def _region_counts(con: duckdb.DuckDBPyConnection, round_id: str, region: str | 
             _rows(
                 con,
                 "select case when is_held_back then 'held_back' "
-                "else status end, count(*) from marts.dq_submission_status "
+                "else status end, count(*) from marts.fct_dq_submission_status "
                 "where round_id = ? and status <> 'superseded' "
                 "and (? is null or region_code = ?) group by 1",
                 [round_id, region, region],
@@ -176,7 +176,7 @@ def _region_counts(con: duckdb.DuckDBPyConnection, round_id: str, region: str | 
     flags = _rows(
         con,
         "select count(*) filter (where previous_version_current), "
-        "count(*) filter (where corrected_after_due_date) from marts.dq_submission_status "
+        "count(*) filter (where corrected_after_due_date) from marts.fct_dq_submission_status "
         "where round_id = ? and status <> 'superseded' and (? is null or region_code = ?)",
         [round_id, region, region],
     )[0]
@@ -185,7 +185,7 @@ def _region_counts(con: duckdb.DuckDBPyConnection, round_id: str, region: str | 
             _rows(
                 con,
                 """
-                select severity, count(*) from marts.dq_pack_findings
+                select severity, count(*) from marts.rpt_dq_pack_findings
                 where pack_round_id = ? and (? is null or pack_region_code = ?)
                 group by 1
                 """,
@@ -196,7 +196,7 @@ def _region_counts(con: duckdb.DuckDBPyConnection, round_id: str, region: str | 
     quarantined = _rows(
         con,
         """
-        select count(distinct (file_id, sheet, row_number)) from marts.dq_pack_findings
+        select count(distinct (file_id, sheet, row_number)) from marts.rpt_dq_pack_findings
         where pack_round_id = ? and severity = 'quarantine' and row_number is not null
           and (? is null or pack_region_code = ?)
         """,
@@ -231,7 +231,7 @@ def test_a_pack_for_every_region_and_round(
         (round_id, region)
         for round_id, region in _rows(
             warehouse,
-            "select distinct round_id, region_code from marts.dq_submission_status "
+            "select distinct round_id, region_code from marts.fct_dq_submission_status "
             "where status <> 'superseded'",
         )
     }
@@ -331,7 +331,7 @@ def test_late_and_missing_lists_are_complete(
                 warehouse,
                 # late and missing, and the colleges listed for a flag (a held-back correction,
                 # a correction after the due date), as pipelines/reports/load.py lists them
-                "select college_bin from marts.dq_submission_status "
+                "select college_bin from marts.fct_dq_submission_status "
                 "where round_id = ? and region_code = ? and (status in ('late', 'missing') "
                 "or previous_version_current or corrected_after_due_date)",
                 [pack.round_id, pack.region],
@@ -385,7 +385,7 @@ def test_national_ranking_and_totals(
         marts = dict(
             _rows(
                 warehouse,
-                "select region_code, reporting_rate from marts.reporting_rates "
+                "select region_code, reporting_rate from marts.rpt_reporting_rates "
                 "where round_id = ? and level = 'region'",
                 [pack.round_id],
             )
@@ -415,7 +415,7 @@ def test_trend_shows_the_previous_round_from_the_marts(
         region = None if pack.region == NATIONAL else pack.region
         had_data = _rows(
             warehouse,
-            "select count(*) from marts.reporting_rates where round_id = ? "
+            "select count(*) from marts.rpt_reporting_rates where round_id = ? "
             "and region_code is not distinct from ?",
             [previous, region],
         )[0][0]

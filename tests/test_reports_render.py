@@ -86,7 +86,7 @@ def test_warehouse_without_marts_is_a_clear_error(tmp_path: Path) -> None:
     duckdb.connect(str(tmp_path / "warehouse.duckdb")).close()
     with pytest.raises(WarehouseNotReady) as err:
         build_packs(Home(tmp_path))
-    assert "marts.dq_submission_status" in str(err.value)
+    assert "marts.fct_dq_submission_status" in str(err.value)
 
 
 def test_labels_used_by_the_kazakh_files_are_kazakh() -> None:

@@ -3,11 +3,12 @@
 The reports (pipelines/reports/), the yearbook (pipelines/yearbook/, its SQL-in-YAML included)
 and the tests read these as columns and never derive them again:
 
-- held back / rejected: marts.dq_submission_status.is_held_back, is_rejected, status_detail;
+- held back / rejected: marts.fct_dq_submission_status.is_held_back, is_rejected, status_detail;
 - all four barrier-free conditions: barrier_free_all (int_passports__register, in dim_college
   and fct_college_year);
-- a finding's region and the region whose pack lists it: marts.dq_findings.region_code and
-  marts.dq_pack_findings.pack_region_code (which also decides which findings a round's packs hold);
+- a finding's region and the region whose pack lists it: marts.fct_dq_findings.region_code and
+  marts.rpt_dq_pack_findings.pack_region_code (which also decides which findings a round's packs
+  hold);
 - a rejected file's sheet and field: raw.landing_files.reason_sheet / reason_field, recorded by
   the ingest when it rejects the file (dbt_project/models/validation/dq_frame_files.sql).
 """
@@ -23,24 +24,24 @@ REPO = Path(__file__).resolve().parents[1]
 BARRIER_FREE = r"(ramps|light_signals|call_button|accessible_toilet)"
 
 # (what is re-derived, pattern, where the rule lives, whether tests are held to it too: the
-# tests of the registry and of the DQ step read raw.landing_files and dq_findings themselves)
+# tests of the registry and of the DQ step read raw.landing_files and fct_dq_findings themselves)
 REDERIVATIONS = [
     (
         "held back / rejected from status and file_id",
         r"status\s*(=|<>|!=|in)\s*\(?\s*'missing'[^;]{0,40}?\bfile_id\s+is\s+(not\s+)?null",
-        "dq_submission_status.is_held_back / is_rejected / status_detail",
+        "fct_dq_submission_status.is_held_back / is_rejected / status_detail",
         True,
     ),
     (
         "rejected from a structure finding",
         r"rule_id\s+like\s+'structure\.",
-        "dq_submission_status.is_rejected",
+        "fct_dq_submission_status.is_rejected",
         True,
     ),
     (
         "held back from the registry status",
         r"status\s*=\s*'held_back'",
-        "dq_submission_status.is_held_back",
+        "fct_dq_submission_status.is_held_back",
         False,
     ),
     (
@@ -52,13 +53,13 @@ REDERIVATIONS = [
     (
         "a region fallback",
         r"coalesce\s*\([^()]*region_code[^()]*,[^()]*region_code",
-        "dq_findings.region_code / dq_pack_findings.pack_region_code",
+        "fct_dq_findings.region_code / rpt_dq_pack_findings.pack_region_code",
         True,
     ),
     (
         "a finding placed in a pack by joining the status mart",
-        r"\bdq_findings\b",
-        "dq_pack_findings (pack_round_id, pack_region_code)",
+        r"\bfct_dq_findings\b",
+        "rpt_dq_pack_findings (pack_round_id, pack_region_code)",
         False,
     ),
     (
@@ -118,7 +119,7 @@ def test_dbt_models_do_not_parse_rejection_reasons() -> None:
         "case when s.status = 'missing' and s.file_id is null then 1 end",
         "count(*) filter (where ramps and light_signals and call_button and accessible_toilet)",
         "coalesce(e.region_code, c.region_code, h.region_code)",
-        "from marts.dq_findings f left join placed p using (college_bin)",
+        "from marts.fct_dq_findings f left join placed p using (college_bin)",
         "regexp_extract(reason, 'sheet ''([^'']+)''', 1)",
         "r.rule_id like 'structure.%'",
     ],

@@ -34,7 +34,7 @@ def make_warehouse(home: Home, rows: int) -> None:
     with duckdb.connect(str(home.warehouse)) as con:
         con.execute("CREATE SCHEMA IF NOT EXISTS marts")
         con.execute(
-            "CREATE OR REPLACE TABLE marts.indicator_values AS SELECT 'dual_training_share' AS "
+            "CREATE OR REPLACE TABLE marts.fct_indicator_values AS SELECT 'dual_training_share' AS "
             "indicator_id, 'r' || (i % 3) AS region_code, i / 4 AS value, "
             "CASE WHEN i % 2 = 0 THEN NULL ELSE DATE '2024-01-01' + i::INT END AS d "
             f"FROM range({rows}) t(i)"
@@ -65,7 +65,10 @@ def edustat(
 
 
 def test_formats(home: Home) -> None:
-    q = "SELECT region_code, count(*) AS n, max(d) AS last FROM marts.indicator_values GROUP BY 1"
+    q = (
+        "SELECT region_code, count(*) AS n, max(d) AS last FROM marts.fct_indicator_values"
+        " GROUP BY 1"
+    )
     table = edustat(home, "sql", q + " ORDER BY 1")
     assert table.returncode == 0, table.stderr
     assert "region_code" in table.stdout and "3 rows" in table.stdout
@@ -93,10 +96,10 @@ def test_table_output_is_capped(home: Home) -> None:
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ("SELECT * FROM marts.indicator_value", 'Did you mean "indicator_values"'),
+        ("SELECT * FROM marts.fct_indicator_value", 'Did you mean "fct_indicator_values"'),
         ("SELEC 1", "syntax error"),
         ("CREATE TABLE marts.x (i INT)", "read-only"),
-        ("DELETE FROM marts.indicator_values", "read-only"),
+        ("DELETE FROM marts.fct_indicator_values", "read-only"),
     ],
 )
 def test_errors_are_one_line(home: Home, query: str, expected: str) -> None:
@@ -121,7 +124,7 @@ def test_nothing_published(tmp_path: Path) -> None:
 def test_older_snapshot_by_name(home: Home) -> None:
     make_warehouse(home, rows=3)
     publish_snapshot(home, build_time=T0 + timedelta(hours=1), docs=False)
-    q = "SELECT count(*) FROM marts.indicator_values"
+    q = "SELECT count(*) FROM marts.fct_indicator_values"
     assert edustat(home, "sql", q, "-f", "csv").stdout.splitlines()[1] == "3"
     old = edustat(home, "sql", q, "-f", "csv", "--snapshot", "20240601T101500Z")
     assert old.stdout.splitlines()[1] == "10"
@@ -131,7 +134,7 @@ def test_older_snapshot_by_name(home: Home) -> None:
 
 def test_prompt_from_a_pipe(home: Home) -> None:
     script = (
-        "SELECT count(*) AS n\n  FROM marts.indicator_values;\n"
+        "SELECT count(*) AS n\n  FROM marts.fct_indicator_values;\n"
         "SELEC 1;\n"  # an error does not end the session
         ".format csv\n"
         "SELECT 40 + 2 AS answer;\n"
@@ -247,7 +250,9 @@ def test_queries_while_the_warehouse_is_locked(home: Home) -> None:
     try:
         assert_warehouse_locked(home.warehouse)
         for _ in range(4):
-            out = edustat(home, "sql", "SELECT count(*) FROM marts.indicator_values", "-f", "csv")
+            out = edustat(
+                home, "sql", "SELECT count(*) FROM marts.fct_indicator_values", "-f", "csv"
+            )
             assert out.returncode == 0, out.stderr
             assert out.stdout.splitlines() == ["count_star()", "10"]
             assert "lock" not in out.stderr.lower()
@@ -268,9 +273,9 @@ def test_prompt_follows_a_newer_build_and_survives_rotation(
     monkeypatch.setenv("EDUSTAT_KEEP_SNAPSHOTS", "1")
     lines = iter(
         [
-            "SELECT count(*) AS n FROM marts.indicator_values;",
+            "SELECT count(*) AS n FROM marts.fct_indicator_values;",
             "__publish__",
-            "SELECT count(*) AS n FROM marts.indicator_values;",
+            "SELECT count(*) AS n FROM marts.fct_indicator_values;",
         ]
     )
 

@@ -12,7 +12,7 @@ from pipelines.settings import Home
 
 QUERY = (
     "SELECT indicator_id, count(*) AS n, round(sum(numerator), 3) AS num "
-    "FROM marts.indicator_values GROUP BY 1 ORDER BY 1"
+    "FROM marts.fct_indicator_values GROUP BY 1 ORDER BY 1"
 )
 
 

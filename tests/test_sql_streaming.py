@@ -134,7 +134,7 @@ def test_tables_lists_the_marts_first_and_internal_on_request(home: Home) -> Non
     with duckdb.connect(str(home.warehouse)) as con:
         con.execute("CREATE SCHEMA IF NOT EXISTS raw")
         con.execute("CREATE TABLE raw.landing_files AS SELECT 1 AS x")
-        con.execute("COMMENT ON COLUMN marts.indicator_values.value IS 'The value, a share'")
+        con.execute("COMMENT ON COLUMN marts.fct_indicator_values.value IS 'The value, a share'")
     publish_snapshot(home, build_time=T0.replace(hour=11), docs=False)
     env = {**os.environ, "EDUSTAT_HOME": str(home.root), "COLUMNS": "200"}
 
@@ -146,9 +146,9 @@ def test_tables_lists_the_marts_first_and_internal_on_request(home: Home) -> Non
         return out.stdout
 
     listed = prompt(".tables\n")
-    assert "indicator_values" in listed and "landing_files" not in listed
+    assert "fct_indicator_values" in listed and "landing_files" not in listed
     assert ".tables all" in listed
     everything = prompt(".tables all\n")
-    assert everything.index("indicator_values") < everything.index("landing_files")
-    described = prompt("DESCRIBE marts.indicator_values;\n")
+    assert everything.index("fct_indicator_values") < everything.index("landing_files")
+    described = prompt("DESCRIBE marts.fct_indicator_values;\n")
     assert "The value, a share" in described

@@ -127,7 +127,7 @@ def test_ui_serves_the_code_location_and_stops_cleanly(ui) -> None:  # type: ign
 
     # All three sources, the dbt models, the publish step, and checks (dbt tests, GX rules).
     assert {"raw/nobd_header", "raw/passports", "raw/worldskills_results"} <= keys, keys
-    assert {"staging/stg_nobd__students", "marts/indicator_values"} <= keys, keys
+    assert {"staging/stg_nobd__students", "marts/fct_indicator_values"} <= keys, keys
     assert groups.get("published_snapshot") == "publish"
     assert any(k.startswith("raw/") for k, _ in checks), checks
     assert any(blocking for blocking in checks.values()), "no blocking check in the graph"

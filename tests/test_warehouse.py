@@ -1,8 +1,9 @@
 """The dbt warehouse on the real pipeline (shared `pipeline_home`: demo data + `edustat run`).
 
-- marts.indicator_values equals the generator's ground truth (manifest.json `indicators`) for
+- marts.fct_indicator_values equals the generator's ground truth (manifest.json `indicators`) for
   every national and region row, with no extra or missing rows;
 - `dbt build` passes its tests and `dbt docs generate` works (on a copy of the warehouse);
+- a warehouse from before the marts' rename keeps its findings history under the new name;
 - every public mart and column is documented with kk/ru labels;
 - a held-back submission changes no indicator, and a resubmission replaces the earlier figures;
 - the Dagster wiring: dbt sources map to the ingest's assets and to `dq_findings`.
@@ -53,12 +54,14 @@ def test_indicator_values_equal_the_generator_truth(pipeline_home: Path) -> None
     truth = {tuple(e[k] for k in KEY): e for e in manifest(pipeline_home)["indicators"]}
     rows = query(
         pipeline_home / "warehouse.duckdb",
-        "select * from marts.indicator_values where level in ('national', 'region')",
+        "select * from marts.fct_indicator_values where level in ('national', 'region')",
     )
     got = {tuple(r[k] for k in KEY): r for r in rows}
     assert len(got) == len(rows), "duplicate national/region rows"
 
-    assert sorted(set(truth) - set(got), key=str) == [], "rows missing from marts.indicator_values"
+    assert sorted(set(truth) - set(got), key=str) == [], (
+        "rows missing from marts.fct_indicator_values"
+    )
     assert sorted(set(got) - set(truth), key=str) == [], "rows the generator does not expect"
     wrong = {
         key: (
@@ -83,7 +86,9 @@ def test_indicator_values_follow_the_registry(pipeline_home: Path) -> None:
         r["indicator_id"] for r in query(db, "select indicator_id from marts.dim_indicator")
     } == ids
     for ind in reg.indicators:
-        rows = query(db, "select * from marts.indicator_values where indicator_id = ?", [ind.id])
+        rows = query(
+            db, "select * from marts.fct_indicator_values where indicator_id = ?", [ind.id]
+        )
         assert {r["grain"] for r in rows} == {ind.grain}
         threshold = ind.coverage_threshold
         for r in rows:
@@ -99,7 +104,7 @@ def test_indicator_values_follow_the_registry(pipeline_home: Path) -> None:
                 assert r["value"] == pytest.approx(r["numerator"] / r["denominator"])
         groups = query(
             db,
-            "select distinct disaggregation from marts.indicator_values_by_group"
+            "select distinct disaggregation from marts.fct_indicator_values_by_group"
             " where indicator_id = ?",
             [ind.id],
         )
@@ -114,7 +119,7 @@ def test_targets_come_from_the_reference_file(pipeline_home: Path) -> None:
     }
     rows = query(
         pipeline_home / "warehouse.duckdb",
-        "select indicator_id, period, grain, target, target_year from marts.indicator_values"
+        "select indicator_id, period, grain, target, target_year from marts.fct_indicator_values"
         " where level = 'national'",
     )
     for r in rows:
@@ -159,8 +164,50 @@ def test_dbt_build_passes_and_docs_generate(pipeline_home: Path, tmp_path: Path)
     docs = dbt("docs", "generate", warehouse=warehouse, target=target)
     assert docs.returncode == 0, docs.stdout[-6000:]
     catalog = json.loads((target / "catalog.json").read_text())
-    assert "model.edustat.indicator_values" in catalog["nodes"]
+    assert "model.edustat.fct_indicator_values" in catalog["nodes"]
     assert (target / "index.html").exists()
+
+
+def test_a_warehouse_from_before_the_rename_keeps_its_findings_history(
+    pipeline_home: Path, tmp_path: Path
+) -> None:
+    """The marts' old names (pipelines/warehouse_migrations.py): on a copy made to look like a
+    warehouse built before the rename, the migration drops the old tables and renames the
+    history, and dbt's next build merges into that history instead of starting a new one."""
+    from pipelines.warehouse_migrations import migrate_marts
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy2(pipeline_home / "warehouse.duckdb", warehouse)
+    earlier = datetime(2020, 1, 1)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("alter table marts.fct_dq_finding_history rename to dq_finding_history")
+        con.execute("update marts.dq_finding_history set first_issued_at = ?", [earlier])
+        # A finding an earlier build issued that this build no longer raises.
+        con.execute(
+            "insert into marts.dq_finding_history select * replace ('gone' as finding_id) "
+            "from marts.dq_finding_history limit 1"
+        )
+        issued = {
+            r[0] for r in con.sql("select finding_id from marts.dq_finding_history").fetchall()
+        }
+        con.execute("create table marts.indicator_values as from marts.fct_indicator_values")
+        con.execute("create table marts.labels as from marts.dim_label")
+        assert "marts.dq_finding_history renamed to marts.fct_dq_finding_history" in (
+            migrate_marts(con)
+        )
+
+    build = dbt(
+        "build", "--select", "fct_dq_finding_history", warehouse=warehouse, target=tmp_path / "t"
+    )
+    assert build.returncode == 0, build.stdout[-6000:]
+    old = {"dq_finding_history", "indicator_values", "labels"}
+    assert not old & {r["table_name"] for r in query(warehouse, "from duckdb_tables()")}
+    history = {
+        r["finding_id"]: r for r in query(warehouse, "select * from marts.fct_dq_finding_history")
+    }
+    assert set(history) == issued
+    assert {r["first_issued_at"] for r in history.values()} == {earlier}
+    assert (history["gone"]["is_current"], history["gone"]["state"]) == (False, "corrected")
 
 
 def public_marts() -> list[dict[str, Any]]:
@@ -181,8 +228,8 @@ def test_every_public_mart_and_column_is_documented(pipeline_home: Path) -> None
     marts = public_marts()
     names = {m["name"] for m in marts}
     assert {
-        "indicator_values",
-        "indicator_values_by_group",
+        "fct_indicator_values",
+        "fct_indicator_values_by_group",
         "dim_region",
         "dim_college",
         "dim_round",
@@ -289,7 +336,7 @@ def fresh_iins(originals: list[str], taken: set[str], rng: random.Random) -> lis
 
 
 def indicator_rows(db: Path) -> dict[tuple, dict[str, Any]]:
-    rows = query(db, "select * from marts.indicator_values")
+    rows = query(db, "select * from marts.fct_indicator_values")
     return {(*(r[k] for k in KEY), r["college_bin"]): r for r in rows}
 
 
@@ -461,7 +508,7 @@ def test_dagster_wiring() -> None:
     assert any(c.asset_key == AssetKey(["raw", "landing_files"]) for c in staging.check_keys)
     # The marts wait for the data-quality step.
     assert AssetKey(["dq_findings"]) in marts.dependency_keys
-    assert AssetKey(["marts", "indicator_values"]) in marts.keys
+    assert AssetKey(["marts", "fct_indicator_values"]) in marts.keys
     assert not (staging.keys & marts.keys)
 
 

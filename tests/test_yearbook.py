@@ -230,7 +230,7 @@ def test_cells_agree_with_hand_written_queries_on_the_facts(
         # every indicator of the registry, for the period its yearbook table shows
         national = {
             ind.id: con.execute(
-                "select value, target from marts.indicator_values where level = 'national' "
+                "select value, target from marts.fct_indicator_values where level = 'national' "
                 "and indicator_id = ? and period = ?",
                 [ind.id, AUTUMN if ind.grain == "round" else YEAR],
             ).fetchall()[0]
@@ -239,7 +239,7 @@ def test_cells_agree_with_hand_written_queries_on_the_facts(
         silent = {
             r[0]
             for r in con.execute(
-                "select region_code from marts.dq_submission_status "
+                "select region_code from marts.fct_dq_submission_status "
                 "where round_id = ? and status <> 'superseded' group by region_code "
                 "having count(*) filter (where status in ('on_time', 'late')) = 0",
                 [AUTUMN],
@@ -392,7 +392,7 @@ def resubmit_with_fewer_students(home: Path, drop: int = 3) -> tuple[str, str]:
         college_bin, region, path, signed_at = con.execute(
             """
             select s.college_bin, s.region_code, f.path, f.signed_at
-            from marts.dq_submission_status as s
+            from marts.fct_dq_submission_status as s
             join raw.landing_files as f on f.file_id = s.file_id
             where s.round_id = ? and s.status = 'on_time'
               and s.hold_findings = 0 and s.quarantine_findings = 0

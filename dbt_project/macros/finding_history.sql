@@ -1,12 +1,12 @@
 {#
-  The findings issued by earlier builds (marts.dq_finding_history), for the check of the regions'
-  answers before this build's findings exist. Read by name, not ref(): the history is built after
+  The findings issued by earlier builds (marts.fct_dq_finding_history), for the check of the
+  regions' answers before this build's findings exist. Read by name, not ref(): the history is built after
   the data-quality step whose input this is, so a ref would be a cycle. Before the first build
   there is no history, and no pack either, so nothing can have been answered.
 #}
 {% macro issued_findings() -%}
     {%- set history = adapter.get_relation(
-        database=target.database, schema='marts', identifier='dq_finding_history'
+        database=target.database, schema='marts', identifier='fct_dq_finding_history'
     ) -%}
     {%- if history is not none -%}
         select finding_id, region_code, severity from {{ history }}

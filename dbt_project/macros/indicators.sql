@@ -45,8 +45,8 @@
 
 {#
   Sums a set of college rows of int_indicator__college_values up to one row per indicator,
-  period and `group_columns`: ratio of sums, coverage, suppression. Used by indicator_values and
-  indicator_values_by_group so that both apply exactly the same rules.
+  period and `group_columns`: ratio of sums, coverage, suppression. Used by fct_indicator_values and
+  fct_indicator_values_by_group so that both apply exactly the same rules.
 #}
 {% macro indicator_rollup(relation, group_columns) -%}
     select

@@ -14,9 +14,9 @@ from pipelines.reports.build import NATIONAL, build_packs, dq_root
 # translator names dbt models. They all come from the one `dbt_marts` step, so depending on them
 # orders this asset after it.
 SOURCE_MARTS = (
-    "dq_findings",
-    "dq_submission_status",
-    "reporting_rates",
+    "fct_dq_findings",
+    "fct_dq_submission_status",
+    "rpt_reporting_rates",
     "dim_region",
     "dim_college",
     "dim_round",

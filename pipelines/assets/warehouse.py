@@ -19,9 +19,9 @@ dbt's profile hash includes the DuckDB path, so a partial-parse file from anothe
 a full parse (a few seconds) in every step.
 
 Asset keys are dagster-dbt's defaults: `<schema>/<model>` (`staging/stg_nobd__students`,
-`marts/indicator_values`; every model folder configures its schema), and `raw/<table>` for the
+`marts/fct_indicator_values`; every model folder configures its schema), and `raw/<table>` for the
 `raw` sources, the ingest's keys: the schema-qualified table name, and never a clash with a
-Python asset of the same name (`dq_findings` the step vs `marts/dq_findings` the mart).
+Python asset (`dq_findings` the step vs `marts/fct_dq_findings` the mart).
 """
 
 # No `from __future__ import annotations`: Dagster reads the annotations at runtime.
@@ -49,6 +49,7 @@ from pipelines.assets.dbt_project import DBT_PROJECT, prepare_manifest
 from pipelines.executables import dbt_executable
 from pipelines.indicators import write_dbt_registry
 from pipelines.settings import DBT_PROJECT_DIR, DUCKDB_MEMORY_LIMIT_ENV, duckdb_memory_limit
+from pipelines.warehouse_migrations import migrate_marts
 
 # dbt selections of the two steps. Tests on the `raw` sources run with staging; tests on the `dq`
 # source (if the DQ engineer adds any) with the marts. Models tagged `dq_prep` (views the GX runner
@@ -145,6 +146,13 @@ def _build(context: AssetExecutionContext, dbt: DbtCliResource, duckdb: DuckDBRe
     warehouse = Path(duckdb.database).resolve()
     runs_dir = warehouse.parent / "dbt" / "runs"
     target = _step_target(context, runs_dir)
+    # A warehouse built before the marts' rename loses its old-named tables and keeps its
+    # findings history under the new name (pipelines/warehouse_migrations.py): before dbt starts
+    # and caches the schema's relations, and in both steps, since the staging step's check of the
+    # regions' answers already reads the history by name (macro issued_findings).
+    with duckdb.get_connection() as con:
+        for change in migrate_marts(con):
+            context.log.info(f"warehouse migration: {change}")
     # The models read the registry as pipelines/indicators.py validated it (macros/indicators.sql).
     write_dbt_registry(DBT_PROJECT_DIR)
     with _warehouse_env(warehouse):

@@ -42,9 +42,9 @@ SOURCE_MARTS = (
     "fct_college_year",
     "fct_worldskills_results",
     "fct_expected_colleges_by_year",
-    "dq_submission_status",
-    "reporting_rates",
-    "indicator_values",
+    "fct_dq_submission_status",
+    "rpt_reporting_rates",
+    "fct_indicator_values",
 )
 
 

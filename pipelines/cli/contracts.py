@@ -1,8 +1,8 @@
 """`edustat contracts`: render what is generated from the source contracts.
 
 From sources/contracts/*.yml: the readable Markdown (docs/contracts/), dbt's `raw` sources
-(pipelines/dbt_sources.py), the contract wording in the labels seed (pipelines/contract_labels.py)
-and the expectation suites (pipelines/quality/build_suites.py). After
+(pipelines/dbt_sources.py), the contract wording in the `dim_label` seed
+(pipelines/contract_labels.py) and the expectation suites (pipelines/quality/build_suites.py). After
 adding or changing a contract, run it and commit what it wrote; `--check` writes nothing and exits
 1 while any of them differs from what the contracts give (CI, tests/test_contracts.py).
 """

@@ -129,7 +129,7 @@ def print_outputs(
         prefix = f"EDUSTAT_HOME={_shown(home.root)} "
     say_line(say("next_title", lang), "bold")
     commands = [
-        ("next_query", f'{prefix}edustat sql "SELECT * FROM marts.indicator_values LIMIT 10"'),
+        ("next_query", f'{prefix}edustat sql "SELECT * FROM marts.fct_indicator_values LIMIT 10"'),
         ("next_status", f"{prefix}edustat status"),
     ]
     pack = _national_pack(outputs["made_packs"][0], lang) if "made_packs" in outputs else None

@@ -2,8 +2,8 @@
 
 - rounds and years loaded, files by status per source (the file registry);
 - per round: expected colleges, on time, late, missing, held back, an earlier version kept
-  because a correction is held, corrected after the due date (marts.dq_submission_status), and the
-  first few missing and held-back colleges by name;
+  because a correction is held, corrected after the due date (marts.fct_dq_submission_status),
+  and the first few missing and held-back colleges by name;
 - the last build (logs/last-build/edustat-run.json: when, commit, how long, which steps);
 - the current published snapshot (published/current/snapshot.json);
 - whether landing/ holds anything not built yet (pipelines/assets/landing_state.py).
@@ -234,9 +234,9 @@ def _names(con: duckdb.DuckDBPyConnection, lang: str) -> dict[str, str]:
 def colleges_section(con: duckdb.DuckDBPyConnection, out: Console, lang: str) -> None:
     from rich import box
 
-    if not _has(con, "marts", "dq_submission_status"):
+    if not _has(con, "marts", "fct_dq_submission_status"):
         return
-    have = _columns(con, "marts", "dq_submission_status")
+    have = _columns(con, "marts", "fct_dq_submission_status")
 
     def flag(column: str) -> str:  # a warehouse built by older code may lack a flag: 0 then
         return f"count(*) FILTER (WHERE {column})" if column in have else "0"
@@ -251,7 +251,7 @@ def colleges_section(con: duckdb.DuckDBPyConnection, out: Console, lang: str) ->
                   {flag("is_held_back")},
                   {flag("previous_version_current")},
                   {flag("corrected_after_due_date")}
-           FROM marts.dq_submission_status GROUP BY round_id"""
+           FROM marts.fct_dq_submission_status GROUP BY round_id"""
     ).fetchall()
     rows.sort(key=lambda r: round_order(r[0]))
     table = Table(title=tr("colleges", lang), title_justify="left", box=box.SIMPLE_HEAD)
@@ -271,7 +271,7 @@ def colleges_section(con: duckdb.DuckDBPyConnection, out: Console, lang: str) ->
     out.print(table)
     names = _names(con, lang)
     listed = con.execute(
-        f"""SELECT round_id, college_bin, {held} FROM marts.dq_submission_status
+        f"""SELECT round_id, college_bin, {held} FROM marts.fct_dq_submission_status
            WHERE status = 'missing' ORDER BY round_id, 3 DESC, college_bin"""
     ).fetchall()
     by_round: dict[tuple[str, bool], list[str]] = defaultdict(list)

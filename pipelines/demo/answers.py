@@ -171,7 +171,7 @@ def _fill(
 
 def _severities(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     rows = con.execute(
-        "select finding_id, any_value(severity) from marts.dq_findings "
+        "select finding_id, any_value(severity) from marts.fct_dq_findings "
         "where source <> 'dq_response' group by finding_id"
     ).fetchall()
     return {r[0]: r[1] for r in rows}

@@ -4,11 +4,11 @@
 
 Checks, each as a set difference: file fates (raw.landing_files.status), findings (dq.findings:
 path, rule, sheet, row, field), timeliness and the acceptance policy's flags
-(marts.dq_submission_status: status, previous_version_current, corrected_after_due_date),
-quarantined rows (marts.dq_quarantined_rows: path, sheet, row — each exactly once) and indicator
-numerators/denominators (marts.indicator_values, national and regional rows); after
-`edustat demo-answers` and a run, the outcome of every answer row (marts.dq_finding_answers:
-outcome and rule) and the state of every finding the answered packs listed (marts.dq_findings).
+(marts.fct_dq_submission_status: status, previous_version_current, corrected_after_due_date),
+quarantined rows (marts.fct_dq_quarantined_rows: path, sheet, row — each exactly once) and indicator
+numerators/denominators (marts.fct_indicator_values, national and regional rows); after
+`edustat demo-answers` and a run, the outcome of every answer row (marts.fct_dq_finding_answers:
+outcome and rule) and the state of every finding the answered packs listed (marts.fct_dq_findings).
 Prints what differs and exits 1 when anything does. Reads the warehouse read-only.
 """
 
@@ -99,21 +99,21 @@ _QUERIES = {
     "findings": "select distinct file_path, rule_id, sheet, row_number, field, true "
     "from dq.findings",
     "statuses": "select round_id, college_bin, region_code, status, previous_version_current, "
-    "corrected_after_due_date from marts.dq_submission_status "
+    "corrected_after_due_date from marts.fct_dq_submission_status "
     "where status in ('on_time', 'late', 'missing')",
     # The count shows a row listed twice (the mart has one row per quarantined row).
-    "quarantined": "select file_path, sheet, row_number, count(*) from marts.dq_quarantined_rows "
-    "group by all",
+    "quarantined": "select file_path, sheet, row_number, count(*) "
+    "from marts.fct_dq_quarantined_rows group by all",
     "indicators": "select indicator_id, period, level, region_code, numerator, denominator "
-    "from marts.indicator_values where college_bin is null and level in ('national', 'region')",
+    "from marts.fct_indicator_values where college_bin is null and level in ('national', 'region')",
 }
 # Checked when the manifest has `answers` (pipelines/demo/answers.py). Answer files are
 # landing files too: their fates are in `fates`, their findings in `findings`.
 _ANSWER_QUERIES = {
     "answer_rows": "select file_path, row_number, outcome, reason_rule_ids "
-    "from marts.dq_finding_answers",
+    "from marts.fct_dq_finding_answers",
     # one state per finding id (the same finding in two versions of a submission is one)
-    "finding_states": "select distinct finding_id, state from marts.dq_findings "
+    "finding_states": "select distinct finding_id, state from marts.fct_dq_findings "
     "where source <> 'dq_response'",
 }
 _KEY_WIDTH = {

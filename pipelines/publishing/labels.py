@@ -1,7 +1,7 @@
-"""Kazakh and Russian names of codes, read from the warehouse (`marts.labels`).
+"""Kazakh and Russian names of codes, read from the warehouse (`marts.dim_label`).
 
-The one place for them is the dbt seed `dbt_project/seeds/labels.csv`: dbt builds it into
-`marts.labels` with the marts, so a statistician querying the warehouse and a reader of a pack
+The one place for them is the dbt seed `dbt_project/seeds/dim_label.csv`: dbt builds it into
+`marts.dim_label` with the marts, so a statistician querying the warehouse and a reader of a pack
 see the same words. Publications read the table over their own read-only connection; `from_seed`
 reads the same file for code that renders without a warehouse (tests of the renderers).
 """
@@ -16,7 +16,7 @@ import duckdb
 
 from pipelines.settings import DBT_PROJECT_DIR
 
-SEED_FILE = DBT_PROJECT_DIR / "seeds" / "labels.csv"
+SEED_FILE = DBT_PROJECT_DIR / "seeds" / "dim_label.csv"
 
 
 class MissingLabel(KeyError):
@@ -29,7 +29,7 @@ class Labels:
 
     @classmethod
     def read(cls, con: duckdb.DuckDBPyConnection) -> Labels:
-        rows = con.execute("select kind, code, kk, ru from marts.labels").fetchall()
+        rows = con.execute("select kind, code, kk, ru from marts.dim_label").fetchall()
         return cls({(k, c): (kk, ru) for k, c, kk, ru in rows})
 
     @classmethod
@@ -41,7 +41,7 @@ class Labels:
         try:
             kk, ru = self.names[(kind, code)]
         except KeyError:
-            raise MissingLabel(f"marts.labels has no {kind} {code!r}") from None
+            raise MissingLabel(f"marts.dim_label has no {kind} {code!r}") from None
         return kk if lang == "kk" else ru
 
     def has(self, kind: str, code: str) -> bool:

@@ -33,11 +33,11 @@ REQUIRED_TABLES = (
     "dim_round",
     "dim_region",
     "dim_college",
-    "dq_submission_status",
-    "dq_pack_findings",
-    "dq_finding_history",
-    "reporting_rates",
-    "labels",
+    "fct_dq_submission_status",
+    "rpt_dq_pack_findings",
+    "fct_dq_finding_history",
+    "rpt_reporting_rates",
+    "dim_label",
 )
 
 
@@ -106,7 +106,7 @@ def rounds_with_data(con: duckdb.DuckDBPyConnection) -> list[str]:
     present = {
         row[0]
         for row in con.execute(
-            f"select distinct round_id from {SCHEMA}.dq_submission_status"
+            f"select distinct round_id from {SCHEMA}.fct_dq_submission_status"
         ).fetchall()
     }
     return [r.round_id for r in all_rounds(con) if r.round_id in present]
@@ -136,7 +136,7 @@ def _status_counts(con: duckdb.DuckDBPyConnection, round_id: str) -> dict[str | 
                count(*) filter (where is_held_back) as held_back,
                count(*) filter (where previous_version_current) as previous_version_current,
                count(*) filter (where corrected_after_due_date) as corrected_after_due_date
-        from {SCHEMA}.dq_submission_status
+        from {SCHEMA}.fct_dq_submission_status
         where round_id = ? and status <> 'superseded'
         group by region_code
         """,
@@ -151,7 +151,7 @@ def _rates(con: duckdb.DuckDBPyConnection, round_id: str) -> dict[str | None, di
         f"""
         select case when level = 'national' then null else region_code end as region_code,
                expected, actual, actual_on_time, reporting_rate, reporting_rate_on_time
-        from {SCHEMA}.reporting_rates
+        from {SCHEMA}.rpt_reporting_rates
         where round_id = ? and level in ('national', 'region')
         """,
         [round_id],
@@ -161,10 +161,10 @@ def _rates(con: duckdb.DuckDBPyConnection, round_id: str) -> dict[str | None, di
 
 def _findings_cte(round_id: str) -> tuple[str, list[Any]]:
     # Which findings a round's packs list, and in which region's pack (NULL: the national
-    # overview only), is decided in the mart (dbt_project/models/marts/dq/dq_pack_findings.sql).
+    # overview only), is decided in the mart (dbt_project/models/marts/dq/rpt_dq_pack_findings.sql).
     sql = f"""
         with scoped as (
-            select * from {SCHEMA}.dq_pack_findings where pack_round_id = ?
+            select * from {SCHEMA}.rpt_dq_pack_findings where pack_round_id = ?
         )
     """
     return sql, [round_id]
@@ -291,7 +291,7 @@ def _late_missing(con: duckdb.DuckDBPyConnection, info: RoundInfo) -> dict[str, 
                coalesce(n.name_kk, '') as name_kk, coalesce(n.name_ru, '') as name_ru,
                s.status_detail as status,
                s.signed_at, s.deadline_at
-        from {SCHEMA}.dq_submission_status s
+        from {SCHEMA}.fct_dq_submission_status s
         left join college_names n using (college_bin)
         where s.round_id = ?
           and (s.status in ('late', 'missing') or s.previous_version_current
@@ -341,7 +341,7 @@ def _findings(con: duckdb.DuckDBPyConnection, info: RoundInfo) -> dict[str | Non
 def _answers(con: duckdb.DuckDBPyConnection, info: RoundInfo) -> dict[str, AnswerCounts]:
     """Per region: the round's findings ever issued (corrected ones included, the answer files'
     own excluded), how many were answered, confirmed warnings, disputed, mean days to answer."""
-    # The round's own findings and its academic year's yearly ones, as in marts.dq_pack_findings
+    # The round's own findings and its academic year's yearly ones, as in marts.rpt_dq_pack_findings
     # (the history keeps findings no build raises any more, which that mart no longer lists).
     rows = _rows(
         con,
@@ -354,7 +354,7 @@ def _answers(con: duckdb.DuckDBPyConnection, info: RoundInfo) -> dict[str, Answe
                count(*) filter (where state = 'disputed') as disputed,
                avg(days_to_answer) as mean_days_to_answer,
                avg(days_open) filter (where response is null) as mean_days_open_unanswered
-        from {SCHEMA}.dq_finding_history
+        from {SCHEMA}.fct_dq_finding_history
         where source <> 'dq_response' and region_code is not null
           and (round_id = ? or (round_id is null and year = ?))
         group by region_code
@@ -377,7 +377,7 @@ def _data_as_of(con: duckdb.DuckDBPyConnection, round_id: str) -> Any:
     # The latest signature the round's status reflects: a property of the data, so a re-run on
     # the same data writes the same packs byte for byte.
     return con.execute(
-        f"select max(signed_at) from {SCHEMA}.dq_submission_status where round_id = ?",
+        f"select max(signed_at) from {SCHEMA}.fct_dq_submission_status where round_id = ?",
         [round_id],
     ).fetchall()[0][0]
 

@@ -29,7 +29,7 @@ class Counts:
     """One round's timeliness and findings for a region or the whole country.
 
     `missing` includes the held-back colleges (their submission is not accepted), so
-    expected = on_time + late + missing, as in marts.reporting_rates.
+    expected = on_time + late + missing, as in marts.rpt_reporting_rates.
     """
 
     expected: int
@@ -74,7 +74,7 @@ class Finding:
     offending_value: str | None
     message_kk: str
     message_ru: str
-    # The region's answer (marts.dq_pack_findings): state open until an applied answer says
+    # The region's answer (marts.rpt_dq_pack_findings): state open until an applied answer says
     # confirmed, will_correct or disputed; the answer's fields are NULL while open.
     state: str = "open"
     response: str | None = None
@@ -85,7 +85,7 @@ class Finding:
 
 @dataclass(frozen=True)
 class AnswerCounts:
-    """How a region answered its findings of one round (marts.dq_finding_history)."""
+    """How a region answered its findings of one round (marts.fct_dq_finding_history)."""
 
     findings: int
     answered: int

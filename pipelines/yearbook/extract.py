@@ -252,7 +252,7 @@ def _follows_trace(follows: FollowsSpec | None, y: YearContext) -> str | None:
     ind = follows.indicator
     period = y.autumn_round if ind.grain == "round" else y.academic_year
     return (
-        f"marts.indicator_values (indicator_id = '{ind.id}', period = '{period}'): where "
+        f"marts.fct_indicator_values (indicator_id = '{ind.id}', period = '{period}'): where "
         f"suppressed, columns {', '.join(follows.withhold) or '-'} are marked suppressed; where "
         f"0 < contributing_colleges < expected_colleges, columns {', '.join(follows.partial)} "
         "carry the partial-coverage mark"
@@ -278,7 +278,7 @@ def _follow_indicator(
             con,
             "select case when level = 'national' then 'KZ' else region_code::varchar end as key,"
             " suppressed, expected_colleges, contributing_colleges"
-            " from marts.indicator_values where indicator_id = $indicator_id"
+            " from marts.fct_indicator_values where indicator_id = $indicator_id"
             " and period = $period and level in ('national', 'region')",
             {"indicator_id": ind.id, "period": period},
         )

@@ -78,7 +78,7 @@ class Table:
     sql: str
     params: dict[str, object]
     landscape: bool = False
-    # the trace of cells the query does not mark: marks taken from marts.indicator_values
+    # the trace of cells the query does not mark: marks taken from marts.fct_indicator_values
     follows: str | None = None
 
     def cell(self, row_key: str, col_key: str) -> Cell:

@@ -85,7 +85,7 @@ class CoverageSpec:
 
 @dataclass(frozen=True)
 class FollowsSpec:
-    """A table whose rows follow an indicator's coverage decision (marts.indicator_values):
+    """A table whose rows follow an indicator's coverage decision (marts.fct_indicator_values):
     where the indicator is suppressed, `withhold` columns are withheld (whatever would give the
     share away); where it covers only part of the expected colleges, `partial` columns are
     marked as partial counts. The yearbook never decides this itself."""

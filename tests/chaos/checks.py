@@ -97,7 +97,7 @@ class FileStatus(Check):
 
 @dataclass(frozen=True)
 class Finding(Check):
-    """marts.dq_findings has `rule` for the file (and sheet, field, row when given)."""
+    """marts.fct_dq_findings has `rule` for the file (and sheet, field, row when given)."""
 
     path: str
     rule: str
@@ -116,7 +116,7 @@ class Finding(Check):
 
     def observe(self, runs: Runs) -> str:
         sql = (
-            "select count(*) from marts.dq_findings where file_path = ? and rule_id = ?"
+            "select count(*) from marts.fct_dq_findings where file_path = ? and rule_id = ?"
             " and (? is null or sheet = ?) and (? is null or field = ?)"
             " and (? is null or row_number = ?)"
         )
@@ -128,7 +128,7 @@ class Finding(Check):
         if n.startswith("error") or n not in ("0", ""):
             return n if n.startswith("error") else "present"
         others = runs.chaos.text(
-            "select coalesce(string_agg(distinct rule_id, ', '), 'none') from marts.dq_findings"
+            "select coalesce(string_agg(distinct rule_id, ', '), 'none') from marts.fct_dq_findings"
             " where file_path = ?",
             (self.path,),
         )
@@ -150,7 +150,7 @@ class OnlyWarnings(Check):
 
     def observe(self, runs: Runs) -> str:
         sql = (
-            "select coalesce(string_agg(distinct rule_id, ', '), 'none') from marts.dq_findings"
+            "select coalesce(string_agg(distinct rule_id, ', '), 'none') from marts.fct_dq_findings"
             " where file_path = ? and severity <> 'warning'"
         )
         return runs.chaos.text(sql, (self.path,))
@@ -158,7 +158,7 @@ class OnlyWarnings(Check):
 
 @dataclass(frozen=True)
 class Quarantined(Check):
-    """marts.dq_quarantined_rows lists (file, sheet, row)."""
+    """marts.fct_dq_quarantined_rows lists (file, sheet, row)."""
 
     path: str
     sheet: str
@@ -174,7 +174,8 @@ class Quarantined(Check):
     def observe(self, runs: Runs) -> str:
         sql = (
             "select case when count(*) > 0 then 'quarantined' else 'not quarantined' end"
-            " from marts.dq_quarantined_rows where file_path = ? and sheet = ? and row_number = ?"
+            " from marts.fct_dq_quarantined_rows"
+            " where file_path = ? and sheet = ? and row_number = ?"
         )
         return runs.chaos.text(sql, (self.path, self.sheet, self.row))
 
@@ -204,7 +205,7 @@ class LoadIssue(Check):
 
 @dataclass(frozen=True)
 class Submission(Check):
-    """marts.dq_submission_status of (college, round): status and the two correction flags."""
+    """marts.fct_dq_submission_status of (college, round): status and the two correction flags."""
 
     college_bin: str
     round_id: str
@@ -228,7 +229,7 @@ class Submission(Check):
         cols = " || ' ' || ".join(f"'{c}=' || coalesce(cast({c} as varchar), 'NULL')"
                                   for c in self._columns())  # fmt: skip
         sql = (
-            f"select string_agg({cols}, ' + ') from marts.dq_submission_status"
+            f"select string_agg({cols}, ' + ') from marts.fct_dq_submission_status"
             " where college_bin = ? and round_id = ? and status <> 'superseded'"
         )
         return wh.text(sql, (self.college_bin, self.round_id)) or "no status row"
@@ -237,7 +238,7 @@ class Submission(Check):
         status = self.status
         if status == BASELINE:
             status = runs.base.text(
-                "select string_agg(status, '+') from marts.dq_submission_status"
+                "select string_agg(status, '+') from marts.fct_dq_submission_status"
                 " where college_bin = ? and round_id = ? and status <> 'superseded'",
                 (self.college_bin, self.round_id),
             )
@@ -260,7 +261,7 @@ select
   (select coalesce(sum(copies_total), 0) || '/' || coalesce(sum(copies_kk), 0)
      from marts.fct_library_fund where college_bin = $1 and round_id = $2)
   || ' copies/kk, ' ||
-  coalesce((select string_agg(status, '+' order by status) from marts.dq_submission_status
+  coalesce((select string_agg(status, '+' order by status) from marts.fct_dq_submission_status
             where college_bin = $1 and round_id = $2 and status <> 'superseded'), 'no status')
 """
 

@@ -137,8 +137,8 @@ class Sample:
         """The college's deadline in the baseline warehouse (90 days after signing if unknown)."""
         if self.base is not None:
             found = self.base.text(
-                "select strftime(deadline_at, '%Y-%m-%dT%H:%M:%S') from marts.dq_submission_status"
-                " where college_bin = ? and round_id = ?",
+                "select strftime(deadline_at, '%Y-%m-%dT%H:%M:%S')"
+                " from marts.fct_dq_submission_status where college_bin = ? and round_id = ?",
                 (t.college_bin, t.round_id),
             )
             if found and not found.startswith("error") and found != "NULL":

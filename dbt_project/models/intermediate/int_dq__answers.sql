@@ -22,7 +22,7 @@ problems as (
 ),
 
 superseded as (
-    select kk, ru from {{ ref('labels') }} where kind = 'answer_outcome' and code = 'superseded'
+    select kk, ru from {{ ref('dim_label') }} where kind = 'answer_outcome' and code = 'superseded'
 ),
 
 outcomes as (

@@ -10,20 +10,20 @@ colleges as (
         coalesce(sum(denominator), 0) as denominator,
         count(*) as expected_colleges,
         count(*) filter (where contributing_colleges = 1) as contributing_colleges
-    from {{ ref('indicator_values') }}
+    from {{ ref('fct_indicator_values') }}
     where level = 'college'
     group by all
 ),
 
 regions as (
     select indicator_id, period, sum(numerator) as numerator, sum(denominator) as denominator
-    from {{ ref('indicator_values') }}
+    from {{ ref('fct_indicator_values') }}
     where level = 'region'
     group by all
 ),
 
 national as (
-    select * from {{ ref('indicator_values') }} where level = 'national'
+    select * from {{ ref('fct_indicator_values') }} where level = 'national'
 )
 
 select n.indicator_id, n.period, 'national differs from the sum of its colleges' as problem

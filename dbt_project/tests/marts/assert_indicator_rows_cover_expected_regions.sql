@@ -1,4 +1,4 @@
--- indicator_values has a national row for every period with expected colleges and a region row
+-- fct_indicator_values has a national row for every period with expected colleges and a region row
 -- for every region with one (docs/ARCHITECTURE.md), and no region/national row without them.
 with
 
@@ -18,7 +18,7 @@ wanted as (
 
 have as (
     select indicator_id, period, level, region_code
-    from {{ ref('indicator_values') }}
+    from {{ ref('fct_indicator_values') }}
     where level in ('national', 'region')
 )
 

@@ -2,7 +2,7 @@
 -- complementary suppression of a region (with the reason saying which), and a suppressed value
 -- is never published.
 select *
-from {{ ref('indicator_values') }}
+from {{ ref('fct_indicator_values') }}
 where suppressed is distinct from (
         coverage < coverage_threshold or coalesce(suppression_reason = 'complementary', false)
     )

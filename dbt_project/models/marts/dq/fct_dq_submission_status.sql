@@ -2,7 +2,7 @@
 -- policy"), plus one row per superseded submission. `missing` = no accepted current submission,
 -- which includes a submission held back with no earlier accepted version (is_held_back: file_id
 -- set, hold findings > 0) and a college whose only files were rejected (is_rejected: file_id NULL;
--- the structure finding is in marts.dq_findings). on_time/late are judged on the first
+-- the structure finding is in marts.fct_dq_findings). on_time/late are judged on the first
 -- acceptable version. status_detail is the one word the packs show per college.
 with
 

@@ -1,13 +1,13 @@
 -- Data-quality findings for statisticians and the regional report packs: dq.findings (written by
 -- the Dagster asset `dq_findings`) with the region the finding belongs to.
 -- Region = the college's region at the period: for an NOBD finding the region the college is
--- expected under in that round (marts.fct_expected_colleges, the same as dq_submission_status);
+-- expected under in that round (marts.fct_expected_colleges, the same as fct_dq_submission_status);
 -- for a passport or CIS finding its passport region of that year (marts.dim_college). A college
 -- with neither falls back to what the finding's own file says: the NOBD header, or the CIS row.
 -- A finding on a region's answer file belongs to that region (the file name's region code).
 -- finding_id is stable across builds (macro finding_id); `state` is what the region answered
 -- (docs/ARCHITECTURE.md "Answers to findings"): open until an applied answer says confirmed,
--- will_correct or disputed. A finding that disappears (corrected) is in dq_finding_history.
+-- will_correct or disputed. A finding that disappears (corrected) is in fct_dq_finding_history.
 with
 
 findings as (

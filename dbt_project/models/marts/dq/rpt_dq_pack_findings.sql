@@ -3,16 +3,16 @@
 -- yearly sources (passport, CIS) of its academic year, which the region must also fix; so a
 -- yearly finding is listed in both rounds of its year.
 -- pack_region_code = the region the finding's college is expected in at the pack's round (as in
--- marts.dq_submission_status). A college not expected then (a CIS row naming a college outside
+-- marts.fct_dq_submission_status). A college not expected then (a CIS row naming a college outside
 -- the register, a closed college's passport) is in no region's pack (NULL): its findings are
 -- listed in the national overview, where the ministry sees them. This differs on purpose from
--- dq_findings.region_code, the region the finding counts in for statistics, which falls back to
+-- fct_dq_findings.region_code, the region the finding counts in for statistics, which falls back to
 -- the region the finding's own file names. A finding on a region's answer file goes back to the
 -- region that sent it (its region_code, the region of the file name).
 with
 
 findings as (
-    select * from {{ ref('dq_findings') }}
+    select * from {{ ref('fct_dq_findings') }}
 ),
 
 rounds as (

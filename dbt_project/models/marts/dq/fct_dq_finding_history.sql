@@ -6,8 +6,8 @@
 ) }}
 -- Every finding any build has issued, one row per finding_id, kept from build to build (an
 -- incremental model: each build merges its findings into what earlier builds left). A finding
--- of this build has the state dq_findings gives it; one that is gone is `corrected` (a corrected
--- submission no longer raises it), its last answer kept beside it. The answers' check reads this
+-- of this build has the state fct_dq_findings gives it; one that is gone is `corrected` (a
+-- corrected submission no longer raises it), its last answer kept beside it. The answers' check reads this
 -- table as it stood before the build (macro issued_findings): an answer may name a finding that
 -- has since been corrected, never one that was not issued. `edustat rekey` starts it afresh.
 with
@@ -27,7 +27,7 @@ current_findings as (
         any_value(rule_id) as rule_id,
         any_value(severity) as severity,
         any_value(state) as state
-    from {{ ref('dq_findings') }}
+    from {{ ref('fct_dq_findings') }}
     group by finding_id
 ),
 

@@ -4,7 +4,7 @@
 with
 
 status as (
-    select * from {{ ref('dq_submission_status') }}
+    select * from {{ ref('fct_dq_submission_status') }}
     where status <> 'superseded'
 ),
 

@@ -1,7 +1,7 @@
 {#-
   The indicators of indicators.yml broken down by each of their disaggregations (settlement
-  type, ownership; region is a level of indicator_values), at national and region level. Same
-  rules as indicator_values: ratio of sums, coverage, suppression.
+  type, ownership; region is a level of fct_indicator_values), at national and region level. Same
+  rules as fct_indicator_values: ratio of sums, coverage, suppression.
 -#}
 {%- set registry = indicator_registry() -%}
 {#- disaggregation -> the indicators that declare it -#}
