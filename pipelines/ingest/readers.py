@@ -128,7 +128,7 @@ def read_cells(
         wanted = {s for sheet in contract.sheets for s in sheet.spellings()}
         cells, encoding = read_xlsx_cells(data, path, wanted, chunk_bytes), None
     elif ext == "csv":
-        cells, encoding = read_csv_cells(data, path, known_headers(contract))
+        cells, encoding = read_csv_cells(data, path, known_headers(contract), chunk_bytes)
     else:
         shown = safe_text(ext)
         raise Rejected(

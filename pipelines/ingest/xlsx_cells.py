@@ -189,11 +189,12 @@ def _chunks(data: bytes, part: str, name: str, chunk_bytes: int) -> Iterator[pl.
                 prefix = _DIMENSION.sub(b"", bytes(buf[:at]))
                 del buf[:at]
             while (cut := _cut(buf, chunk_bytes, first, end=not block)) is not None:
-                rows = bytes(buf[:cut])
+                with memoryview(buf) as view:  # one copy of the rows, not two
+                    rows = bytes(view[:cut])
                 del buf[:cut]
                 if not rows.strip():
                     break
-                frame = _read_chunk(parts, part, prefix + rows, name, first, width)
+                frame = _read_chunk(parts, part, prefix, rows, name, first, width)
                 width = max(width, frame.width - 1)
                 first = False
                 yield frame
@@ -229,20 +230,25 @@ def _cut(buf: bytearray, chunk_bytes: int, first: bool, end: bool) -> int | None
 
 
 def _read_chunk(
-    parts: list[tuple[str, bytes]], part: str, xml: bytes, name: str, first: bool, width: int
+    parts: list[tuple[str, bytes]],
+    part: str,
+    prefix: bytes,
+    rows: bytes,
+    name: str,
+    first: bool,
+    width: int,
 ) -> pl.DataFrame:
-    """One run of rows (`xml`: the sheet's start and the rows) as a cell frame numbered by
-    Excel row, columns from A, at least `width` of them."""
-    rows = xml[xml.index(_SHEET_DATA) + len(_SHEET_DATA) :]
+    """One run of `<row>` elements as a cell frame numbered by Excel row, columns from A, at
+    least `width` of them; `prefix` is the sheet's XML up to <sheetData>."""
     top, bottom = _row_numbers(rows)
-    head = b"" if first else _mark_row(top - 1)
-    sheet = xml[: len(xml) - len(rows)] + head + rows + _mark_row(bottom + 1)
     book = io.BytesIO()
     with zipfile.ZipFile(book, "w", zipfile.ZIP_STORED) as out:
         for filename, content in parts:
             out.writestr(filename, content)
-        out.writestr(part, sheet + b"</sheetData></worksheet>")
-    del sheet
+        with out.open(part, "w", force_zip64=True) as sheet:  # in pieces: no joined copy
+            for piece in (prefix, b"" if first else _mark_row(top - 1), rows):
+                sheet.write(piece)
+            sheet.write(_mark_row(bottom + 1) + b"</sheetData></worksheet>")
     try:
         reader = fastexcel.read_excel(book.getvalue())
         # The first chunk keeps its leading blank rows, as the whole sheet does (index + 1 =
