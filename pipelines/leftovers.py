@@ -2,9 +2,10 @@
 
 Every temporary folder the pipeline makes ends in `-<pid>` of the process that made it (the DQ
 step's Parquet spill `edustat-dq-<pid>-…`, the ingest's spilled chunks of large sheets
-`edustat-ingest-<pid>-…` and dbt docs' `edustat-docs-<pid>-…` in the system's temp folder; `.staging-…-<pid>` under published/ and yearbook/<year>/). A folder whose process
-is gone is a leftover, whoever's home it belonged to; one whose process lives is in use (another
-home's run, say) and stays. Folders named before pids were added are removed after a day.
+`edustat-ingest-<pid>-…` and dbt docs' `edustat-docs-<pid>-…` in the system's temp folder;
+`.staging-…-<pid>` under published/ and yearbook/<year>/). A folder whose process is gone is a
+leftover, whoever's home it belonged to; one whose process lives is in use (another home's run,
+say) and stays. Folders named before pids were added are removed after a day.
 """
 
 from __future__ import annotations
