@@ -575,8 +575,10 @@ def _spill_rest(
     (its header, columns and date formats) and spilled, each released before the next is read."""
     for sheet, cells, layouts in plan.sheets:
         for k, (cell, layout) in enumerate(zip(cells, layouts, strict=True)):
-            formats = _formats(sheet, cell, layout)
+            formats: tuple[tuple[str, str | None], ...] | None = None
             for chunk in cell.rest:
+                if formats is None:  # a large sheet: those of its first chunk
+                    formats = _formats(sheet, cell, layout)
                 found: list[pl.DataFrame] = []
                 text = [_text_part(sheet, chunk, layout, 0)]
                 typed = _typed_batch(sheet, text, formats, found, pseudonymiser)
