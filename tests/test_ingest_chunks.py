@@ -9,8 +9,10 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import shutil
 import tempfile
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -168,6 +170,57 @@ def test_a_large_sheet_is_read_in_chunks() -> None:
         assert students.frame.height >= 90  # the first chunk: 100 rows, less the blank ones
         assert parsed.sheet("library").spilled == ()  # a small sheet is one chunk
         shutil.rmtree(parsed.spill_dir)
+
+
+def _rows(parsed: ParsedFile) -> dict[str, pl.DataFrame]:
+    """Each sheet's rows, spilled ones included, in row order (the spill then removed)."""
+    out = {
+        s.sheet.name: pl.concat([s.frame, *(pl.read_parquet(f) for f in s.spilled)]).sort(
+            "_row_number"
+        )
+        for s in parsed.sheets
+    }
+    if parsed.spill_dir is not None:
+        shutil.rmtree(parsed.spill_dir)
+    return out
+
+
+def _unnumbered(xml: bytes) -> bytes:
+    return re.sub(rb'<row r="\d+"', b"<row", xml)
+
+
+def _last_row_first(xml: bytes) -> bytes:
+    start, end = xml.rindex(b"<row "), xml.rindex(b"</row>") + len(b"</row>")
+    at = xml.index(b"<row ")
+    return xml[:at] + xml[start:end] + xml[at:start] + xml[end:]
+
+
+def _last_row_in_the_middle(xml: bytes) -> bytes:
+    start, end = xml.rindex(b"<row "), xml.rindex(b"</row>") + len(b"</row>")
+    at = xml.index(b'<row r="250"')
+    return xml[:at] + xml[start:end] + xml[at:start] + xml[end:]
+
+
+@pytest.mark.parametrize("damage", [_unnumbered, _last_row_first, _last_row_in_the_middle])
+def test_rows_that_cannot_be_cut_are_read_whole(damage) -> None:  # noqa: ANN001
+    """Rows without their numbers, or out of order, are not what chunks rely on: such a sheet is
+    read whole, as before, whatever the chunk size."""
+    source = zipfile.ZipFile(io.BytesIO(_xlsx(_sheets(ROWS))))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as out:
+        for info in source.infolist():
+            data = source.read(info)
+            large = info.filename.startswith("xl/worksheets/") and len(data) > CHUNK
+            out.writestr(info, damage(data) if large else data)
+    files = [(buf.getvalue(), "nobd/x.xlsx")]
+    whole, chunked = (parse_many(NOBD, files, PS, chunk_bytes=c)[0] for c in (None, CHUNK))
+    assert isinstance(whole, ParsedFile) and isinstance(chunked, ParsedFile)
+    assert chunked.spill_dir is None  # read whole: at the first chunk, or again after a later one
+    a, b = _rows(whole), _rows(chunked)
+    assert a.keys() == b.keys() and all(a[k].equals(b[k]) for k in a)
+    assert whole.issues.sort(whole.issues.columns, nulls_last=True).equals(
+        chunked.issues.sort(chunked.issues.columns, nulls_last=True)
+    )
 
 
 def test_chunked_ingest_writes_the_rows_and_issues_of_a_whole_read(tmp_path: Path) -> None:
