@@ -201,10 +201,16 @@ def _last_row_in_the_middle(xml: bytes) -> bytes:
     return xml[:at] + xml[start:end] + xml[at:start] + xml[end:]
 
 
-@pytest.mark.parametrize("damage", [_unnumbered, _last_row_first, _last_row_in_the_middle])
+def _rows_twice(xml: bytes) -> bytes:
+    return re.sub(rb"<row .*?</row>", lambda m: m.group(0) * 2, xml, flags=re.DOTALL)
+
+
+@pytest.mark.parametrize(
+    "damage", [_unnumbered, _last_row_first, _last_row_in_the_middle, _rows_twice]
+)
 def test_rows_that_cannot_be_cut_are_read_whole(damage) -> None:  # noqa: ANN001
-    """Rows without their numbers, or out of order, are not what chunks rely on: such a sheet is
-    read whole, as before, whatever the chunk size."""
+    """Rows without their numbers, out of order or numbered twice are not what chunks rely on:
+    such a sheet is read whole, as before, whatever the chunk size."""
     source = zipfile.ZipFile(io.BytesIO(_xlsx(_sheets(ROWS))))
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as out:

@@ -170,7 +170,7 @@ def _chunks(data: bytes, part: str, name: str, chunk_bytes: int) -> Iterator[pl.
     with zf, xml:
         buf = bytearray()
         prefix: bytes | None = None
-        width = 0
+        width = bottom = 0
         first = True
         while True:
             try:
@@ -194,7 +194,12 @@ def _chunks(data: bytes, part: str, name: str, chunk_bytes: int) -> Iterator[pl.
                 del buf[:cut]
                 if not rows.strip():
                     break
-                frame = _read_chunk(parts, part, prefix, rows, name, first, width)
+                top, after = _row_numbers(rows)
+                # A row numbered at or above an earlier chunk's joins that row in a whole read.
+                if top <= bottom:
+                    raise Unchunkable("rows out of order across chunks")
+                bottom = after
+                frame = _read_chunk(parts, part, prefix, rows, (top, bottom), name, first, width)
                 width = max(width, frame.width - 1)
                 first = False
                 yield frame
@@ -234,13 +239,15 @@ def _read_chunk(
     part: str,
     prefix: bytes,
     rows: bytes,
+    numbers: tuple[int, int],
     name: str,
     first: bool,
     width: int,
 ) -> pl.DataFrame:
-    """One run of `<row>` elements as a cell frame numbered by Excel row, columns from A, at
-    least `width` of them; `prefix` is the sheet's XML up to <sheetData>."""
-    top, bottom = _row_numbers(rows)
+    """One run of `<row>` elements (the first and last numbered `numbers`) as a cell frame
+    numbered by Excel row, columns from A, at least `width` of them; `prefix` is the sheet's XML
+    up to <sheetData>; the first chunk is the one that starts with the sheet."""
+    top, bottom = numbers
     book = io.BytesIO()
     with zipfile.ZipFile(book, "w", zipfile.ZIP_STORED) as out:
         for filename, content in parts:
