@@ -1,10 +1,11 @@
 """Temporary folders a killed run left behind, removed at the next start.
 
 Every temporary folder the pipeline makes ends in `-<pid>` of the process that made it (the DQ
-step's Parquet spill `edustat-dq-<pid>-…` and dbt docs' `edustat-docs-<pid>-…` in the system's
-temp folder; `.staging-…-<pid>` under published/ and yearbook/<year>/). A folder whose process
-is gone is a leftover, whoever's home it belonged to; one whose process lives is in use (another
-home's run, say) and stays. Folders named before pids were added are removed after a day.
+step's Parquet spill `edustat-dq-<pid>-…`, the ingest's spilled chunks of large sheets
+`edustat-ingest-<pid>-…` and dbt docs' `edustat-docs-<pid>-…` in the system's temp folder;
+`.staging-…-<pid>` under published/ and yearbook/<year>/). A folder whose process is gone is a
+leftover, whoever's home it belonged to; one whose process lives is in use (another home's run,
+say) and stays. Folders named before pids were added are removed after a day.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 from pipelines.orphaned_runs import pid_alive
 from pipelines.settings import Home
 
-TEMP_PREFIXES = ("edustat-dq-", "edustat-docs-")
+TEMP_PREFIXES = ("edustat-dq-", "edustat-docs-", "edustat-ingest-")
 _UNNAMED_MAX_AGE_S = 24 * 3600
 
 

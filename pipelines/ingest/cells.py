@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 import polars as pl
 
@@ -19,6 +20,14 @@ PART = "_part"
 _LONG_DIGITS = re.compile(r"\d{6,}")
 # Excel names a copied sheet 'Обучающиеся (2)': the same sheet, spelled with a copy number.
 _COPY_NUMBER = re.compile(r"\s*\(\d+\)$")
+# A sheet (XLSX) or section (CSV) larger than this is read, typed and written in row chunks of
+# about this size, so that the ingest's memory is bounded by a chunk, not by the largest file:
+# the cells of a sheet take ~2x its XML in calamine and its typed rows far less. Smaller ones,
+# the common case, are one chunk.
+CHUNK_BYTES = 32_000_000
+# The first chunk holds at least this many rows: the header row is looked for among the top 50,
+# and the date formats sampled in the 50 below it (pipelines/ingest/readers.py).
+HEAD_ROWS = 100
 
 
 def safe_text(text: object) -> str:
@@ -36,11 +45,19 @@ class CellSheet:
 
     `frame` has String columns `c0..cN` in file order (header row included, not yet recognised)
     and `_row_number` (any integer type): the row as a person sees it (Excel row, or CSV
-    physical line).
+    physical line). A sheet larger than a chunk has its first chunk of rows in `frame` and the
+    others in `rest`, read one at a time as it is consumed (same columns, `cN` the same column
+    of the sheet in every chunk, possibly fewer of them).
     """
 
     label: str
     frame: pl.DataFrame
+    rest: Iterator[pl.DataFrame] = field(default_factory=lambda: iter(()))
+
+
+class Unchunkable(Exception):
+    """A sheet whose rows cannot be cut into chunks that read exactly as the whole sheet would
+    (rows without numbers, out of order...): it is read whole instead."""
 
 
 class Rejected(Exception):
@@ -78,6 +95,14 @@ class Rejected(Exception):
 
     def __str__(self) -> str:
         return self.reason
+
+
+def is_blank(df: pl.DataFrame) -> bool:
+    """No cell of the frame holds anything but whitespace."""
+    cols = [c for c in df.columns if c != ROW]
+    if not cols or df.height == 0:
+        return True
+    return not df.select(pl.any_horizontal(pl.col(cols).str.strip_chars().ne("")).any()).item()
 
 
 def numbered(df: pl.DataFrame, first_row: int) -> pl.DataFrame:

@@ -3,6 +3,10 @@
 A CSV file holds every sheet of its contract as a section: a line `#<sheet name>` followed by the
 section's header row and data rows (docs/ARCHITECTURE.md). Real exports are UTF-8 or
 Windows-1251, separated by `;` or `,`; row numbers are physical line numbers.
+
+A section larger than a chunk is parsed in runs of whole lines (cells.CellSheet.rest), when its
+lines are its rows: no quote, so no line break inside a field, and every run parsing to one row
+a line (else it is parsed whole, as any section).
 """
 
 from __future__ import annotations
@@ -10,12 +14,20 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import polars as pl
 
 from pipelines.contracts import normalise_label
-from pipelines.ingest.cells import CellSheet, Rejected, numbered, string_frame
+from pipelines.ingest.cells import (
+    HEAD_ROWS,
+    CellSheet,
+    Rejected,
+    Unchunkable,
+    is_blank,
+    numbered,
+    string_frame,
+)
 
 SEPARATORS = (";", ",")
 # C0 control characters other than tab, LF, CR: never in a text export, always in binary junk.
@@ -102,21 +114,22 @@ def detect_separator(header_lines: Iterable[str], known_headers: set[str]) -> st
     return max(SEPARATORS, key=score)
 
 
+def _parse(lines: list[str], sep: str) -> pl.DataFrame:
+    return pl.read_csv(
+        io.BytesIO("\n".join(lines).encode("utf-8")),
+        separator=sep,
+        has_header=False,
+        infer_schema=False,
+        truncate_ragged_lines=True,
+        empty_string_is_null=True,
+    )
+
+
 def _section_frame(lines: list[str], first_line: int, sep: str) -> pl.DataFrame:
-    while lines and not lines[-1].strip():
-        lines = lines[:-1]
     if not lines:
         return string_frame([], [])
-    body = "\n".join(lines).encode("utf-8")
     try:
-        df = pl.read_csv(
-            io.BytesIO(body),
-            separator=sep,
-            has_header=False,
-            infer_schema=False,
-            truncate_ragged_lines=True,
-            empty_string_is_null=True,
-        )
+        df = _parse(lines, sep)
     except pl.exceptions.PolarsError:
         df = None  # e.g. a stray quote inside a field: the csv module below is more lenient
     if df is not None and df.height == len(lines):
@@ -133,8 +146,60 @@ def _section_frame(lines: list[str], first_line: int, sep: str) -> pl.DataFrame:
     return string_frame(rows, numbers)
 
 
-def read_csv_cells(data: bytes, path: str, known_headers: set[str]) -> tuple[list[CellSheet], str]:
-    """All sections of a CSV file as CellSheets, and the encoding that decoded it."""
+def _windows(lines: list[str], chunk_bytes: int) -> Iterator[tuple[int, int]]:
+    """(start, stop) of runs of lines of about `chunk_bytes` characters, the first at least
+    HEAD_ROWS lines."""
+    start = size = 0
+    for i, line in enumerate(lines):
+        size += len(line) + 1
+        if size >= chunk_bytes and (start or i + 1 >= HEAD_ROWS):
+            yield start, i + 1
+            start, size = i + 1, 0
+    if start < len(lines):
+        yield start, len(lines)
+
+
+def _window_frame(
+    lines: list[str], start: int, stop: int, first_line: int, sep: str
+) -> pl.DataFrame:
+    # The section's first line leads every run: polars takes the number of columns from the
+    # first line, and must take it from the same line as for the whole section.
+    head = lines[:1] if start else []
+    try:
+        df = _parse(head + lines[start:stop], sep)
+    except pl.exceptions.PolarsError as exc:
+        raise Unchunkable("a run of lines does not parse") from exc
+    if df.height != len(head) + stop - start:
+        raise Unchunkable("rows are not lines")  # the csv module's whole-section reading decides
+    return numbered(df.slice(len(head)), first_line + start)
+
+
+def _section(
+    label: str, lines: list[str], first_line: int, sep: str, chunk_bytes: int | None
+) -> CellSheet:
+    while lines and not lines[-1].strip():
+        lines = lines[:-1]
+    large = chunk_bytes is not None and sum(map(len, lines)) > chunk_bytes
+    if large and not any('"' in line for line in lines):
+        chunks = (
+            _window_frame(lines, a, b, first_line, sep)
+            for a, b in _windows(lines, chunk_bytes or 0)
+        )
+        try:
+            frame = next(chunks)
+            # Blank top lines would be judged (empty section, no header) without the rest.
+            if not is_blank(frame):
+                return CellSheet(label, frame, chunks)
+        except Unchunkable:
+            pass
+    return CellSheet(label, _section_frame(lines, first_line, sep))
+
+
+def read_csv_cells(
+    data: bytes, path: str, known_headers: set[str], chunk_bytes: int | None = None
+) -> tuple[list[CellSheet], str]:
+    """All sections of a CSV file as CellSheets, and the encoding that decoded it. A section
+    larger than `chunk_bytes` comes in chunks (CellSheet.rest); None: every section whole."""
     text, encoding = decode(data, path)
     sections = split_sections(text)
     if not sections:
@@ -144,7 +209,7 @@ def read_csv_cells(data: bytes, path: str, known_headers: set[str]) -> tuple[lis
     sep = detect_separator(header_lines, known_headers)
     try:
         sheets = [
-            CellSheet(label, _section_frame(lines, first, sep)) for label, first, lines in sections
+            _section(label, lines, first, sep, chunk_bytes) for label, first, lines in sections
         ]
     except csv.Error:
         # csv's message can quote a line of the file (an IIN): say what is wrong, not that.

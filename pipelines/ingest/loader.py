@@ -4,15 +4,17 @@ The calling thread hashes each file (an unchanged version is skipped right there
 parses nothing) and hands new versions, in batches of a few files, to workers
 (pipelines.ingest.workers), which parse and pseudonymise them. Finished files come back in order
 to the calling thread, which alone talks to DuckDB. At most a few dozen files are in flight or
-waiting, so memory is bounded by the largest files, not the round. The writer commits files in
-batches (each file whole in one transaction, never split), keeps its connection while results
-keep coming and lets go of it whenever it would otherwise wait idle, so the single-writer lock
-is never held across slow work.
+waiting, and a sheet larger than a chunk is read in chunks spilled to Parquet (readers.py), so
+memory is bounded by a few dozen small files or a chunk, not by the round or the largest file.
+The writer commits files in batches (each file whole in one transaction, never split, its spilled
+chunks included), keeps its connection while results keep coming and lets go of it whenever it
+would otherwise wait idle, so the single-writer lock is never held across slow work.
 """
 
 from __future__ import annotations
 
 import logging
+import shutil
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
@@ -26,7 +28,7 @@ import duckdb
 from pipelines.contracts import Contract
 from pipelines.identifiers import mask_iins
 from pipelines.ingest import progress
-from pipelines.ingest.cells import Rejected
+from pipelines.ingest.cells import CHUNK_BYTES, Rejected
 from pipelines.ingest.discovery import LandingFile, file_id, fingerprint, partition_files
 from pipelines.ingest.prepare import Prepared, Task, registration
 from pipelines.ingest.pseudonym import Pseudonymiser
@@ -165,8 +167,10 @@ def ingest_partition(
     connect: Connect,
     pseudonymiser: Pseudonymiser,
     workers: int = DEFAULT_WORKERS,
+    chunk_bytes: int | None = CHUNK_BYTES,
 ) -> PartitionResult:
-    """Load every new file version of one partition, then recompute currency for it."""
+    """Load every new file version of one partition, then recompute currency for it. Sheets
+    larger than `chunk_bytes` are read, typed and written in row chunks (None: whole)."""
     result = PartitionResult(contract.source, partition_key)
     files = partition_files(landing, contract, partition_key)
     with connect() as con:
@@ -182,7 +186,7 @@ def ingest_partition(
         else:
             new.append(f)
     if new:  # a re-run on unchanged landing starts no worker at all
-        runner = Runner(len(new), workers, pseudonymiser)
+        runner = Runner(len(new), workers, pseudonymiser, chunk_bytes)
         try:
             tasks = _tasks(contract, partition_key, new, present)
             per_batch = _batch_files(len(new), workers)
@@ -208,9 +212,14 @@ def _write_all(
             batch_rows = 0
             if not batch:
                 return
-            if writer is None:
-                writer = FileWriter(held.enter_context(connect()))
-            written = writer.write([(p.reg, p.parsed) for p in batch])
+            try:
+                if writer is None:
+                    writer = FileWriter(held.enter_context(connect()))
+                written = writer.write([(p.reg, p.parsed) for p in batch])
+            finally:  # written or not, spilled chunks are of no further use
+                for p in batch:
+                    if p.parsed is not None and p.parsed.spill_dir is not None:
+                        shutil.rmtree(p.parsed.spill_dir, ignore_errors=True)
             for p, rows in zip(batch, written, strict=True):
                 result.record(p, p.file.path, rows)
             batch.clear()

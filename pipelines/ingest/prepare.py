@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from pipelines.contracts import Contract, load_contract
 from pipelines.identifiers import mask_iins
-from pipelines.ingest.cells import Rejected
+from pipelines.ingest.cells import CHUNK_BYTES, Rejected
 from pipelines.ingest.discovery import LandingFile
 from pipelines.ingest.pseudonym import Pseudonymiser
 from pipelines.ingest.readers import ParsedFile, parse, parse_many
@@ -42,16 +42,19 @@ class Prepared:
 
     @property
     def rows(self) -> int:
-        return sum(s.frame.height for s in self.parsed.sheets) if self.parsed else 0
+        return sum(s.rows for s in self.parsed.sheets) if self.parsed else 0
 
 
 def prepare(task: Task, ps: Pseudonymiser) -> Prepared:
     return prepare_many([task], ps)[0]
 
 
-def prepare_many(tasks: list[Task], ps: Pseudonymiser) -> list[Prepared]:
+def prepare_many(
+    tasks: list[Task], ps: Pseudonymiser, chunk_bytes: int | None = CHUNK_BYTES
+) -> list[Prepared]:
     """Several files of one partition: their sheets are typed together (readers.parse_many),
-    which costs one polars query per sheet for all of them instead of several per file."""
+    which costs one polars query per sheet for all of them instead of several per file. Sheets
+    larger than `chunk_bytes` are read in chunks (the loader removes their spill folders)."""
     contract = load_contract(tasks[0].source)
     outcomes: list[tuple[ParsedFile | None, Rejected | None]] = [
         (None, _name_rejection(contract, t.file.path)) for t in tasks
@@ -59,7 +62,7 @@ def prepare_many(tasks: list[Task], ps: Pseudonymiser) -> list[Prepared]:
     readable = [i for i, (_, rejected) in enumerate(outcomes) if rejected is None]
     try:
         files = [(tasks[i].data, tasks[i].file.path) for i in readable]
-        for i, r in zip(readable, parse_many(contract, files, ps), strict=True):
+        for i, r in zip(readable, parse_many(contract, files, ps, chunk_bytes), strict=True):
             outcomes[i] = (None, r) if isinstance(r, Rejected) else (r, None)
     except Exception:  # a reader bug must cost only the file that meets it: each one alone
         for i in readable:

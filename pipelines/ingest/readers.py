@@ -1,13 +1,22 @@
 """Contract-driven reading: a file's bytes -> typed, pseudonymised frames per contract sheet.
 
-The reader never writes anything. It either returns a `ParsedFile` (rows of every sheet it found,
-plus cell-level issues) or raises `Rejected` with a structure.* rule id. IIN columns leave this
-module only as `<name>_hash` / `<name>_valid`.
+The reader never writes to the warehouse. It either returns a `ParsedFile` (rows of every sheet it
+found, plus cell-level issues) or raises `Rejected` with a structure.* rule id. IIN columns leave
+this module only as `<name>_hash` / `<name>_valid`.
+
+A sheet larger than a chunk (cells.CHUNK_BYTES) is read and typed one chunk of rows at a time:
+its first chunk stays in memory like any sheet, every later one is typed, pseudonymised and
+spilled to a Parquet file of a temporary folder (`ParsedFile.spill_dir`, removed once written),
+so memory is bounded by a chunk, not by the sheet. The header, columns and date formats come from
+the first chunk, as they come from the top of a whole sheet; typing is row by row, so the rows
+and issues are those of the whole sheet.
 """
 
 from __future__ import annotations
 
 import functools
+import shutil
+import tempfile
 from collections import Counter
 from dataclasses import dataclass
 
@@ -16,12 +25,22 @@ import polars as pl
 
 from pipelines.contracts import Contract, Sheet, all_contracts, normalise_label
 from pipelines.ingest import coerce
-from pipelines.ingest.cells import PART, ROW, CellSheet, Rejected, safe_text, sheet_key
+from pipelines.ingest.cells import (
+    PART,
+    ROW,
+    CellSheet,
+    Rejected,
+    Unchunkable,
+    is_blank,
+    safe_text,
+    sheet_key,
+)
 from pipelines.ingest.coerce import ISSUE_SCHEMA, empty_issues
 from pipelines.ingest.csv_cells import read_csv_cells
 from pipelines.ingest.masking import mask_frame, mask_issue_values
 from pipelines.ingest.pseudonym import Pseudonymiser
 from pipelines.ingest.xlsx_cells import read_xlsx_cells
+from pipelines.leftovers import temp_prefix
 
 # The header row is looked for among the first rows that hold anything (a title line above the
 # header is common in hand-made workbooks).
@@ -41,6 +60,12 @@ class ParsedSheet:
     sheet: Sheet  # the contract sheet
     label: str  # the sheet / section name as written in the file
     frame: pl.DataFrame  # raw-table columns (typed, IINs hashed) + `_row_number`
+    spilled: tuple[str, ...] = ()  # Parquet files with the sheet's further rows, frame's columns
+    spilled_rows: int = 0
+
+    @property
+    def rows(self) -> int:
+        return self.frame.height + self.spilled_rows
 
 
 @dataclass(frozen=True)
@@ -48,6 +73,7 @@ class ParsedFile:
     sheets: tuple[ParsedSheet, ...]
     issues: pl.DataFrame  # coerce.ISSUE_SCHEMA
     encoding: str | None  # CSV only
+    spill_dir: str | None = None  # the temporary folder of the spilled rows, if any
 
     def sheet(self, name: str) -> ParsedSheet | None:
         return next((s for s in self.sheets if s.sheet.name == name), None)
@@ -88,8 +114,11 @@ def known_headers(contract: Contract) -> set[str]:
     return {h for sheet in contract.sheets for h in sheet.header_map()}
 
 
-def read_cells(contract: Contract, data: bytes, path: str) -> tuple[list[CellSheet], str | None]:
-    """Bytes -> CellSheets by extension (xlsx or csv); a file of no bytes is empty."""
+def read_cells(
+    contract: Contract, data: bytes, path: str, chunk_bytes: int | None = None
+) -> tuple[list[CellSheet], str | None]:
+    """Bytes -> CellSheets by extension (xlsx or csv); a file of no bytes is empty. Sheets
+    larger than `chunk_bytes` come in chunks (CellSheet.rest); None: every sheet whole."""
     if not data.strip():
         raise Rejected(
             "structure.empty_file", path, "file is empty", kk="файл бос", ru="файл пустой"
@@ -97,9 +126,9 @@ def read_cells(contract: Contract, data: bytes, path: str) -> tuple[list[CellShe
     ext = path.rsplit(".", 1)[-1].lower()
     if ext == "xlsx":
         wanted = {s for sheet in contract.sheets for s in sheet.spellings()}
-        cells, encoding = read_xlsx_cells(data, path, wanted), None
+        cells, encoding = read_xlsx_cells(data, path, wanted, chunk_bytes), None
     elif ext == "csv":
-        cells, encoding = read_csv_cells(data, path, known_headers(contract))
+        cells, encoding = read_csv_cells(data, path, known_headers(contract), chunk_bytes)
     else:
         shown = safe_text(ext)
         raise Rejected(
@@ -110,13 +139,6 @@ def read_cells(contract: Contract, data: bytes, path: str) -> tuple[list[CellShe
             ru=f"тип файла '.{shown}' не поддерживается (ожидается .xlsx или .csv)",
         )
     return cells, encoding
-
-
-def _is_blank(df: pl.DataFrame) -> bool:
-    cols = [c for c in df.columns if c != ROW]
-    if not cols or df.height == 0:
-        return True
-    return not df.select(pl.any_horizontal(pl.col(cols).str.strip_chars().ne("")).any()).item()
 
 
 def _top_labels(frame: pl.DataFrame) -> set[str]:
@@ -288,13 +310,13 @@ def _check_columns(
             )
 
 
-def _text_part(sheet: Sheet, cell: CellSheet, layout: _Layout, part: int) -> pl.DataFrame:
-    """The cells below the header as contract columns (text, `_row_number`, `PART`).
+def _text_part(sheet: Sheet, body: pl.DataFrame, layout: _Layout, part: int) -> pl.DataFrame:
+    """Cells (those below the header, or a later chunk of the sheet) as contract columns (text,
+    `_row_number`, `PART`).
 
     Direct frame operations, no query: a batch has a few hundred such parts, and a polars
     query's set-up costs more than its work on a sheet of a few hundred rows.
     """
-    body = cell.frame.slice(layout.header.index + 1)
     n = body.height
     columns = [
         body.get_column(ROW).cast(pl.Int64),
@@ -388,7 +410,10 @@ def _typed_parts(
     issues: list[list[pl.DataFrame]] = [[] for _ in parts]
     for formats, members in groups.items():
         # Within a group, parts are renumbered 0..k-1 so that the frame splits by position.
-        text_parts = [_text_part(sheet, *parts[p], k) for k, p in enumerate(members)]
+        text_parts = [
+            _text_part(sheet, parts[p][0].frame.slice(parts[p][1].header.index + 1), parts[p][1], k)
+            for k, p in enumerate(members)
+        ]
         found: list[pl.DataFrame] = []
         typed = _typed_batch(sheet, text_parts, formats, found, pseudonymiser)
         for p, frame in zip(members, _split(typed, len(members)), strict=True):
@@ -413,7 +438,7 @@ def _check_sheets(
     """Reject a file without any data, in an unknown encoding, or missing a required sheet."""
     # Blankness costs a query per sheet: only asked when nothing useful was found.
     nothing = not matched or all(c.frame.height <= 1 for cs in matched.values() for c in cs)
-    if nothing and all(_is_blank(c.frame) for c in cells):
+    if nothing and all(is_blank(c.frame) for c in cells):
         raise Rejected(
             "structure.empty_file",
             path,
@@ -458,7 +483,7 @@ def _merge_copies(
 ) -> tuple[list[CellSheet], list[_Layout]]:
     """Several sheets spelling one contract sheet: the non-blank ones are loaded together when
     their header rows name the same contract columns; otherwise the file is rejected."""
-    keep = [(c, lay) for c, lay in zip(cells, layouts, strict=True) if not _is_blank(c.frame)]
+    keep = [(c, lay) for c, lay in zip(cells, layouts, strict=True) if not is_blank(c.frame)]
     if not keep:
         return cells[:1], layouts[:1]
     first_cell, first = keep[0]
@@ -499,9 +524,9 @@ class _Plan:
     encoding: str | None
 
 
-def _plan(contract: Contract, data: bytes, path: str) -> _Plan:
+def _plan(contract: Contract, data: bytes, path: str, chunk_bytes: int | None) -> _Plan:
     """Read one file and match it to its contract. Raises `Rejected` when it cannot be read."""
-    cells, encoding = read_cells(contract, data, path)
+    cells, encoding = read_cells(contract, data, path, chunk_bytes)
     issue_rows: list[dict[str, object]] = []
     matched = _match_sheets(contract, cells, issue_rows)
     file_lang = _file_language(contract, [c.label for c in cells])
@@ -520,15 +545,67 @@ def _plan(contract: Contract, data: bytes, path: str) -> _Plan:
     return _Plan(sheets, issue_rows, encoding)
 
 
+class _Spill:
+    """The typed later chunks of one file's large sheets, a Parquet file each in a temporary
+    folder made on first use (named for this process: pipelines/leftovers.py)."""
+
+    def __init__(self) -> None:
+        self.dir: str | None = None
+        self.files: dict[str, list[str]] = {}
+        self.rows: dict[str, int] = {}
+
+    def add(self, sheet: str, frame: pl.DataFrame) -> None:
+        if self.dir is None:
+            self.dir = tempfile.mkdtemp(prefix=temp_prefix("ingest"))
+        files = self.files.setdefault(sheet, [])
+        files.append(f"{self.dir}/{sheet}-{len(files):05d}.parquet")
+        # lz4, no statistics: read once, right away, by the writer.
+        frame.write_parquet(files[-1], compression="lz4", statistics=False)
+        self.rows[sheet] = self.rows.get(sheet, 0) + frame.height
+
+    def discard(self) -> None:
+        if self.dir is not None:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def _spill_rest(
+    plan: _Plan, pseudonymiser: Pseudonymiser, spill: _Spill, issue_frames: list[pl.DataFrame]
+) -> None:
+    """The chunks after the first of each large sheet: typed one at a time as the first was
+    (its header, columns and date formats) and spilled, each released before the next is read."""
+    for sheet, cells, layouts in plan.sheets:
+        for k, (cell, layout) in enumerate(zip(cells, layouts, strict=True)):
+            formats: tuple[tuple[str, str | None], ...] | None = None
+            for chunk in cell.rest:
+                if formats is None:  # a large sheet: those of its first chunk
+                    formats = _formats(sheet, cell, layout)
+                found: list[pl.DataFrame] = []
+                text = [_text_part(sheet, chunk, layout, 0)]
+                typed = _typed_batch(sheet, text, formats, found, pseudonymiser)
+                typed.drop_in_place(PART)
+                if k and plan.encoding is None:  # as _parsed numbers the rows of extra sheets
+                    typed = typed.with_columns(pl.col(ROW) + k * EXTRA_SHEET_ROWS)
+                issue_frames += [f.drop(PART) for f in found if f.height]
+                if typed.height:
+                    spill.add(sheet.name, typed)
+
+
 def parse_many(
-    contract: Contract, files: list[tuple[bytes, str]], pseudonymiser: Pseudonymiser
+    contract: Contract,
+    files: list[tuple[bytes, str]],
+    pseudonymiser: Pseudonymiser,
+    chunk_bytes: int | None = None,
 ) -> list[ParsedFile | Rejected]:
     """Read files (bytes, path) of one contract: each sheet of all of them is typed in one
-    query, then split back per file. A file that cannot be read is its `Rejected`."""
+    query, then split back per file. A file that cannot be read is its `Rejected`.
+
+    Sheets larger than `chunk_bytes` are read in chunks, all but the first spilled (the caller
+    removes `ParsedFile.spill_dir` once the rows are written); None reads every sheet whole.
+    """
     plans: list[_Plan | Rejected] = []
     for data, path in files:
         try:
-            plans.append(_plan(contract, data, path))
+            plans.append(_plan(contract, data, path, chunk_bytes))
         except Rejected as rej:
             plans.append(rej)
     typed: dict[tuple[int, str], list[pl.DataFrame]] = {}
@@ -547,10 +624,29 @@ def parse_many(
         for i, frame, found in zip(owners, frames, issues, strict=True):
             typed.setdefault((i, sheet.name), []).append(frame)
             sheet_issues[i] += found
-    return [
-        plan if isinstance(plan, Rejected) else _parsed(plan, i, typed, sheet_issues[i])
-        for i, plan in enumerate(plans)
-    ]
+    out: list[ParsedFile | Rejected] = []
+    try:
+        for i, plan in enumerate(plans):
+            if isinstance(plan, Rejected):
+                out.append(plan)
+                continue
+            spill = _Spill()
+            try:
+                _spill_rest(plan, pseudonymiser, spill, sheet_issues[i])
+            except Unchunkable:  # a later chunk showed rows that only a whole read places right
+                spill.discard()
+                out.append(parse_many(contract, [files[i]], pseudonymiser)[0])
+                continue
+            except BaseException:
+                spill.discard()
+                raise
+            out.append(_parsed(plan, i, typed, sheet_issues[i], spill))
+    except BaseException:
+        for done in out:
+            if isinstance(done, ParsedFile) and done.spill_dir is not None:
+                shutil.rmtree(done.spill_dir, ignore_errors=True)
+        raise
+    return out
 
 
 def _parsed(
@@ -558,6 +654,7 @@ def _parsed(
     i: int,
     typed: dict[tuple[int, str], list[pl.DataFrame]],
     issue_frames: list[pl.DataFrame],
+    spill: _Spill,
 ) -> ParsedFile:
     parsed: list[ParsedSheet] = []
     for sheet, cells, _layouts in plan.sheets:
@@ -569,12 +666,14 @@ def _parsed(
                 for k, f in enumerate(frames)
             ]
         frame = frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical_relaxed")
-        parsed.append(ParsedSheet(sheet, " + ".join(c.label for c in cells), frame))
+        label = " + ".join(c.label for c in cells)
+        spilled = tuple(spill.files.get(sheet.name, ()))
+        parsed.append(ParsedSheet(sheet, label, frame, spilled, spill.rows.get(sheet.name, 0)))
     frames = [f for f in issue_frames if f.height]
     if plan.notes:
         frames.insert(0, pl.DataFrame(plan.notes, schema=ISSUE_SCHEMA))
     issues = mask_issue_values(pl.concat(frames)) if frames else empty_issues()
-    return ParsedFile(tuple(parsed), issues, plan.encoding)
+    return ParsedFile(tuple(parsed), issues, plan.encoding, spill.dir)
 
 
 def parse(contract: Contract, data: bytes, path: str, pseudonymiser: Pseudonymiser) -> ParsedFile:

@@ -32,10 +32,10 @@ def _init_worker(key: bytes) -> None:
     _worker_ps = Pseudonymiser(key)
 
 
-def run_tasks(tasks: list[Task]) -> list[Prepared]:
+def run_tasks(tasks: list[Task], chunk_bytes: int | None) -> list[Prepared]:
     """Entry point inside a worker process."""
     assert _worker_ps is not None, "worker not initialised"
-    return prepare_many(tasks, _worker_ps)
+    return prepare_many(tasks, _worker_ps, chunk_bytes)
 
 
 def process_pool(workers: int, key: bytes) -> ProcessPoolExecutor:
@@ -71,10 +71,13 @@ atexit.register(stop_pool, wait=False)
 class Runner:
     """submit(tasks) -> Future[list[Prepared]], on the shared process pool or on a few threads."""
 
-    def __init__(self, n_tasks: int, workers: int, ps: Pseudonymiser) -> None:
+    def __init__(
+        self, n_tasks: int, workers: int, ps: Pseudonymiser, chunk_bytes: int | None
+    ) -> None:
         self._threads: ThreadPoolExecutor | None = None
         self._processes: ProcessPoolExecutor | None = None
         self._ps = ps
+        self._chunk_bytes = chunk_bytes
         if workers > 1 and n_tasks >= PROCESS_THRESHOLD:
             self._processes = process_pool(workers, ps.key)
         else:
@@ -82,9 +85,9 @@ class Runner:
 
     def submit(self, tasks: list[Task]) -> Future[list[Prepared]]:
         if self._processes is not None:
-            return self._processes.submit(run_tasks, tasks)
+            return self._processes.submit(run_tasks, tasks, self._chunk_bytes)
         assert self._threads is not None
-        return self._threads.submit(prepare_many, tasks, self._ps)
+        return self._threads.submit(prepare_many, tasks, self._ps, self._chunk_bytes)
 
     def close(self) -> None:
         """Threads end with the partition; the process pool lives on for the next one."""

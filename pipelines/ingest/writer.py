@@ -1,5 +1,8 @@
 """Whole file versions in one DuckDB transaction: rows of all sheets, issues, registry row.
 
+A sheet read in chunks has its later chunks in Parquet files (readers.py); they are inserted in
+the same transaction, so a large file is as whole as a small one.
+
 Either all of a file is in the warehouse (with its registry row, so the next run skips it) or
 none of it is (no registry row, so the next run loads it again). A kill -9 at any moment
 therefore leaves neither partial nor duplicated rows. A transaction may carry several whole
@@ -18,7 +21,7 @@ import polars as pl
 import pyarrow as pa
 
 from pipelines.identifiers import mask_iins
-from pipelines.ingest.readers import ParsedFile
+from pipelines.ingest.readers import ParsedFile, ParsedSheet
 from pipelines.ingest.schema import ISSUES_TABLE, REGISTRY_TABLE, SCHEMA
 
 
@@ -66,21 +69,26 @@ def utc_now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def _lineage(reg: Registration, sheet: str) -> tuple[tuple[str, str | None], ...]:
+    """The lineage columns of a sheet's rows but `_loaded_at` (set at commit), with values."""
+    return (
+        ("_file_id", reg.file_id),
+        ("_file_path", mask_iins(reg.path)),
+        ("_file_sha256", reg.sha256),
+        ("_sheet", sheet),
+        ("_partition", reg.partition_key),
+    )
+
+
 def add_lineage(parsed: ParsedFile, reg: Registration) -> None:
     """Append the lineage columns (all but `_loaded_at`, set at commit) to every sheet frame.
 
     Runs in the reader's worker thread, in place, with direct column operations: the single
-    writer thread then only converts and inserts.
+    writer thread then only converts and inserts. Spilled rows get theirs as they are inserted.
     """
     for ps in parsed.sheets:
         n = ps.frame.height
-        values = (
-            ("_file_id", reg.file_id),
-            ("_file_path", mask_iins(reg.path)),
-            ("_file_sha256", reg.sha256),
-            ("_sheet", ps.sheet.name),
-            ("_partition", reg.partition_key),
-        )
+        values = _lineage(reg, ps.sheet.name)
         ps.frame.hstack(
             [pl.Series(name, [v], dtype=pl.String).new_from_index(0, n) for name, v in values],
             in_place=True,
@@ -136,13 +144,16 @@ class FileWriter:
         and a round of INSERTs per file.
         """
         tables: dict[str, list[pa.Table]] = defaultdict(list)
+        spilled: list[tuple[Registration, ParsedSheet]] = []
         issues: list[pa.Table] = []
         per_file: list[dict[str, int]] = []
         for reg, parsed in versions:
             rows: dict[str, int] = {}
             for ps in parsed.sheets if parsed else ():
                 tables[ps.sheet.raw_table].append(ps.frame.to_arrow(compat_level=_ARROW))
-                rows[ps.sheet.raw_table] = rows.get(ps.sheet.raw_table, 0) + ps.frame.height
+                rows[ps.sheet.raw_table] = rows.get(ps.sheet.raw_table, 0) + ps.rows
+                if ps.spilled:
+                    spilled.append((reg, ps))
             if parsed is not None and parsed.issues.height:
                 ids = pl.Series("_file_id", [reg.file_id], dtype=pl.String)
                 issues.append(
@@ -168,6 +179,8 @@ class FileWriter:
                     "? AS _loaded_at",
                     [loaded_at],
                 )
+            for reg, ps in spilled:
+                _insert_spilled(con, reg, ps, loaded_at)
             if issues:
                 _insert(con, f"{SCHEMA}.{ISSUES_TABLE}", pa.concat_tables(issues))
             _insert(
@@ -198,3 +211,17 @@ def _insert(
         con.execute(f"INSERT INTO {table} BY NAME SELECT {select} FROM _incoming", params or [])
     finally:
         con.unregister("_incoming")
+
+
+def _insert_spilled(
+    con: duckdb.DuckDBPyConnection, reg: Registration, ps: ParsedSheet, loaded_at: datetime
+) -> None:
+    """A sheet's spilled chunks, straight from Parquet: DuckDB streams them within its memory
+    limit, and the lineage columns are constants of the query."""
+    lineage = _lineage(reg, ps.sheet.name)
+    columns = ", ".join(f"?::VARCHAR AS {name}" for name, _ in lineage)
+    con.execute(
+        f"INSERT INTO {SCHEMA}.{ps.sheet.raw_table} BY NAME "
+        f"SELECT *, {columns}, ? AS _loaded_at FROM read_parquet(?)",
+        [*(value for _, value in lineage), loaded_at, list(ps.spilled)],
+    )
