@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 
 SCHEMA = "dq_prep"
 CHUNK_ROWS = 100 * 2048  # rows validated at once (a multiple of DuckDB's 2,048-row vector)
+# Rows per Arrow batch while spilling: DuckDB's larger batches raise the step's peak memory
+# (national students frame: 765 MB at CHUNK_ROWS, 645 MB at this size) at no gain in speed.
+SPILL_BATCH_ROWS = 8 * 2048
 
 # Frame name (`<source>.<sheet>`, `<source>.submissions`, `<source>.files`) -> dbt view. Every
 # contract sheet has a row frame, the view `dq_frame_<raw table>`; submission frames are the
@@ -90,7 +93,7 @@ def spill_frame(con: duckdb.DuckDBPyConnection, name: str, path: Path) -> None:
     import pyarrow as pa
 
     sql, params = _flagged_sql(con, name)
-    batches = con.sql(sql, params=params or None).to_arrow_reader(CHUNK_ROWS)
+    batches = con.sql(sql, params=params or None).to_arrow_reader(SPILL_BATCH_ROWS)
     with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, batches.schema) as out:
         for batch in batches:
             out.write_batch(batch)
@@ -104,8 +107,8 @@ def frame_chunks(name: str, path: Path, rows: int | None = None) -> Iterator[pd.
     # Read, not memory-mapped: mapped pages would stay resident until the file is closed.
     with pa.OSFile(str(path)) as source:
         spilled = pa.ipc.open_file(source)
-        # DuckDB's batches are only about `rows` long; every validation run costs the same
-        # set-up whatever its size, so chunks are cut to exactly `rows`.
+        # Every validation run costs the same set-up whatever its size: the spilled batches are
+        # joined into chunks of exactly `rows`.
         pending: list[pa.RecordBatch] = []
         size = 0
         for i in range(spilled.num_record_batches):
