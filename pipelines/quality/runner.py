@@ -27,11 +27,12 @@ from __future__ import annotations
 import json
 import logging
 import tempfile
+import threading
 import time as clock
 import warnings
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -384,22 +385,22 @@ def run(connect: Connect, suites_dir: Path = EXPECTATIONS_DIR) -> RunOutcome:
     first = {n: p for n, p in by_frame.items() if n not in SUBMISSION_FRAMES}
     later = {n: p for n, p in by_frame.items() if n in SUBMISSION_FRAMES}
 
-    # 1. Row- and file-level frames: spilled to Arrow files under short-lived connections (the
-    #    warehouse has one writer; GX work must not hold the lock), then validated in chunks of
-    #    rows (frames.py), so memory is bounded by a chunk. One thread spills them in turn while
-    #    this one imports GX and validates what is spilled: DuckDB computes a frame without the
-    #    GIL, so the queries overlap the ~3 s import and the validation instead of preceding them.
+    # 1. Row- and file-level frames: spilled to Arrow files (the warehouse has one writer; GX
+    #    work must not hold the lock), then validated in chunks of rows (frames.py), so memory is
+    #    bounded by a chunk. A thread spills them in turn while this one imports GX and validates
+    #    what is spilled: DuckDB computes a frame without the GIL, so the queries overlap the
+    #    ~3 s import and the validation instead of preceding them.
     timings["spill_s"] = timings["wait_for_spill_s"] = 0.0
     timings["read_chunks_s"] = timings["validate_s"] = 0.0
     parts: list[pd.DataFrame] = []
     rows = 0
     with tempfile.TemporaryDirectory(prefix=temp_prefix("dq")) as tmp:
-        spiller = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dq-spill")
+        spills: dict[str, Future[tuple[Path, float]]] = {name: Future() for name in first}
+        spiller = threading.Thread(
+            target=_spill_all, args=(connect, Path(tmp), spills), name="dq-spill"
+        )
+        spiller.start()
         try:
-            spills = {
-                name: spiller.submit(_spill, connect, name, Path(tmp) / f"{name}.arrow")
-                for name in first
-            }
             t1 = clock.perf_counter()
             validator = Validator()
             timings["gx_context_s"] = clock.perf_counter() - t1
@@ -419,7 +420,9 @@ def run(connect: Connect, suites_dir: Path = EXPECTATIONS_DIR) -> RunOutcome:
                 spilled.unlink()
         finally:
             # After a failure, frames not yet spilled are not worth waiting for.
-            spiller.shutdown(cancel_futures=True)
+            for spill in spills.values():
+                spill.cancel()
+            spiller.join()
 
     # 2. Statuses, then the submission-level frame, then dq.findings: one transaction.
     t1 = clock.perf_counter()
@@ -466,12 +469,24 @@ def run(connect: Connect, suites_dir: Path = EXPECTATIONS_DIR) -> RunOutcome:
     )
 
 
-def _spill(connect: Connect, name: str, path: Path) -> tuple[Path, float]:
-    """Spill one frame under its own connection; returns the file and the seconds it took."""
-    started = clock.perf_counter()
-    with connect() as con:
-        spill_frame(con, name, path)
-    return path, clock.perf_counter() - started
+def _spill_all(
+    connect: Connect, folder: Path, spills: dict[str, Future[tuple[Path, float]]]
+) -> None:
+    """Spill the frames in turn under one connection (opening the warehouse costs ~0.1 s each
+    time), resolving each frame's future with its file and the seconds it took."""
+    try:
+        with connect() as con:
+            for name, spill in spills.items():
+                if not spill.set_running_or_notify_cancel():
+                    return
+                started = clock.perf_counter()
+                path = folder / f"{name}.arrow"
+                spill_frame(con, name, path)
+                spill.set_result((path, clock.perf_counter() - started))
+    except BaseException as error:  # the waiting thread re-raises it
+        for spill in spills.values():
+            if not spill.done():
+                spill.set_exception(error)
 
 
 def _holds(findings: pd.DataFrame) -> dict[str, str]:
