@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from pipelines.identifiers import complete
@@ -132,8 +133,8 @@ def test_bin_flags_are_null_for_empty_cells() -> None:
     good = complete("08064000001")
     assert good is not None
     bad = good[:11] + str((int(good[11]) + 1) % 10)
-    df = pd.DataFrame({"enterprise_bin": [good, bad, None]})
-    flags = prepare("nobd_submission.students", df)["enterprise_bin_valid"]
+    frame = pa.table({"enterprise_bin": [good, bad, None]})
+    flags = prepare("nobd_submission.students", frame)["enterprise_bin_valid"]
     assert flags.tolist()[:2] == [True, False] and flags.isna().tolist() == [False, False, True]
 
 

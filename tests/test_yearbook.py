@@ -28,7 +28,7 @@ from pypdf import PdfReader
 from pipelines.contracts import all_contracts, normalise_label
 from pipelines.indicators import load_registry
 from pipelines.settings import Home
-from pipelines.yearbook import build_yearbook
+from pipelines.yearbook.build import build_yearbook
 from pipelines.yearbook.spec import default_spec
 from pipelines.yearbook.xlsx import CONTENTS_SHEET
 

@@ -3,7 +3,8 @@
 extract (DuckDB, read-only, connection closed at once)
   -> compare the cells with the latest release: same -> "no changes", stop
   -> render into a hidden staging folder: XLSX, cells.csv, queries/, per language
-     charts + HTML + PDF (two languages in two processes when there are two cores)
+     charts + HTML + PDF (two languages in two processes when there are two cores, started
+     before the XLSX is written)
   -> revisions report against the previous release, release.json
   -> rename the folder into place, move `latest`
 """
@@ -19,7 +20,6 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -28,20 +28,14 @@ import duckdb
 from pipelines.settings import Home
 from pipelines.yearbook import release as rel
 from pipelines.yearbook.extract import extract_book
-from pipelines.yearbook.model import LANGS, Book, Lang
+from pipelines.yearbook.model import LANGS, Book
+from pipelines.yearbook.render import render_language
 from pipelines.yearbook.spec import BookSpec, default_spec
 from pipelines.yearbook.xlsx import write_xlsx
 
 XLSX_FILE = "yearbook.xlsx"
+BOOK_PICKLE = ".book.pickle"  # for the workers, removed before the manifest lists the files
 Status = Literal["new", "unchanged", "rerendered"]
-
-
-def html_file(lang: Lang) -> str:
-    return f"yearbook_{lang}.html"
-
-
-def pdf_file(lang: Lang) -> str:
-    return f"yearbook_{lang}.pdf"
 
 
 @dataclass
@@ -154,14 +148,22 @@ def _write_release(
     timings: dict[str, float],
 ) -> int:
     t = time.perf_counter()
-    refs = write_xlsx(book, release, folder / XLSX_FILE)
-    rows = rel.cell_rows(book, refs)
-    rel.write_cells(rows, folder / rel.CELLS_FILE)
-    _write_queries(book, folder)
+    # The workers start first: their imports (~1.5 s) overlap the workbook written here.
+    workers = _start_workers(book, release, folder) if parallel and _spare_cores() else []
+    try:
+        refs = write_xlsx(book, release, folder / XLSX_FILE)
+        rows = rel.cell_rows(book, refs)
+        rel.write_cells(rows, folder / rel.CELLS_FILE)
+        _write_queries(book, folder)
+    except BaseException:
+        for p in workers:
+            p.kill()
+            p.wait()
+        raise
     timings["xlsx"] = time.perf_counter() - t
     t = time.perf_counter()
-    if parallel and _spare_cores():
-        per_lang = _render_in_workers(book, release, folder)
+    if workers:
+        per_lang = _finish_workers(workers, folder)
     else:
         per_lang = [render_language(book, release, lang, folder) for lang in LANGS]
     for lang, spent in zip(LANGS, per_lang, strict=True):
@@ -175,25 +177,6 @@ def _write_release(
         changed = len(revisions)
     _write_manifest(book, release, base, changed, rows, folder)
     return changed
-
-
-def book_epoch(book: Book) -> int:
-    """A fixed "build time" for embedded timestamps: 1 October of the academic year, UTC."""
-    return int(datetime(int(book.academic_year[:4]), 10, 1, tzinfo=UTC).timestamp())
-
-
-def render_language(book: Book, release: str, lang: Lang, folder: Path) -> float:
-    """Charts, HTML and PDF of one language; returns seconds spent (runs in a worker process)."""
-    from pipelines.yearbook import charts
-    from pipelines.yearbook.html import render_html, render_pdf
-
-    t = time.perf_counter()
-    no_data = book.labels["no_data_chart"][lang]
-    pngs = {(f.id, lang): charts.render(f, lang, no_data) for f in book.figures}
-    html = render_html(book, release, lang, pngs)
-    (folder / html_file(lang)).write_text(html, encoding="utf-8")
-    render_pdf(html, folder / pdf_file(lang), epoch=book_epoch(book))
-    return time.perf_counter() - t
 
 
 def _spare_cores() -> bool:
@@ -210,28 +193,32 @@ def _spare_cores() -> bool:
     return cores - busy >= 1.5
 
 
-def _render_in_workers(book: Book, release: str, folder: Path) -> list[float]:
+def _start_workers(book: Book, release: str, folder: Path) -> list[subprocess.Popen[str]]:
     """One process per language (WeasyPrint and matplotlib hold the GIL: threads would not help).
 
     Fresh interpreters (`python -m pipelines.yearbook.worker`), not fork or multiprocessing
     spawn: a forked child of a threaded caller (Dagster, pytest) can inherit a held lock, and
     spawn re-imports the caller's __main__. The Book goes over as a pickle we wrote ourselves.
     """
-    blob = folder / ".book.pickle"
+    blob = folder / BOOK_PICKLE
     blob.write_bytes(pickle.dumps(book, protocol=pickle.HIGHEST_PROTOCOL))
+    return [
+        subprocess.Popen(
+            [sys.executable, "-m", "pipelines.yearbook.worker", str(blob), release, lang],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for lang in LANGS
+    ]
+
+
+def _finish_workers(procs: list[subprocess.Popen[str]], folder: Path) -> list[float]:
+    """Wait for the workers; returns the seconds each spent rendering."""
     try:
-        procs = [
-            subprocess.Popen(
-                [sys.executable, "-m", "pipelines.yearbook.worker", str(blob), release, lang],
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-            for lang in LANGS
-        ]
         outputs = [p.communicate() for p in procs]
     finally:
-        blob.unlink(missing_ok=True)
+        (folder / BOOK_PICKLE).unlink(missing_ok=True)
     spent: list[float] = []
     for lang, p, (out, err) in zip(LANGS, procs, outputs, strict=True):
         if p.returncode != 0:

@@ -1,4 +1,4 @@
-"""Render one language of a yearbook in its own process (see build._render_in_workers).
+"""Render one language of a yearbook in its own process (see build._start_workers).
 
 Usage: python -m pipelines.yearbook.worker <book.pickle> <release> <kk|ru>
 Writes yearbook_<lang>.html and .pdf next to the pickle; prints the seconds spent.
@@ -10,8 +10,8 @@ import pickle
 import sys
 from pathlib import Path
 
-from pipelines.yearbook.build import render_language
 from pipelines.yearbook.model import LANGS
+from pipelines.yearbook.render import render_language
 
 
 def main(argv: list[str]) -> int:

@@ -1,15 +1,8 @@
-"""Which academic years a yearbook can exist for, and which of them have data."""
+"""Which academic years have data for a yearbook (partitions: pipelines/assets/partitions.py)."""
 
 from __future__ import annotations
 
 import duckdb
-
-from pipelines import reference
-
-
-def academic_years() -> list[str]:
-    """Every academic year of sources/reference/calendar.csv, oldest first (the partitions)."""
-    return sorted({r.academic_year for r in reference.calendar().values()})
 
 
 def years_with_data(con: duckdb.DuckDBPyConnection) -> list[str]:
