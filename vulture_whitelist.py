@@ -13,6 +13,7 @@ rekey_command
 _root
 # pytest fixtures (autouse); html.parser callbacks in tests/test_proofreading.py.
 shared_pseudonym_key
+shared_cache
 _.handle_starttag
 _.handle_endtag
 _.handle_data

@@ -30,6 +30,15 @@ def normalise_label(text: object) -> str:
     return s.rstrip("*:. ").strip()
 
 
+def _spellings(name: str, headers: dict[str, list[str]]) -> set[str]:
+    """Every normalised spelling a sheet title or column header may have: its name and its
+    headers in every language."""
+    spellings = {name}
+    for names in headers.values():
+        spellings.update(names)
+    return {normalise_label(s) for s in spellings}
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
@@ -54,10 +63,7 @@ class Column:
         return self.headers[lang][0]
 
     def header_spellings(self) -> set[str]:
-        spellings = {self.name}
-        for names in self.headers.values():
-            spellings.update(names)
-        return {normalise_label(s) for s in spellings}
+        return _spellings(self.name, self.headers)
 
     def value_spellings(self) -> dict[str, str]:
         """Normalised spelling -> canonical code, for columns with `allowed` values."""
@@ -82,10 +88,7 @@ class Sheet:
         return self.headers[lang][0]
 
     def spellings(self) -> set[str]:
-        spellings = {self.name}
-        for names in self.headers.values():
-            spellings.update(names)
-        return {normalise_label(s) for s in spellings}
+        return _spellings(self.name, self.headers)
 
     def column(self, name: str) -> Column:
         for c in self.columns:

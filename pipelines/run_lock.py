@@ -3,6 +3,8 @@
 An advisory `flock` on EDUSTAT_HOME/.run.lock: the kernel drops it when the holder dies, even by
 kill -9, so a crash never leaves a stale lock to clear by hand. The file says who holds it (pid,
 command, since) for the second caller's message.
+
+`waiting_lock` is the plain kind the publish steps use: wait for the lock instead of refusing.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
 from pipelines.settings import Home
 
@@ -58,3 +61,16 @@ def hold(home: Home, command: str) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
+
+
+@contextmanager
+def waiting_lock(lock_file: Path) -> Iterator[None]:
+    """Hold an advisory `flock` on `lock_file` for the block, waiting while another process holds
+    it (its folder is made first)."""
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_file, "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)

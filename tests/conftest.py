@@ -115,3 +115,22 @@ def raw_snapshot(home: Path) -> dict[str, tuple[int, int]]:
             ).fetchall()[0]
             out[table] = (n, int(total))
     return out
+
+
+def iins_in_text_columns(con: duckdb.DuckDBPyConnection, iins: set[str]) -> dict[str, set[str]]:
+    """schema.table.column -> the `iins` found in it, over every text column of the open database
+    (DuckDB compresses strings, so a byte scan of its file alone could miss one)."""
+    found: dict[str, set[str]] = {}
+    columns = con.execute(
+        "SELECT schema_name, table_name, column_name FROM duckdb_columns() "
+        "WHERE data_type = 'VARCHAR' AND NOT internal AND database_name = current_database()"
+    ).fetchall()
+    for schema, table, column in columns:
+        values = con.execute(
+            f"SELECT DISTINCT unnest(regexp_extract_all(\"{column}\", '\\d{{12}}')) "
+            f'FROM "{schema}"."{table}"'
+        ).fetchall()
+        leaked = {v[0] for v in values} & iins
+        if leaked:
+            found[f"{schema}.{table}.{column}"] = leaked
+    return found

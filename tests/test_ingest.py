@@ -19,7 +19,7 @@ from typing import Any
 import duckdb
 import openpyxl
 import pytest
-from conftest import edustat, raw_snapshot
+from conftest import edustat, iins_in_text_columns, raw_snapshot
 
 from pipelines.contracts import load_contract, normalise_label
 
@@ -198,17 +198,8 @@ def test_no_raw_iin_anywhere_after_a_run(pipeline_home: Path, sample: dict[str, 
     assert scanned > 0
     # DuckDB compresses strings, so a byte scan alone could miss one: scan every text column too.
     with connect(pipeline_home) as con:
-        columns = con.execute(
-            "SELECT schema_name, table_name, column_name FROM duckdb_columns() "
-            "WHERE data_type = 'VARCHAR' AND NOT internal AND database_name = current_database()"
-        ).fetchall()
-        for schema, table, column in columns:
-            values = con.execute(
-                f"SELECT DISTINCT unnest(regexp_extract_all(\"{column}\", '\\d{{12}}')) "
-                f'FROM "{schema}"."{table}"'
-            ).fetchall()
-            leaked = {v[0].encode() for v in values} & iins
-            assert not leaked, f"IIN in {schema}.{table}.{column}"
+        leaked = iins_in_text_columns(con, set(sample["iins"]))
+    assert not leaked, f"IIN in {', '.join(sorted(leaked))}"
     with connect(pipeline_home) as con:
         hashed = con.execute("SELECT count(*), count(iin_hash) FROM raw.nobd_students").fetchall()[
             0

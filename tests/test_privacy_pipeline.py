@@ -22,7 +22,7 @@ import duckdb
 import pytest
 from chaos.book import Book
 from chaos.sample import Sample
-from conftest import SAMPLE_ARGS, edustat
+from conftest import SAMPLE_ARGS, edustat, iins_in_text_columns
 
 from pipelines.demo.ids import IdFactory
 from pipelines.identifiers import IIN_MASK, is_iin_shaped
@@ -105,21 +105,8 @@ def _raw_iins_in_file(path: Path, iins: set[bytes]) -> set[bytes]:
 
 def _raw_iins_in_duckdb(path: Path, iins: set[str]) -> dict[str, set[str]]:
     """DuckDB compresses strings, so a byte scan alone could miss one: every text column too."""
-    found: dict[str, set[str]] = {}
     with duckdb.connect(str(path), read_only=True) as con:
-        columns = con.execute(
-            "SELECT schema_name, table_name, column_name FROM duckdb_columns() "
-            "WHERE data_type = 'VARCHAR' AND NOT internal AND database_name = current_database()"
-        ).fetchall()
-        for schema, table, column in columns:
-            values = con.execute(
-                f"SELECT DISTINCT unnest(regexp_extract_all(\"{column}\", '\\d{{12}}')) "
-                f'FROM "{schema}"."{table}"'
-            ).fetchall()
-            leaked = {v[0] for v in values} & iins
-            if leaked:
-                found[f"{schema}.{table}.{column}"] = leaked
-    return found
+        return iins_in_text_columns(con, iins)
 
 
 def test_iins_typed_everywhere_end_nowhere_raw(tmp_path_factory: pytest.TempPathFactory) -> None:

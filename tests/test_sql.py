@@ -41,12 +41,17 @@ def make_warehouse(home: Home, rows: int) -> None:
         )
 
 
-@pytest.fixture
-def home(tmp_path: Path) -> Home:
-    h = Home(tmp_path / "home")
+def published_home(root: Path) -> Home:
+    """A home at `root` whose 10-row warehouse is published at T0 (no dbt docs)."""
+    h = Home(root)
     make_warehouse(h, rows=10)
     publish_snapshot(h, build_time=T0, docs=False)
     return h
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Home:
+    return published_home(tmp_path / "home")
 
 
 def edustat(

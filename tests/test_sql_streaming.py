@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from test_sql import EDUSTAT, T0, make_warehouse
+from test_sql import EDUSTAT, T0, published_home
 
 from pipelines.publish.snapshot import publish_snapshot
 from pipelines.settings import Home
@@ -25,10 +25,7 @@ MANY = 5_000_000
 
 @pytest.fixture
 def home(tmp_path: Path) -> Home:
-    h = Home(tmp_path / "home")
-    make_warehouse(h, rows=10)
-    publish_snapshot(h, build_time=T0, docs=False)
-    return h
+    return published_home(tmp_path / "home")
 
 
 def measured(home: Home, args: list[str], stdout: Path) -> tuple[int, float, float]:

@@ -14,3 +14,24 @@
         where source = 'nobd_submission'
     )
 {%- endmacro %}
+
+
+{#
+  A NOBD row sheet with nothing of its own to add (library, staff): every raw row with its
+  submission's college_bin and round_id and its code columns decoded (code_select / code_joins).
+  stg_nobd__students builds the same frame by hand, with its specialty and qualification codes.
+#}
+{% macro nobd_sheet_rows(sheet, code_columns) -%}
+with
+{{ submission_keys_cte() }}
+
+select
+    k.college_bin,
+    k.round_id,
+    s.* exclude ({{ code_columns | join(', ') }}),
+    {{ code_select(code_columns) }}
+from {{ source('raw', 'nobd_' ~ sheet) }} as s
+left join submission_keys as k
+    on k._file_id = s._file_id
+{{ code_joins('nobd_submission', sheet, code_columns) }}
+{%- endmacro %}

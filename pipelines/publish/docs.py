@@ -23,14 +23,12 @@ time then predates the snapshot.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import importlib.metadata
 import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +37,7 @@ import yaml
 from pipelines.digests import add_tree
 from pipelines.executables import dbt_executable
 from pipelines.leftovers import temp_prefix
+from pipelines.run_lock import waiting_lock
 from pipelines.settings import DBT_PROJECT_DIR
 
 # What a reader needs: index.html (+ the two JSON files it loads, served over HTTP) and
@@ -90,18 +89,6 @@ def _point_at(link: Path, target: Path) -> None:
         tmp.unlink()
     tmp.symlink_to(target)
     os.replace(tmp, link)
-
-
-@contextlib.contextmanager
-def _locked(root: Path) -> Iterator[None]:
-    """One docs generation at a time per cache (two homes' publishes may meet in it)."""
-    root.mkdir(parents=True, exist_ok=True)
-    with open(root / ".lock", "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def _run_dbt_docs(db_path: Path, work: Path, dbt_project_dir: Path) -> Path:
@@ -220,7 +207,8 @@ def generate_docs(
         kept = root / "by-key" / docs_key(db_path, dbt_project_dir)
         how = "unchanged inputs, reused"
         if not _is_complete(kept):
-            with _locked(root):
+            # one docs generation at a time per cache (two homes' publishes may meet in it)
+            with waiting_lock(root / ".lock"):
                 if not _is_complete(kept):  # not made by another home meanwhile
                     target = _run_dbt_docs(db_path, root / "work", dbt_project_dir)
                     kept = _keep(target, kept.parent, kept.name)

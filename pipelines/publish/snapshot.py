@@ -22,14 +22,13 @@ so `current` never points at a partial copy and a failure leaves the previous `c
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import re
 import shutil
 import stat
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -38,6 +37,7 @@ from typing import Any
 
 import duckdb
 
+from pipelines.run_lock import waiting_lock
 from pipelines.settings import DBT_PROJECT_DIR, Home, cache_dir
 
 # A 2.0-format file cannot be opened by any 1.x client (docs/STACK.md trap 3), and BI tools bundle
@@ -111,18 +111,6 @@ def list_snapshots(home: Home) -> list[str]:
     return sorted(
         p.name for p in home.published.iterdir() if p.is_dir() and SNAPSHOT_RE.match(p.name)
     )
-
-
-@contextlib.contextmanager
-def _publish_lock(published: Path) -> Iterator[None]:
-    """Serialise publishers (a UI-launched run and `edustat run` could finish together)."""
-    published.mkdir(parents=True, exist_ok=True)
-    with open(published / ".publish.lock", "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def _unique_name(published: Path, build_time: datetime) -> str:
@@ -276,7 +264,8 @@ def publish_snapshot(
     published = home.published
     timings: dict[str, float] = {}
     t_start = time.perf_counter()
-    with _publish_lock(published):
+    # serialise publishers (a UI-launched run and `edustat run` could finish together)
+    with waiting_lock(published / ".publish.lock"):
         name = _unique_name(published, build_time)
         staging = published / f"{_STAGING_PREFIX}{name}-{os.getpid()}"
         staging.mkdir(parents=True)

@@ -14,20 +14,23 @@ rounds as (
     select round_id, passport_year, deadline_at from {{ ref('dim_round') }}
 ),
 
--- Extensions add days to the round's deadline: the college's region's and the college's own.
-extension_days as (
+-- Each expected college's deadline: the round's, plus the days extensions add (the college's
+-- region's and the college's own).
+deadlines as (
     select
         e.round_id,
         e.college_bin,
-        coalesce(sum(x.extra_days), 0) as extra_days
+        r.deadline_at + to_days(cast(coalesce(sum(x.extra_days), 0) as integer)) as deadline_at
     from expected as e
+    inner join rounds as r
+        on r.round_id = e.round_id
     left join {{ ref('dim_deadline_extension') }} as x
         on x.round_id = e.round_id
         and (
             (x.scope = 'region' and x.region_code = e.region_code)
             or (x.scope = 'college' and x.college_bin = e.college_bin)
         )
-    group by e.round_id, e.college_bin
+    group by e.round_id, e.college_bin, r.deadline_at
 ),
 
 -- Every NOBD version present under landing/, by its owner (college of the file name) and round.
@@ -108,11 +111,10 @@ status_rows as (
         s.file_id,
         s.file_path,
         s.signed_at,
-        r.deadline_at + to_days(cast(x.extra_days as integer)) as deadline_at,
+        x.deadline_at,
         case
             when s.file_id is null or not s.is_accepted then 'missing'
-            when s.first_accepted_signed_at <= r.deadline_at + to_days(cast(x.extra_days as integer))
-                then 'on_time'
+            when s.first_accepted_signed_at <= x.deadline_at then 'on_time'
             else 'late'
         end as status,
         s.first_accepted_signed_at,
@@ -126,13 +128,11 @@ status_rows as (
         coalesce(
             s.is_accepted
             and s.signed_at > s.first_accepted_signed_at
-            and s.signed_at > r.deadline_at + to_days(cast(x.extra_days as integer)),
+            and s.signed_at > x.deadline_at,
             false
         ) as corrected_after_due_date
     from expected as e
-    inner join rounds as r
-        on r.round_id = e.round_id
-    inner join extension_days as x
+    inner join deadlines as x
         on x.round_id = e.round_id
         and x.college_bin = e.college_bin
     left join current_submissions as s
@@ -151,7 +151,8 @@ superseded_rows as (
         s.file_id,
         s.file_path,
         s.signed_at,
-        r.deadline_at + to_days(cast(coalesce(x.extra_days, 0) as integer)) as deadline_at,
+        -- a college not expected in the round has no extension: the round's own deadline
+        coalesce(x.deadline_at, r.deadline_at) as deadline_at,
         'superseded' as status,
         cast(null as timestamp) as first_accepted_signed_at,
         cast(null as varchar) as held_back_file_id,
@@ -165,7 +166,7 @@ superseded_rows as (
     left join expected as e
         on e.round_id = s.round_id
         and e.college_bin = s.college_bin
-    left join extension_days as x
+    left join deadlines as x
         on x.round_id = s.round_id
         and x.college_bin = s.college_bin
     left join {{ ref('dim_college') }} as c

@@ -6,7 +6,7 @@
 -- stg_passports__register_rows (previous passport, date of the passport).
 select
     cast(s._partition as integer) as passport_year,
-    s._partition || '-' || cast(cast(s._partition as integer) + 1 as varchar) as academic_year,
+    {{ academic_year_of('s._partition') }} as academic_year,
     s.* exclude (region, {{ code_columns | join(', ') }}),
     s.region as region_raw,
     ra.region_code,

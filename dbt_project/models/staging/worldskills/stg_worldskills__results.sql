@@ -2,7 +2,7 @@
 -- CIS export rows. Export year Y holds the events of academic year Y-(Y+1).
 select
     cast(s._partition as integer) as year,
-    s._partition || '-' || cast(cast(s._partition as integer) + 1 as varchar) as academic_year,
+    {{ academic_year_of('s._partition') }} as academic_year,
     s.* exclude (region, {{ code_columns | join(', ') }}),
     s.region as region_raw,
     ra.region_code,
