@@ -18,8 +18,10 @@ _LEFT_OUT = {jobs.yearbook_job.name, jobs.publish_job.name}
 def main(args: list[str]) -> None:
     original = jobs.run_order
 
-    def run_order(landing: Path) -> list[jobs.PlannedRun]:
-        return [p for p in original(landing) if p.job_name not in _LEFT_OUT]
+    def run_order(
+        landing: Path, ingest: set[tuple[str, str]] | None = None
+    ) -> list[jobs.PlannedRun]:
+        return [p for p in original(landing, ingest) if p.job_name not in _LEFT_OUT]
 
     jobs.run_order = run_order  # type: ignore[assignment]
     edustat_main(args)
