@@ -25,6 +25,7 @@ from typing import Literal
 
 import duckdb
 
+from pipelines.run_lock import waiting_lock
 from pipelines.settings import Home
 from pipelines.yearbook import release as rel
 from pipelines.yearbook.extract import extract_book
@@ -109,7 +110,8 @@ def publish_book(
     academic_year = book.academic_year
     timings = {"extract": extract_s}
     year = rel.year_dir(home, academic_year)
-    with rel.year_lock(year):
+    # Two builds of one year (schedule and CLI) must not both decide they are release 2a.
+    with waiting_lock(year / ".lock"):
         existing = rel.releases(year)
         latest = existing[-1] if existing else None
         rows = rel.cell_rows(book)

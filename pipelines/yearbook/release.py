@@ -17,14 +17,11 @@ The letter is kept from the ministry's numbering and is always `a` here.
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import fcntl
 import hashlib
 import os
 import re
 import shutil
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -110,18 +107,6 @@ def next_release(previous: str | None) -> str:
     if not m:
         raise ValueError(f"not a release name: {previous!r}")
     return f"{int(m.group(1)) + 1}a"
-
-
-@contextlib.contextmanager
-def year_lock(year: Path) -> Iterator[None]:
-    """Two builds of one year (schedule and CLI) must not both decide they are release 2a."""
-    year.mkdir(parents=True, exist_ok=True)
-    with open(year / ".lock", "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 # --- the cell trace ---------------------------------------------------------------------------
@@ -282,8 +267,8 @@ def _write_value(ws: Worksheet, r: int, c: int, v: str, fmt: Format) -> None:
 
 
 def staging_dir(year: Path, release: str) -> Path:
-    """A fresh hidden folder to assemble the release in. Called under `year_lock`, so any other
-    staging folder is the leftover of a crashed build and is removed."""
+    """A fresh hidden folder to assemble the release in. Called under the year's lock (build.py),
+    so any other staging folder is the leftover of a crashed build and is removed."""
     for old in year.glob(".staging-*"):
         shutil.rmtree(old, ignore_errors=True)
     path = year / f".staging-{release}-{os.getpid()}"
