@@ -77,12 +77,20 @@ def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 @pytest.fixture(scope="session")
-def pipeline_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """EDUSTAT_HOME after demo-data + run (landing/, manifest.json, warehouse.duckdb, dagster/)."""
+def pipeline_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """EDUSTAT_HOME after demo-data + run (landing/, manifest.json, warehouse.duckdb, dagster/).
+
+    Shared by every test of a worker, so read-only to them: a test that writes works on a copy.
+    The build stamp (pipelines/cli/build_stamp.py) checks that at the end, since a test that
+    reads the stamp fails only when a writer happened to run before it on the same worker."""
+    from pipelines.cli import build_stamp
+    from pipelines.settings import Home
+
     home = tmp_path_factory.mktemp("edustat_home")
     edustat("demo-data", "--out", str(home), *SAMPLE_ARGS, home=home)
     edustat("run", "--quiet", home=home)
-    return home
+    yield home
+    assert build_stamp.is_up_to_date(Home(home)), "a test wrote to the shared pipeline_home"
 
 
 # Columns that legitimately differ between two runs over the same landing files.
