@@ -13,7 +13,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import duckdb
@@ -41,6 +42,17 @@ def edustat(
         pytest.fail(f"edustat {' '.join(args)} exited {result.returncode}:\n"
                     f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}")  # fmt: skip
     return result
+
+
+def connector(db: Path) -> Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]:
+    """A `connect()` as the ingest takes it: a new read-write connection to `db` per call."""
+
+    @contextmanager
+    def connect() -> Iterator[duckdb.DuckDBPyConnection]:
+        with duckdb.connect(str(db)) as con:
+            yield con
+
+    return connect
 
 
 def pytest_configure(config: pytest.Config) -> None:

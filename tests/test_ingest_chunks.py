@@ -6,20 +6,19 @@ The files are small; a chunk size of a few kilobytes makes them several chunks e
 
 from __future__ import annotations
 
-import contextlib
 import io
 import os
 import re
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import polars as pl
 import pytest
 import xlsxwriter
+from conftest import connector
 
 from pipelines.contracts import load_contract
 from pipelines.identifiers import complete
@@ -125,18 +124,6 @@ def _landing(tmp_path: Path) -> Path:
     return landing
 
 
-def _connector(db: Path):  # noqa: ANN202
-    @contextlib.contextmanager
-    def connect() -> Iterator[duckdb.DuckDBPyConnection]:
-        con = duckdb.connect(str(db))
-        try:
-            yield con
-        finally:
-            con.close()
-
-    return connect
-
-
 def _raw(db: Path) -> dict[str, pl.DataFrame]:
     """Every raw table (rows sorted), without the times of loading."""
     out = {}
@@ -235,9 +222,7 @@ def test_chunked_ingest_writes_the_rows_and_issues_of_a_whole_read(tmp_path: Pat
     results = {}
     for name, chunk in (("whole", None), ("chunked", CHUNK)):
         db = tmp_path / f"{name}.duckdb"
-        results[name] = ingest_partition(
-            NOBD, ROUND, landing, _connector(db), PS, chunk_bytes=chunk
-        )
+        results[name] = ingest_partition(NOBD, ROUND, landing, connector(db), PS, chunk_bytes=chunk)
     assert results["whole"].rows == results["chunked"].rows
     assert results["chunked"].loaded == 2 and results["chunked"].rows["nobd_students"] > ROWS
     whole, chunked = _raw(tmp_path / "whole.duckdb"), _raw(tmp_path / "chunked.duckdb")
@@ -274,6 +259,6 @@ def test_a_chunked_file_that_fails_to_commit_leaves_no_row(
 
     monkeypatch.setattr(writer, "_insert", failing)
     with pytest.raises(RuntimeError, match="killed"):
-        ingest_partition(NOBD, ROUND, landing, _connector(db), PS, chunk_bytes=CHUNK)
+        ingest_partition(NOBD, ROUND, landing, connector(db), PS, chunk_bytes=CHUNK)
     counts = {t: len(f) for t, f in _raw(db).items()}
     assert set(counts.values()) == {0}, counts

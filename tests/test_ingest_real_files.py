@@ -11,8 +11,6 @@ from __future__ import annotations
 import io
 import os
 import pickle
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 
@@ -20,6 +18,7 @@ import duckdb
 import polars as pl
 import pytest
 import xlsxwriter
+from conftest import connector
 from test_ingest_readers import IINS, NOBD, PASSPORT, PS, _value, csv_bytes, nobd_rows, xlsx_bytes
 
 from pipelines.ingest import loader
@@ -32,18 +31,6 @@ from pipelines.ingest.readers import EXTRA_SHEET_ROWS, parse
 from pipelines.ingest.sweep import sweep
 
 PARTITIONS = {"college_passport": {"2024"}, "nobd_submission": set(), "worldskills_export": set()}
-
-
-def _connector(db: Path):  # noqa: ANN202
-    @contextmanager
-    def connect() -> Iterator[duckdb.DuckDBPyConnection]:
-        con = duckdb.connect(str(db))
-        try:
-            yield con
-        finally:
-            con.close()
-
-    return connect
 
 
 def _passport_csv() -> bytes:
@@ -89,7 +76,7 @@ def test_links_fifos_are_registered_rejected_never_read_and_once(
     odd_landing: Path, tmp_path: Path
 ) -> None:
     db = tmp_path / "w.duckdb"
-    connect = _connector(db)
+    connect = connector(db)
     first = ingest_partition(PASSPORT, "2024", odd_landing, connect, PS)
     swept = sweep(odd_landing, connect, PARTITIONS)
     assert (first.loaded, first.rejected, swept.registered) == (1, 5, 1)
@@ -142,7 +129,7 @@ def test_file_removed_between_listing_and_reading_is_rejected(
     # Through the loader: the listing it works from is the stale one.
     monkeypatch.setattr(loader, "partition_files", lambda *_: listed)
     db = tmp_path / "w.duckdb"
-    result = ingest_partition(PASSPORT, "2024", landing, _connector(db), PS)
+    result = ingest_partition(PASSPORT, "2024", landing, connector(db), PS)
     assert result.rejected == 1
     status, reason, kk, ru = _registry(db)["passports/2024/passports_2024.csv"]
     assert status == "rejected" and "disappeared" in reason
