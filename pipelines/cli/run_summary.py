@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from pipelines.cli.count_table import count_table
 from pipelines.cli.words import say
 from pipelines.contracts import source_order
 from pipelines.settings import Home
@@ -41,12 +42,11 @@ class Say:
 def files_table(
     counts: dict[str, Counter[str]], this_run: dict[str, Counter[str]], lang: str
 ) -> Table:
-    from rich import box
-
-    table = Table(title=say("files_title", lang), title_justify="left", box=box.SIMPLE_HEAD)
-    table.add_column(say("source", lang), no_wrap=True)
-    for col in (*STATUSES, "new", "unchanged"):
-        table.add_column(say(col, lang), justify="right")
+    table = count_table(
+        say("files_title", lang),
+        say("source", lang),
+        [say(col, lang) for col in (*STATUSES, "new", "unchanged")],
+    )
     for source in source_order(set(counts) | set(this_run)):
         c, r = counts.get(source, Counter()), this_run.get(source, Counter())
         table.add_row(

@@ -25,8 +25,8 @@ import duckdb
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
+from pipelines.cli.count_table import count_table
 from pipelines.cli.home_check import HomeProblem, check_home, refuse
 from pipelines.cli.run_logs import last_build
 from pipelines.cli.words import cli_lang
@@ -171,8 +171,6 @@ def _has(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
 
 
 def registry_section(con: duckdb.DuckDBPyConnection, out: Console, lang: str) -> None:
-    from rich import box
-
     from pipelines.cli.words import say
 
     if not _has(con, "raw", "landing_files"):
@@ -195,10 +193,7 @@ def registry_section(con: duckdb.DuckDBPyConnection, out: Console, lang: str) ->
     out.print(f"[bold]{tr('loaded_periods', lang)}[/bold]")
     out.print(f"  {tr('rounds', lang)}: {', '.join(rounds) or '—'}")
     out.print(f"  {tr('years', lang)}: {', '.join(years) or '—'}")
-    table = Table(title=tr("files", lang), title_justify="left", box=box.SIMPLE_HEAD)
-    table.add_column(say("source", lang))
-    for status in STATUSES:
-        table.add_column(say(status, lang), justify="right")
+    table = count_table(tr("files", lang), say("source", lang), [say(s, lang) for s in STATUSES])
     for source in source_order(set(counts)):
         table.add_row(say(source, lang), *(str(counts[source][s]) for s in STATUSES))
     out.print(table)
@@ -232,8 +227,6 @@ def _names(con: duckdb.DuckDBPyConnection, lang: str) -> dict[str, str]:
 
 
 def colleges_section(con: duckdb.DuckDBPyConnection, out: Console, lang: str) -> None:
-    from rich import box
-
     if not _has(con, "marts", "fct_dq_submission_status"):
         return
     have = _columns(con, "marts", "fct_dq_submission_status")
@@ -254,9 +247,7 @@ def colleges_section(con: duckdb.DuckDBPyConnection, out: Console, lang: str) ->
            FROM marts.fct_dq_submission_status GROUP BY round_id"""
     ).fetchall()
     rows.sort(key=lambda r: round_order(r[0]))
-    table = Table(title=tr("colleges", lang), title_justify="left", box=box.SIMPLE_HEAD)
-    table.add_column(tr("round", lang))
-    for key in (
+    counted = (
         "expected",
         "on_time",
         "late",
@@ -264,8 +255,10 @@ def colleges_section(con: duckdb.DuckDBPyConnection, out: Console, lang: str) ->
         "held_back",
         "previous_current",
         "corrected_late",
-    ):
-        table.add_column(tr(key, lang), justify="right")
+    )
+    table = count_table(
+        tr("colleges", lang), tr("round", lang), [tr(k, lang) for k in counted], label_no_wrap=True
+    )
     for row in rows:
         table.add_row(row[0], *(str(v) for v in row[1:]))
     out.print(table)
