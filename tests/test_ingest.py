@@ -246,6 +246,10 @@ def test_build_stamp_notices_what_would_change_the_build(
     assert not build_stamp.is_up_to_date(home)
     monkeypatch.delenv("EDUSTAT_KEEP_SNAPSHOTS")
     assert build_stamp.is_up_to_date(home)
+    # The CLI's language changes no output of the build (reports and yearbook are in both).
+    monkeypatch.setenv("EDUSTAT_LANG", "ru")
+    assert build_stamp.is_up_to_date(home)
+    monkeypatch.delenv("EDUSTAT_LANG")
 
     stamp = (home.logs / build_stamp.STAMP_FILE).read_text(encoding="utf-8")
     with duckdb.connect(str(home.warehouse)) as con:

@@ -11,7 +11,8 @@ The fingerprint covers:
   rejected, superseded or held back in between changes it;
 - the code and configuration: every file under pipelines/, dbt_project/ (not its build output),
   expectations/ and sources/ — a changed model, rule, contract or reference file rebuilds;
-- the pipeline's EDUSTAT_* settings (never the pseudonym key itself);
+- the pipeline's EDUSTAT_* settings that change what a build produces (not the CLI's language
+  or logging; never the pseudonym key itself);
 - the warehouse file's size and modification time after the build: anything else that wrote to
   it since (a run launched from the Dagster UI, a manual fix) forces a rebuild;
 - the published `current` pointer, which must still exist.
@@ -34,13 +35,17 @@ STAMP_FILE = "build-stamp.json"
 CODE_DIRS = (REPO_ROOT / "pipelines", DBT_PROJECT_DIR, EXPECTATIONS_DIR, REPO_ROOT / "sources")
 # Build output and caches inside those folders: not inputs.
 _SKIP_PARTS = {"__pycache__", "target", "logs", "dbt_packages", ".pytest_cache"}
-# Settings that do not change what a build produces, or must never be written anywhere.
+# Settings that do not change what a build produces (the CLI's language, logging), or must
+# never be written anywhere.
 _ENV_IGNORED = {
     "EDUSTAT_HOME",
     "EDUSTAT_PSEUDONYM_KEY",
     "EDUSTAT_SQL_HISTORY",
     "EDUSTAT_WAREHOUSE",
     "EDUSTAT_DUCKDB_MEMORY_LIMIT",
+    "EDUSTAT_LANG",
+    "EDUSTAT_LOG_LEVEL",
+    "EDUSTAT_KEEP_RUN_LOGS",
 }
 
 
