@@ -109,7 +109,7 @@ class StepLines:
         mark = say("done", self.lang) if ok else say("failed", self.lang)
         shown = f"{label} — {mark}"
         if seconds is not None:
-            shown += f" ({seconds / 1000:.1f} s)"
+            shown += f" ({say('seconds', self.lang, seconds=seconds / 1000)})"
         colour = "green" if ok else "red"
         done = self.bar.tasks[task].total or self.bar.tasks[task].completed or 1
         self.bar.update(task, description=f"[{colour}]{shown}[/{colour}]", total=done)

@@ -292,13 +292,15 @@ def build_section(home: Home, out: Console, lang: str) -> None:
     out.print(
         f"  {report.get('started_at', '?')}  {outcome}; {tr('commit', lang)} "
         f"{report.get('commit') or '?'}; {tr('took', lang)} "
-        f"{float(report.get('wall_seconds', 0)):.0f} s"
+        f"{tr('seconds', lang, seconds=float(report.get('wall_seconds', 0)))}"
     )
     steps: dict[str, float] = {}
     for run in report.get("runs", []):
         for key, seconds in run.get("steps", {}).items():
             steps[key] = steps.get(key, 0.0) + float(seconds)
-    shown = ", ".join(f"{step_label(k, lang)} {v:.1f} s" for k, v in steps.items())
+    shown = ", ".join(
+        f"{step_label(k, lang)} {tr('seconds', lang, seconds=v)}" for k, v in steps.items()
+    )
     out.print(f"  {tr('steps', lang)}: {escape(shown) or '—'}", soft_wrap=True)
     out.print(f"  {logs.folder}", soft_wrap=True)
 

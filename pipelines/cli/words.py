@@ -92,6 +92,7 @@ WORDS: dict[str, dict[str, str]] = {
     "models_word": {"kk": "модель", "ru": "моделей", "en": "models"},
     "checks_word": {"kk": "тексеру", "ru": "проверок", "en": "checks"},
     "done": {"kk": "дайын", "ru": "готово", "en": "done"},
+    "seconds": {"kk": "{seconds:.1f} с", "ru": "{seconds:.1f} с", "en": "{seconds:.1f} s"},
     "failed": {"kk": "ҚАТЕ", "ru": "ОШИБКА", "en": "FAILED"},
     "up_to_date": {
         "kk": "Қойма өзекті: соңғы құрастырудан бері бірде-бір файл, код не баптау өзгермеген, "
