@@ -93,6 +93,8 @@ _MAX_REASONS_SHOWN = 15
 _TOOL_ERROR_MARKS = ("Error", "ERROR", "Failure in", "FAIL ")
 # dbt's summary "Done. PASS=12 WARN=0 ERROR=0 SKIP=0" says there was no error.
 _NO_ERRORS = re.compile(r"\b(?:ERROR|FAIL)=0\b")
+# dbt colours its console lines; the summary shows them as plain text.
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _MAX_TOOL_ERRORS_SHOWN = 20
 
 
@@ -304,7 +306,7 @@ def _tool_errors(path: Path) -> list[str]:
         return []
     lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     hits = [
-        line.strip()
+        _ANSI.sub("", line).strip()
         for line in lines
         if any(m in _NO_ERRORS.sub("", line) for m in _TOOL_ERROR_MARKS)
     ]
@@ -358,7 +360,7 @@ def run_pipeline(
     from rich.console import Console
 
     from pipelines.cli import run_logs
-    from pipelines.cli.run_progress import StepLines, models_per_step
+    from pipelines.cli.run_progress import StepLines, models_per_step, step_label
     from pipelines.cli.run_summary import Say, files_table, log_table, print_outputs
     from pipelines.cli.words import cli_lang, say
 
@@ -501,18 +503,22 @@ def run_pipeline(
         # A failure is said even with --quiet: on stderr, the failed step and where to look.
         console = Console(file=sys.stderr)
         for o in failed:
-            console.print(f"[red]FAILED[/red] run: {o.run.label}", markup=True, highlight=False)
+            line = say("failed_run", lang, label=o.run.label)
+            console.print(line, style="red", markup=False, highlight=False)
             for err in o.errors:
-                console.print(f"  step {err}", markup=False, highlight=False, soft_wrap=True)
+                key, named, message = err.partition(": ")  # "<step key>: <message>"
+                error = f"{step_label(key, lang)} ({key}): {message}" if named else err
+                line = say("failed_step", lang, error=error)
+                console.print(line, markup=False, highlight=False, soft_wrap=True)
         # dbt's lines only when a dbt step failed (its "Done. PASS=…" lines say nothing else).
         dbt_failed = any(err.startswith("dbt_") for o in failed for err in o.errors)
         tool_errors = _tool_errors(logs.tool_log) if dbt_failed else []
         if tool_errors:
-            console.print(f"dbt reported ({logs.tool_log}):")
+            console.print(say("dbt_reported", lang, log=logs.tool_log), markup=False)
             for line in tool_errors:
                 console.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
         console.print(
-            f"Full errors: {logs.run_log}; run report: {report}; every event: edustat ui (Runs)",
+            say("where_errors", lang, log=logs.run_log, report=report),
             markup=False,
             highlight=False,
             soft_wrap=True,

@@ -93,6 +93,24 @@ WORDS: dict[str, dict[str, str]] = {
     "checks_word": {"kk": "тексеру", "ru": "проверок", "en": "checks"},
     "done": {"kk": "дайын", "ru": "готово", "en": "done"},
     "seconds": {"kk": "{seconds:.1f} с", "ru": "{seconds:.1f} с", "en": "{seconds:.1f} s"},
+    # The summary of a failed `edustat run` (stderr): which run and step, and where to look.
+    "failed_run": {
+        "kk": "ҚАТЕ: іске қосу {label}",
+        "ru": "ОШИБКА: запуск {label}",
+        "en": "FAILED run: {label}",
+    },
+    "failed_step": {"kk": "  қадам {error}", "ru": "  шаг {error}", "en": "  step {error}"},
+    "dbt_reported": {
+        "kk": "dbt хабарлады ({log}):",
+        "ru": "dbt сообщил ({log}):",
+        "en": "dbt reported ({log}):",
+    },
+    "where_errors": {
+        "kk": "Толық қателер: {log}; іске қосу есебі: {report}; барлық оқиғалар: edustat ui (Runs)",
+        "ru": "Полный текст ошибок: {log}; отчёт о запуске: {report};"
+        " все события: edustat ui (Runs)",
+        "en": "Full errors: {log}; run report: {report}; every event: edustat ui (Runs)",
+    },
     "failed": {"kk": "ҚАТЕ", "ru": "ОШИБКА", "en": "FAILED"},
     "up_to_date": {
         "kk": "Қойма өзекті: соңғы құрастырудан бері бірде-бір файл, код не баптау өзгермеген, "
