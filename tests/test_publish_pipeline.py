@@ -143,6 +143,7 @@ def test_failed_run_leaves_current_in_place(home: Home, tmp_path: Path) -> None:
         "EDUSTAT_HOME": str(h.root),
         "PYTHONPATH": str(repo),
         "COLUMNS": "200",
+        "EDUSTAT_LANG": "ru",
     }
     env.pop("DAGSTER_HOME", None)
     run = subprocess.Popen(
@@ -174,6 +175,9 @@ def test_failed_run_leaves_current_in_place(home: Home, tmp_path: Path) -> None:
             run.wait()
     assert run.returncode != 0, f"the run should have failed:\n{out[-3000:]}"
     assert "fct_indicator_values" in out, out[-3000:]
+    # The summary names the step in the user's words and shows dbt's lines without colour codes.
+    assert "шаг Витрины и показатели (dbt) (dbt_marts):" in out, out[-3000:]
+    assert "\x1b[" not in out, out[-3000:]
     assert answers >= 1
 
     assert os.readlink(h.published / CURRENT) == before
