@@ -1,7 +1,7 @@
 """Temporary folders a killed run left behind, removed at the next start.
 
 Every temporary folder the pipeline makes ends in `-<pid>` of the process that made it (the DQ
-step's Parquet spill `edustat-dq-<pid>-…`, the ingest's spilled chunks of large sheets
+step's Arrow spill `edustat-dq-<pid>-…`, the ingest's spilled chunks of large sheets
 `edustat-ingest-<pid>-…` and dbt docs' `edustat-docs-<pid>-…` in the system's temp folder;
 `.staging-…-<pid>` under published/ and yearbook/<year>/). A folder whose process is gone is a
 leftover, whoever's home it belonged to; one whose process lives is in use (another home's run,
