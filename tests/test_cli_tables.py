@@ -13,7 +13,7 @@ import pytest
 from rich.console import Console
 
 from pipelines.cli.run_summary import STATUSES, files_table
-from pipelines.cli.status import colleges_section, registry_section, tr
+from pipelines.cli.status import COLLEGE_COUNTS, colleges_section, registry_section, tr
 from pipelines.cli.words import say
 
 WIDTH = 80
@@ -74,6 +74,4 @@ def test_status_tables_fit(lang: str, warehouse: duckdb.DuckDBPyConnection) -> N
     registry = rendered(lambda c: registry_section(warehouse, c, lang))
     assert_whole(registry, [say(s, lang) for s in STATUSES])
     colleges = rendered(lambda c: colleges_section(warehouse, c, lang))
-    keys = ("expected", "on_time", "late", "missing", "held_back", "previous_current",
-            "corrected_late")  # fmt: skip
-    assert_whole(colleges, ["2024-autumn", "2025-spring", *(tr(k, lang) for k in keys)])
+    assert_whole(colleges, ["2024-autumn", "2025-spring", *(tr(k, lang) for k in COLLEGE_COUNTS)])

@@ -226,6 +226,18 @@ def _names(con: duckdb.DuckDBPyConnection, lang: str) -> dict[str, str]:
     return {bin_: name for bin_, name in rows if name}
 
 
+# The columns of the colleges-per-round table, in the order of its query.
+COLLEGE_COUNTS = (
+    "expected",
+    "on_time",
+    "late",
+    "missing",
+    "held_back",
+    "previous_current",
+    "corrected_late",
+)
+
+
 def colleges_section(con: duckdb.DuckDBPyConnection, out: Console, lang: str) -> None:
     if not _has(con, "marts", "fct_dq_submission_status"):
         return
@@ -247,17 +259,11 @@ def colleges_section(con: duckdb.DuckDBPyConnection, out: Console, lang: str) ->
            FROM marts.fct_dq_submission_status GROUP BY round_id"""
     ).fetchall()
     rows.sort(key=lambda r: round_order(r[0]))
-    counted = (
-        "expected",
-        "on_time",
-        "late",
-        "missing",
-        "held_back",
-        "previous_current",
-        "corrected_late",
-    )
     table = count_table(
-        tr("colleges", lang), tr("round", lang), [tr(k, lang) for k in counted], label_no_wrap=True
+        tr("colleges", lang),
+        tr("round", lang),
+        [tr(k, lang) for k in COLLEGE_COUNTS],
+        label_no_wrap=True,
     )
     for row in rows:
         table.add_row(row[0], *(str(v) for v in row[1:]))
