@@ -7,6 +7,10 @@
 sensors
 schedules
 _._cli_version
+# Dagster's SQLite storage calls the methods pipelines/dagster_storage.py overrides.
+_._connect
+_._event_log_storage
+_.from_config_value
 # Typer commands, registered by their decorators (pipelines/cli/*.py), and a test's callback.
 contracts
 rekey_command

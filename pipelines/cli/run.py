@@ -63,9 +63,12 @@ _PYTHON_LOGS = """\
 python_logs:
   python_log_level: INFO
 """
-# No instance settings of our own beyond these: the UI and the daemon share this folder.
+# No instance settings of our own beyond these: the UI and the daemon share this folder. The
+# storage is Dagster's SQLite layout with the event log's connections kept open
+# (pipelines/dagster_storage.py); its folder is this home's, so a moved or copied home gets the
+# file rewritten by its first `edustat run` or `edustat ui`.
 _DAGSTER_YAML_MARK = "# Written by `edustat run`"
-DAGSTER_YAML = (
+_DAGSTER_YAML = (
     f"""\
 {_DAGSTER_YAML_MARK} (rewritten while this line is first). Runs launched by the landing
 # sensor queue one at a time: the warehouse has a single writer. Run monitoring fails a run
@@ -82,9 +85,22 @@ run_monitoring:
   start_timeout_seconds: 180
   max_runtime_seconds: 21600
   poll_interval_seconds: 60
+storage:
+  custom:
+    module: pipelines.dagster_storage
+    class: PooledSqliteStorage
+    config:
+      base_dir: {{base_dir}}
 """
     + _PYTHON_LOGS
 )
+
+
+def dagster_yaml(dagster_home: Path) -> str:
+    """The dagster.yaml `edustat run` writes into `dagster_home`."""
+    return _DAGSTER_YAML.format(base_dir=json.dumps(str(dagster_home.resolve())))
+
+
 # Dagster's console logger would interleave with the progress bars and prints step failures with
 # their stack traces; the event log (edustat ui) and the run's edustat-run.log keep it all.
 _QUIET_LOGGERS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
@@ -105,8 +121,9 @@ def prepare_dagster_home(home: Home) -> Path:
     # Ours (first line) but older: brought up to date; an operator's own file keeps its settings
     # and gains the log level if it has none.
     text = config.read_text(encoding="utf-8") if config.exists() else None
-    if text is None or (text.startswith(_DAGSTER_YAML_MARK) and text != DAGSTER_YAML):
-        config.write_text(DAGSTER_YAML, encoding="utf-8")
+    ours = dagster_yaml(home.dagster_home)
+    if text is None or (text.startswith(_DAGSTER_YAML_MARK) and text != ours):
+        config.write_text(ours, encoding="utf-8")
     elif "python_logs:" not in text:
         config.write_text(text.rstrip("\n") + "\n" + _PYTHON_LOGS, encoding="utf-8")
     os.environ["DAGSTER_HOME"] = str(home.dagster_home)
