@@ -40,7 +40,7 @@ def answered_home(pipeline_home: Path, tmp_path_factory: pytest.TempPathFactory)
     home = tmp_path_factory.mktemp("answered") / "home"
     shutil.copytree(pipeline_home, home, symlinks=True)
     edustat("demo-answers", "--home", str(home), "--seed", "3", home=home)
-    edustat("run", "--quiet", home=home)
+    edustat("run", "--quiet", home=home, via="warehouse_only")
     return home
 
 
@@ -149,7 +149,7 @@ def test_confirmed_stays_confirmed_and_a_withdrawn_finding_is_corrected(
     assert candidates
     withdrawn, path = candidates[0]
     (home / "landing" / path).unlink()
-    edustat("run", "--quiet", home=home)
+    edustat("run", "--quiet", home=home, via="warehouse_only")
 
     current = dict(_rows(home, "select distinct finding_id, state from marts.fct_dq_findings"))
     confirmed = [fid for fid, s in states.items() if s == "confirmed"]

@@ -84,7 +84,7 @@ def test_kill_9_mid_transaction_then_the_next_run_recovers(
     [killed] = _runs(home, _IN_PROGRESS)  # what the trap is: STARTED after the process is gone
 
     started = time.perf_counter()
-    second = edustat("run", home=home, timeout=1800)
+    second = edustat("run", home=home, timeout=1800, via="warehouse_only")
     print(f"\nrun after kill -9: {time.perf_counter() - started:.1f} s")
     assert "of a killed process marked failed" in second.stdout
     assert _runs(home, _IN_PROGRESS) == []

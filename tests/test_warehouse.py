@@ -418,7 +418,7 @@ def test_held_back_submission_changes_nothing_and_resubmission_replaces(
     held_path = landing / "nobd" / round_id / f"{d_bin}_{round_id}_v1.csv"
     held.write(held_path)
 
-    edustat("run", "--quiet", home=home)
+    edustat("run", "--quiet", home=home, via="warehouse_only")
     after_db = home / "warehouse.duckdb"
 
     status = {
