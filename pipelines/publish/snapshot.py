@@ -29,6 +29,7 @@ import shutil
 import stat
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -135,8 +136,10 @@ def _copy_database(
 ) -> tuple[dict[str, int], list[str]]:
     """Copy the whole warehouse into `target` (STORAGE_VERSION) and export the public marts.
 
-    COPY FROM DATABASE was measured against CREATE TABLE AS per table: 0.53 s vs 0.87 s for a
-    38 MB file, and it keeps views as views (the table-by-table copy would materialise them).
+    COPY FROM DATABASE (SCHEMA) makes the catalog (tables empty, views as views), then the tables'
+    rows go in over `_copy_lanes()` connections at once (`_copy_rows`): one COPY FROM DATABASE
+    writes one table after another, mostly on one core (national copy, 2 cores: 12.4–13.4 s in one
+    statement, 9.2–10.9 s in two lanes, peak RSS the same).
     """
     source_db = con.sql("SELECT current_database()").fetchall()[0][0]
     t0 = time.perf_counter()
@@ -149,7 +152,8 @@ def _copy_database(
         # RSS without the cap (the copy holds the compressed file, ~170 MB, not the data).
         con.execute(f"SET memory_limit = {_sql_str(COPY_MEMORY_LIMIT)}")
         try:
-            con.execute(f"COPY FROM DATABASE {_q(source_db)} TO {_ATTACH_ALIAS}")
+            con.execute(f"COPY FROM DATABASE {_q(source_db)} TO {_ATTACH_ALIAS} (SCHEMA)")
+            _copy_rows(con, source_db)
         finally:
             con.execute(f"SET memory_limit = {_sql_str(limit)}")
         timings["copy_s"] = time.perf_counter() - t0
@@ -188,6 +192,37 @@ def _copy_database(
         # DETACH checkpoints the copy: no .wal is left beside it, which read-only openers need.
         con.execute(f"DETACH {_ATTACH_ALIAS}")
     return tables, exported
+
+
+def _copy_lanes() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def _copy_rows(con: duckdb.DuckDBPyConnection, source_db: str) -> None:
+    """Every table's rows from `source_db` into the attached copy, whose tables exist and are empty;
+    the tables dealt to the lanes largest first, each lane to the least loaded."""
+    tables = con.sql(
+        "SELECT schema_name, table_name, estimated_size FROM duckdb_tables() "
+        f"WHERE database_name = {_sql_str(source_db)} ORDER BY estimated_size DESC, 1, 2"
+    ).fetchall()
+    lanes: list[list[str]] = [[] for _ in range(_copy_lanes())]
+    load = [0] * len(lanes)
+    for schema, table, size in tables:
+        lane = load.index(min(load))
+        name = f"{_q(schema)}.{_q(table)}"
+        lanes[lane].append(
+            f"INSERT INTO {_ATTACH_ALIAS}.{name} BY NAME SELECT * FROM {_q(source_db)}.{name}"
+        )
+        load[lane] += size or 0
+
+    def run(statements: list[str]) -> None:
+        with con.cursor() as lane_con:
+            for sql in statements:
+                lane_con.execute(sql)
+
+    with ThreadPoolExecutor(max_workers=len(lanes)) as pool:
+        for done in [pool.submit(run, statements) for statements in lanes if statements]:
+            done.result()  # a failed INSERT fails the copy
 
 
 def _make_read_only(root: Path) -> None:
