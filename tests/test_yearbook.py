@@ -28,6 +28,7 @@ from pypdf import PdfReader
 from pipelines.contracts import all_contracts, normalise_label
 from pipelines.indicators import load_registry
 from pipelines.settings import Home
+from pipelines.yearbook import build
 from pipelines.yearbook.build import build_yearbook
 from pipelines.yearbook.spec import default_spec
 from pipelines.yearbook.xlsx import CONTENTS_SHEET
@@ -486,3 +487,23 @@ def _same(reported: str, shown: Any) -> bool:
     if shown in MARK_SYMBOLS or reported in MARK_SYMBOLS:
         return reported == shown
     return float(reported) == float(shown)
+
+
+def test_render_workers_import_this_package_whatever_the_current_folder(
+    pipeline_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A `pipelines/` folder in the current directory (another checkout) is not what the render
+    processes import: they would draw this book with someone else's renderer."""
+    decoy = tmp_path / "elsewhere" / "pipelines" / "yearbook"
+    decoy.mkdir(parents=True)
+    for init in (decoy.parent / "__init__.py", decoy / "__init__.py"):
+        init.write_text("", encoding="utf-8")
+    (decoy / "worker.py").write_text("raise SystemExit('decoy worker')\n", encoding="utf-8")
+    monkeypatch.chdir(decoy.parent.parent)
+    book = build.extract(YEAR, warehouse=pipeline_home / "warehouse.duckdb")
+    folder = tmp_path / "out"
+    folder.mkdir()
+    seconds = build._finish_workers(build._start_workers(book, "1a", folder), folder)
+    assert len(seconds) == 2 and all(s > 0 for s in seconds)
+    for lang in ("kk", "ru"):
+        assert (folder / f"yearbook_{lang}.pdf").stat().st_size > 0

@@ -201,12 +201,14 @@ def _start_workers(book: Book, release: str, folder: Path) -> list[subprocess.Po
     Fresh interpreters (`python -m pipelines.yearbook.worker`), not fork or multiprocessing
     spawn: a forked child of a threaded caller (Dagster, pytest) can inherit a held lock, and
     spawn re-imports the caller's __main__. The Book goes over as a pickle we wrote ourselves.
+    `-P`: the worker imports this installation's package, never a `pipelines/` folder that happens
+    to be in the current directory (another checkout: its renderer would draw this book).
     """
     blob = folder / BOOK_PICKLE
     blob.write_bytes(pickle.dumps(book, protocol=pickle.HIGHEST_PROTOCOL))
     return [
         subprocess.Popen(
-            [sys.executable, "-m", "pipelines.yearbook.worker", str(blob), release, lang],
+            [sys.executable, "-P", "-m", "pipelines.yearbook.worker", str(blob), release, lang],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
