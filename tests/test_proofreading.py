@@ -4,13 +4,15 @@ On every academic year of the shared sample (conftest.pipeline_home) and in both
   (a) every heading and cell of every yearbook table is in the PDF's text (nothing clipped);
   (b) every number of the HTML editions reads the same in the XLSX editions (yearbook, packs);
   (c) no suppressed share can be recomputed from the other tables of the same yearbook;
-  (d) no English code reaches a kk/ru reader outside the allowed tokens.
+  (d) no English code reaches a kk/ru reader outside the allowed tokens;
+  (e) no PDF page holds a heading and nothing else (a heading stays with what it heads).
 Only reads what `edustat run` already built: no pipeline runs here.
 """
 
 from __future__ import annotations
 
 import csv
+import html
 import re
 import shutil
 import subprocess
@@ -352,3 +354,25 @@ def test_no_english_code_in_the_packs(pipeline_home: Path, lang: str) -> None:
         assert not found, f"{folder} {lang} XLSX headings: {sorted(found)}"
         checked += 1
     assert checked
+
+
+# --- (e) a heading stays with what it heads ---------------------------------------------------
+
+_HEADING = re.compile(r"<h[1-3][^>]*>(.*?)</h[1-3]>", re.S)
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("year", YEARS)
+def test_no_pdf_page_is_a_heading_alone(releases: dict[str, Path], year: str, lang: str) -> None:
+    release = releases[year]
+    source = (release / f"yearbook_{lang}.html").read_text(encoding="utf-8")
+    headings = {" ".join(html.unescape(h).split()) for h in _HEADING.findall(source)}
+    assert headings, "no heading in the HTML book"
+    alone = []
+    for number, page in enumerate(pdf_pages(release / f"yearbook_{lang}.pdf")[:-1], start=1):
+        # what is left without the headings, the running head (a heading) and the page number
+        lines = {" ".join(line.split()) for line in page.splitlines()} - {"", str(number)}
+        if lines and lines <= headings:
+            alone.append((number, sorted(lines)))
+    assert not alone, f"{year} {lang}: pages with a heading and nothing else: {alone}"

@@ -98,9 +98,19 @@ def render_html(book: Book, release: str, lang: Lang, pngs: dict[tuple[str, Lang
         if items:
             tables = [i for i in items if i["kind"] == "table"]
             # a section of wide tables is laid out on landscape pages, heading included; a wide
-            # table in a section of narrow ones gets a landscape page of its own
+            # table in a section of narrow ones gets a landscape page of its own, and when it
+            # opens the section the heading goes with it (not alone on a portrait page)
             wide = bool(tables) and all(i["layout"].landscape for i in tables)
-            sections.append({"section": section, "entries": items, "wide": wide})
+            first = items[0]
+            heading_in_first = not wide and first["kind"] == "table" and first["layout"].landscape
+            sections.append(
+                {
+                    "section": section,
+                    "entries": items,
+                    "wide": wide,
+                    "heading_in_first": heading_in_first,
+                }
+            )
     legend: list[tuple[str, str]] = []
     for symbol, meaning in book.marks.values():
         if (symbol, meaning[lang]) not in legend:
