@@ -1,15 +1,17 @@
 """Shared fixtures.
 
 `pipeline_home`: one small generated landing tree taken through the whole pipeline, once per test
-session per xdist worker (`make test` runs two, `--dist loadfile`: a module's own sample, a
-module-scoped fixture, is built once): `edustat demo-data --scale 30 --years 2023-2024 --seed 7`,
-then `edustat run`, exactly as a user would. Tests read `manifest.json` (the generator's ground
-truth) and the warehouse under it; they must open the warehouse read-only, or restore what they
-change.
+session (`make test` runs two xdist workers, `--dist loadfile`: a module's own sample, a
+module-scoped fixture, is built once; the first worker to need `pipeline_home` builds it, the other
+waits for it): `edustat demo-data --scale 30 --years 2023-2024 --seed 7`, then `edustat run`,
+exactly as a user would. Tests read `manifest.json` (the generator's ground truth) and the
+warehouse under it, while the other worker may be reading them too: they open the warehouse
+read-only and write only to a copy.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 import sys
@@ -64,13 +66,26 @@ def pytest_configure(config: pytest.Config) -> None:
         prepare_manifest()
 
 
+def session_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder every xdist worker of this session shares (their base folders' parent)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if base.name.startswith("popen-gw") else base
+
+
 @pytest.fixture(scope="session", autouse=True)
 def shared_pseudonym_key(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """One pseudonym key file for every home the tests make. The key lives outside the home
     (pipelines/ingest/pseudonym_key.py), so a copy of a home does not carry it; with one key for
     all, a copied home runs with the key its warehouse was built with. Tests of the key itself
     set their own EDUSTAT_PSEUDONYM_KEY_FILE."""
-    path = tmp_path_factory.mktemp("key") / "pseudonym.key"
+    from pipelines.ingest.pseudonym_key import create_key
+
+    root = session_root(tmp_path_factory)
+    path = root / "pseudonym.key"
+    with open(root / "pseudonym.key.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one key for both workers, written whole
+        if not path.exists():
+            create_key(path)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("EDUSTAT_PSEUDONYM_KEY_FILE", str(path))
         mp.delenv("EDUSTAT_PSEUDONYM_KEY", raising=False)
@@ -81,8 +96,7 @@ def shared_pseudonym_key(tmp_path_factory: pytest.TempPathFactory) -> Iterator[P
 def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The per-user cache (pipelines/settings.py `cache_dir`: the dbt docs kept per schema) of
     this session, shared by the xdist workers (their base folders' parent) and not the user's."""
-    base = tmp_path_factory.getbasetemp()
-    root = (base.parent if base.name.startswith("popen-gw") else base) / "xdg-cache"
+    root = session_root(tmp_path_factory) / "xdg-cache"
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("XDG_CACHE_HOME", str(root))
         yield root
@@ -92,15 +106,26 @@ def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 def pipeline_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """EDUSTAT_HOME after demo-data + run (landing/, manifest.json, warehouse.duckdb, dagster/).
 
-    Shared by every test of a worker, so read-only to them: a test that writes works on a copy.
-    The build stamp (pipelines/cli/build_stamp.py) checks that at the end, since a test that
-    reads the stamp fails only when a writer happened to run before it on the same worker."""
+    Shared by every test of the session, on both workers, so read-only to them: a test that
+    writes works on a copy. The build stamp (pipelines/cli/build_stamp.py) checks that at the
+    end, since a test that reads the stamp fails only when a writer happened to run before it."""
     from pipelines.cli import build_stamp
     from pipelines.settings import Home
 
-    home = tmp_path_factory.mktemp("edustat_home")
-    edustat("demo-data", "--out", str(home), *SAMPLE_ARGS, home=home)
-    edustat("run", "--quiet", home=home)
+    root = session_root(tmp_path_factory)
+    home, built, failed = (root / name for name in ("pipeline_home", ".built", ".failed"))
+    with open(root / "pipeline_home.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the other worker holds it while it builds
+        if failed.exists():
+            pytest.fail(f"another worker failed to build the sample: {failed.read_text()}")
+        if not built.exists():
+            try:
+                edustat("demo-data", "--out", str(home), *SAMPLE_ARGS, home=home)
+                edustat("run", "--quiet", home=home)
+            except BaseException as e:
+                failed.write_text(str(e)[-2000:], encoding="utf-8")
+                raise
+            built.touch()
     yield home
     assert build_stamp.is_up_to_date(Home(home)), "a test wrote to the shared pipeline_home"
 

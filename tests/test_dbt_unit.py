@@ -4,14 +4,15 @@ They check SQL logic on hand-made rows (on time, late, missing, held back, rejec
 version current, corrected after the due date, extensions; ratios of sums, suppression, declared
 measures), so they run here and not in the
 pipeline's build (pipelines/assets/warehouse.py excludes unit tests). dbt reads the columns of a
-model's inputs from a built warehouse to fill what a fixture leaves out: the session's pipeline
-home provides it; nothing is written to it.
+model's inputs from a built warehouse to fill what a fixture leaves out: a copy of the session's
+pipeline home's (dbt opens its warehouse for writing, and the other worker reads the shared one).
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -20,7 +21,8 @@ from pipelines.settings import DBT_PROJECT_DIR
 
 
 def test_dbt_unit_tests_pass(pipeline_home: Path, tmp_path: Path) -> None:
-    env = {**os.environ, "EDUSTAT_WAREHOUSE": str(pipeline_home / "warehouse.duckdb")}
+    warehouse = shutil.copy2(pipeline_home / "warehouse.duckdb", tmp_path / "warehouse.duckdb")
+    env = {**os.environ, "EDUSTAT_WAREHOUSE": str(warehouse)}
     result = subprocess.run(
         [
             dbt_executable(),
