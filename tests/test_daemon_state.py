@@ -1,9 +1,10 @@
 """One state, whoever runs it: `edustat run`, then the daemon's sensors against the same Dagster
 instance and registry.
 
-On a small sample with one NOBD file held aside:
-- `edustat run` twice: the second (unchanged) run writes its own short log folder and leaves the
-  first build's logs as they were;
+On a copy of the session's sample (conftest.pipeline_home, built by `edustat run`), with one
+corrected NOBD submission held aside:
+- `edustat run` again: this unchanged run writes its own short log folder and leaves the build's
+  logs as they were;
 - `edustat status` describes it;
 - the landing and build sensors, evaluated once as the daemon would: no run requested;
 - the held file dropped into landing/: exactly one ingest run for its round; once that ran, the
@@ -17,7 +18,6 @@ import contextlib
 import json
 import os
 import shutil
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +25,7 @@ import duckdb
 import pytest
 from conftest import edustat
 from dagster import DagsterInstance, RunRequest, SkipReason, build_sensor_context
+from test_yearbook import AUTUMN, resubmit_with_fewer_students
 
 from pipelines.assets.resources import HomeResource, default_resources
 from pipelines.assets.sensors import build_job, build_sensor, landing_sensor
@@ -32,8 +33,7 @@ from pipelines.cli import run_logs
 from pipelines.publish.snapshot import current_database
 from pipelines.settings import Home
 
-SAMPLE = ("--scale", "12", "--years", "2023-2024", "--seed", "3")
-ROUND = "2024-autumn"
+ROUND = AUTUMN
 
 
 @contextlib.contextmanager
@@ -51,57 +51,43 @@ def english() -> Iterator[None]:
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    """The home after demo-data and two `edustat run`s, with one NOBD file held aside."""
+def sample(pipeline_home: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """A copy of the built sample after one more (unchanged) `edustat run`, with a corrected
+    submission (a new version, fewer students) held aside."""
     home = tmp_path_factory.mktemp("daemon") / "home"
-    edustat("demo-data", "--out", str(home), *SAMPLE, home=home)
-    # A submission with warnings at most, the only one of its college in the round: once
-    # dropped in, its rows count.
-    files = json.loads((home / "manifest.json").read_text(encoding="utf-8"))["files"]
-    per_college = Counter(f["college_bin"] for f in files if f["path"].startswith(f"nobd/{ROUND}/"))
-    clean = sorted(
-        f["path"]
-        for f in files
-        if f["path"].startswith(f"nobd/{ROUND}/")
-        and f["fate"] == "loaded"
-        and all(d["severity"] == "warning" for d in f["defects"])
-        and per_college[f["college_bin"]] == 1
-    )
-    held = home / "landing" / clean[0]
+    # symlinks=True keeps `published/current` a (relative) symlink into the copy
+    shutil.copytree(pipeline_home, home, symlinks=True)
+    college_bin, _ = resubmit_with_fewer_students(home)
+    held = home / "landing" / "nobd" / ROUND / f"{college_bin}_{ROUND}_v9.xlsx"
     aside = home.parent / held.name
     shutil.move(held, aside)
+    build_logs = run_logs.latest(Home(home))
+    assert build_logs is not None
+    before = {p.name: p.read_bytes() for p in build_logs.folder.iterdir()}
     with english():
-        first = edustat("run", home=home)
-        first_logs = run_logs.latest(Home(home))
-        assert first_logs is not None
-        before = {p.name: p.read_bytes() for p in first_logs.folder.iterdir()}
         second = edustat("run", home=home)
     return {
         "home": home,
         "held": held,
         "aside": aside,
-        "first": first,
         "second": second,
-        "first_logs": first_logs,
-        "first_files": before,
+        "build_logs": build_logs,
+        "build_files": before,
     }
 
 
 def test_an_unchanged_rerun_leaves_the_last_builds_logs_alone(sample: dict) -> None:
     home = Home(sample["home"])
-    first: run_logs.RunLogs = sample["first_logs"]
+    build: run_logs.RunLogs = sample["build_logs"]
     latest = run_logs.latest(home)
-    assert latest is not None and latest.folder != first.folder
-    assert run_logs.last_build(home) == first
-    assert {p.name: p.read_bytes() for p in first.folder.iterdir()} == sample["first_files"]
-    assert first.tool_log.stat().st_size > 0  # dbt's output of the build is still there
+    assert latest is not None and latest.folder != build.folder
+    assert run_logs.last_build(home) == build
+    assert {p.name: p.read_bytes() for p in build.folder.iterdir()} == sample["build_files"]
+    assert build.tool_log.stat().st_size > 0  # dbt's output of the build is still there
     assert not latest.tool_log.exists()  # no dbt in the unchanged run
     report = json.loads(latest.report.read_text(encoding="utf-8"))
     assert report["built"] is False and report["success"] is True
-    assert json.loads(first.report.read_text(encoding="utf-8"))["built"] is True
-    # the run said where its products are and what to do next
-    out = sample["first"].stdout
-    assert "published" in out and "edustat sql" in out and "edustat ui" in out
+    assert json.loads(build.report.read_text(encoding="utf-8"))["built"] is True
     assert "Warehouse up to date" in sample["second"].stdout
 
 

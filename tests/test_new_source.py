@@ -158,6 +158,9 @@ def test_a_new_source_is_a_contract_a_staging_model_and_a_frame(
     )
     run = edustat("run", "--lang", "en", home=home)
     assert "Teacher-training reports" in run.stdout, run.stdout[-3000:]
+    # the run said where its products are and what to do next
+    for hint in ("published", "edustat sql", "edustat ui"):
+        assert hint in run.stdout, run.stdout[-3000:]
 
     current = home / "published" / "current" / "warehouse.duckdb"
     with duckdb.connect(str(current), read_only=True) as con:
