@@ -3,10 +3,11 @@
 # vulture's whitelist format: only parsed, never imported (`_` stands for any object).
 
 # Dagster: pipelines/definitions.py collects each asset module's `sensors` and `schedules`;
-# dagster-dbt's DbtCliResource reads the `_cli_version` that pipelines/assets/warehouse.py overrides.
+# dagster-dbt's DbtCliResource calls the methods pipelines/assets/warehouse.py overrides.
 sensors
 schedules
 _._cli_version
+_._initialize_dbt_core_adapter
 # Dagster's SQLite storage calls the methods pipelines/dagster_storage.py overrides.
 _._connect
 _._event_log_storage
