@@ -1,7 +1,8 @@
 """`edustat ui`: the Dagster UI comes up with the whole code location, and Ctrl-C leaves nothing.
 
 Runs on an empty EDUSTAT_HOME of its own: the UI starts the daemon, whose landing sensor would
-otherwise launch runs against a warehouse that other tests read.
+otherwise launch runs against a warehouse that other tests read. The venv is not on PATH, as for
+a user who starts `.venv/bin/edustat ui` without activating it (`make test` puts it there).
 """
 
 from __future__ import annotations
@@ -72,7 +73,9 @@ def ui(tmp_path: Path):  # type: ignore[no-untyped-def]
     """`edustat ui` on a free port; yields (url, process, log path) and always cleans up."""
     port = free_port()
     log = tmp_path / "ui.log"
-    env = {**os.environ, "EDUSTAT_HOME": str(tmp_path / "home")}
+    venv_bin = Path(sys.executable).parent
+    path = [p for p in os.environ.get("PATH", "").split(os.pathsep) if Path(p) != venv_bin]
+    env = {**os.environ, "EDUSTAT_HOME": str(tmp_path / "home"), "PATH": os.pathsep.join(path)}
     env.pop("DAGSTER_HOME", None)
     with open(log, "w") as fh:
         proc = subprocess.Popen(

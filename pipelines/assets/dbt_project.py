@@ -52,14 +52,26 @@ def manifest_is_stale(project: DbtProject = DBT_PROJECT) -> bool:
     )
 
 
+def _venv_dbt_on_path() -> None:
+    """dagster-dbt's preparer starts `dbt` from PATH: make it the venv's own (docs/STACK.md trap
+    7), also when the venv is not activated (`.venv/bin/edustat ui`)."""
+    venv_bin = str(Path(dbt_executable()).parent)
+    path = os.environ.get("PATH", "")
+    if venv_bin not in path.split(os.pathsep):
+        os.environ["PATH"] = os.pathsep.join([venv_bin, path]) if path else venv_bin
+
+
 def prepare_manifest(project: DbtProject = DBT_PROJECT) -> Path:
     """The project's manifest, prepared by dagster-dbt first when it is missing or stale."""
     if manifest_is_stale(project):
-        # dagster-dbt starts `dbt` from PATH: the venv's own (STACK.md trap 7), also when the
-        # venv is not activated.
-        venv_bin = str(Path(dbt_executable()).parent)
-        path = os.environ.get("PATH", "")
-        if venv_bin not in path.split(os.pathsep):
-            os.environ["PATH"] = os.pathsep.join([venv_bin, path]) if path else venv_bin
+        _venv_dbt_on_path()
         project.preparer.prepare(project)
     return project.manifest_path
+
+
+def prepare_if_dev(project: DbtProject = DBT_PROJECT) -> None:
+    """`DbtProject.prepare_if_dev` with the venv's dbt: under `dagster dev` (`edustat ui`) the
+    manifest is parsed again on every load of the code location."""
+    if project.preparer and project.preparer.using_dagster_dev():
+        _venv_dbt_on_path()
+    project.prepare_if_dev()

@@ -45,7 +45,7 @@ from dagster_dbt import (
 from dagster_duckdb import DuckDBResource
 from packaging import version
 
-from pipelines.assets.dbt_project import DBT_PROJECT, prepare_manifest
+from pipelines.assets.dbt_project import DBT_PROJECT, prepare_if_dev, prepare_manifest
 from pipelines.executables import dbt_executable
 from pipelines.indicators import write_dbt_registry
 from pipelines.settings import DBT_PROJECT_DIR, DUCKDB_MEMORY_LIMIT_ENV, duckdb_memory_limit
@@ -79,7 +79,7 @@ class WarehouseTranslator(DagsterDbtTranslator):
 # dbt op around checks of partitioned assets.
 TRANSLATOR = WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
-DBT_PROJECT.prepare_if_dev()  # `edustat ui` (dagster dev): parsed on every load
+prepare_if_dev()  # `edustat ui` (dagster dev): parsed on every load
 MANIFEST = prepare_manifest(DBT_PROJECT)
 
 
