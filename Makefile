@@ -26,7 +26,7 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 # per worker at a time, so a module's own sample is built once (docs/STACK.md trap 15: not
 # loadgroup). The first worker to need the session sample builds it, the other waits for it
 # (tests/conftest.py). The slowest tests are listed at the end: the suite's time is a target.
-PYTEST_ARGS ?= -n 2 --dist loadfile --durations=20
+PYTEST_ARGS ?= -n 2 --dist loadfile --no-loadscope-reorder --durations=20
 
 LOCK_FLAGS = --python-version 3.11 --python-platform x86_64-unknown-linux-gnu \
 	--custom-compile-command "make lock" -q

@@ -72,6 +72,20 @@ def session_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return base.parent if base.name.startswith("popen-gw") else base
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The order in which the two workers take the test files (`make test` passes
+    --no-loadscope-reorder, so xdist keeps it): one file that reads `pipeline_home` first, so one
+    worker builds it at once while the other starts on the rest; then the files that need no
+    shared sample, among them those that build homes of their own, the longest; the other files
+    that read `pipeline_home` last, many and short, so the two workers finish together."""
+    files: dict[Path, list[pytest.Item]] = {}
+    for item in items:
+        files.setdefault(item.path, []).append(item)
+    shared = [f for f, its in files.items() if any("pipeline_home" in i.fixturenames for i in its)]
+    own = [f for f in files if f not in shared]
+    items[:] = [item for f in shared[:1] + own + shared[1:] for item in files[f]]
+
+
 @pytest.fixture(scope="session", autouse=True)
 def shared_pseudonym_key(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """One pseudonym key file for every home the tests make. The key lives outside the home
