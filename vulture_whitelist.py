@@ -59,7 +59,8 @@ _.levels
 # Registry columns the writer fills by name (pipelines/ingest/writer.py).
 _.reason_sheet
 _.reason_field
-# pytest hook (tests/conftest.py).
+# pytest hooks (tests/conftest.py).
 pytest_configure
+pytest_collection_modifyitems
 # A type only imported for a quoted annotation (pipelines/assets/ingest.py).
 UnresolvedAssetJobDefinition
