@@ -6,22 +6,31 @@ tests/chaos/README.md).
 The mutated run must finish cleanly, register every landing file, give every mutation its declared
 fate, and leave every untouched college's figures exactly as the baseline has them. Mismatched
 fates are reported all at once, as a table.
+
+On top of the catalogue, IINs are typed into every kind of place a clerk can put one
+(tests/chaos/privacy.py): nothing the run writes may hold a raw IIN, and the BINs stay intact.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import pytest
 from chaos.checks import FIGURES_SQL, Runs, Warehouse
 from chaos.mutations import CATALOGUE, Applied, Mutation
+from chaos.privacy import Typed, type_iins
 from chaos.sample import Sample
-from conftest import edustat
+from conftest import edustat, iins_in_text_columns
+
+from pipelines.identifiers import IIN_MASK, mask_iins
 
 SAMPLE_ARGS = ("--scale", "50", "--years", "2023-2024", "--seed", "11")
 
@@ -36,6 +45,7 @@ class Chaos:
     touched: set[str]
     colleges: list[str]
     rounds: list[str]
+    typed: Typed
 
 
 def _apply(mutation: Mutation, sample: Sample) -> Applied | str:
@@ -57,10 +67,11 @@ def chaos(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chaos]:
     base_wh = Warehouse(base / "warehouse.duckdb")
     sample = Sample(home, base_wh)
     applied = [(m, _apply(m, sample)) for m in CATALOGUE]
+    typed = type_iins(sample)
     run = edustat("run", "--quiet", home=home, check=False)
     runs = Runs(chaos=Warehouse(home / "warehouse.duckdb"), base=base_wh)
     colleges = sorted(c["college_bin"] for c in sample.manifest["colleges"])
-    yield Chaos(home, run, base_run, runs, applied, sample.used, colleges, sample.rounds)
+    yield Chaos(home, run, base_run, runs, applied, sample.used, colleges, sample.rounds, typed)
     runs.chaos.close()
     base_wh.close()
 
@@ -89,7 +100,7 @@ def _landing_files(landing: Path) -> set[str]:
     found: set[str] = set()
     for folder, _dirs, files in os.walk(landing):
         found.update((Path(folder) / f).relative_to(landing).as_posix() for f in files)
-    return found
+    return {mask_iins(p) for p in found}  # a file named with an IIN is registered masked
 
 
 def test_every_landing_file_registered_with_reason(chaos: Chaos) -> None:
@@ -152,3 +163,62 @@ def test_untouched_colleges_unchanged(chaos: Chaos) -> None:
         f"{len(diffs)} differences in {len(untouched)} untouched colleges:\n"
         + _table(("college", "round", "baseline", "mutated run"), diffs)
     )
+
+
+# --- IINs typed everywhere --------------------------------------------------------------------
+
+_TWELVE_DIGITS = re.compile(rb"(?=(\d{12}))")
+
+
+def test_no_raw_iin_anywhere_the_run_wrote(chaos: Chaos) -> None:
+    _require_warehouse(chaos)
+    manifest = json.loads((chaos.home / "manifest.json").read_text(encoding="utf-8"))
+    iins = set(manifest["iins"]) | set(chaos.typed.iins)
+    as_bytes = {i.encode() for i in iins}
+    scanned, leaks = 0, {}
+    # Everything the pipeline wrote: warehouse (+ WAL), Dagster storage and logs, logs, reports,
+    # yearbook, published (DuckDB, Parquet, docs).
+    for path in sorted(chaos.home.rglob("*")):
+        rel = path.relative_to(chaos.home)
+        if not path.is_file() or rel.parts[0] == "landing" or path.name == "manifest.json":
+            continue
+        found = {m.group(1) for m in _TWELVE_DIGITS.finditer(path.read_bytes())} & as_bytes
+        if found:
+            leaks[str(rel)] = found
+        scanned += 1
+        if path.suffix == ".duckdb":
+            # DuckDB compresses strings, so a byte scan alone could miss one: every text column.
+            with duckdb.connect(str(path), read_only=True) as con:
+                found_in = iins_in_text_columns(con, iins)
+            leaks.update({f"{rel}:{k}": v for k, v in found_in.items()})
+    print(f"\nscanned {scanned} files; typed {chaos.typed.where}")
+    assert scanned > 50 and not leaks, leaks
+
+
+def test_typed_iins_are_findings_and_the_bins_stay(chaos: Chaos) -> None:
+    _require_warehouse(chaos)
+    typed = chaos.typed
+    files = list(typed.where.values())
+    wh = chaos.runs.chaos
+    rules = dict(
+        wh.rows(
+            "select rule_id, count(*) from dq.findings where rule_id like 'identifiers.iin_%'"
+            f" and file_path in ({', '.join('?' for _ in files)}) group by all",
+            tuple(files),
+        )
+    )
+    # college_name, signer_position, birth_date and the CIS skill; the enterprise BIN
+    assert rules.get("identifiers.iin_outside_iin_column", 0) >= 4, rules
+    assert rules.get("identifiers.iin_in_bin_column", 0) >= 1, rules
+    stray = wh.rows("select path, status from raw.landing_files where path like '%справка%'")
+    assert stray and all(IIN_MASK in p and s == "rejected" for p, s in stray), stray
+    # No college's BIN, nor a submission's file name, is mistaken for an IIN.
+    masked = wh.rows(
+        "select path, college_bin from raw.landing_files where source = 'nobd_submission'"
+        " and path not like '%справка%' and (college_bin like ? or path like ?)",
+        (f"%{IIN_MASK}%", f"%{IIN_MASK}%"),
+    )
+    assert not masked, masked
+    assert wh.rows(
+        "select college_bin from raw.landing_files where path = ?", (typed.typed_file,)
+    ) == [(typed.typed_bin,)]

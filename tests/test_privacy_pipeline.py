@@ -1,34 +1,24 @@
-"""Privacy on the real pipeline: IINs typed into every kind of place end nowhere raw, and
-`edustat rekey` gives every person one new pseudonym.
+"""Privacy on the real pipeline: `edustat rekey` gives every person one new pseudonym, and
+refuses when it could not re-read every loaded file.
 
-The IINs are typed into a fresh copy of the session's sample (conftest.SAMPLE_ARGS: the
-generator's output is the same for the same arguments), so this run does not wait for the
-session's `pipeline_home`; the re-key starts from a copy of `pipeline_home`, warehouse included.
+Both start from a copy of `pipeline_home`, warehouse included. IINs typed into every kind of place
+are the chaos test's (tests/chaos/privacy.py, tests/test_chaos.py).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import re
 import shutil
 import subprocess
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
-from chaos.book import Book
-from chaos.sample import Sample
-from conftest import SAMPLE_ARGS, edustat, iins_in_text_columns
 
-from pipelines.demo.ids import IdFactory
-from pipelines.identifiers import IIN_MASK, is_iin_shaped
 from pipelines.ingest.pseudonym_key import fingerprint
-
-_TWELVE_DIGITS = re.compile(rb"(?=(\d{12}))")
 
 
 def _edustat(
@@ -51,111 +41,6 @@ def _own_key(tmp: Path) -> Path:
     shutil.copy2(src, dst)
     dst.chmod(0o600)
     return dst
-
-
-# --- IINs typed everywhere ------------------------------------------------------------------
-
-
-def _fresh_iins(n: int) -> list[str]:
-    ids = IdFactory()
-    out = [ids.iin(date(1961, 2, 3 + i), "MF"[i % 2]) for i in range(n)]
-    assert all(is_iin_shaped(i) for i in out)
-    return out
-
-
-def _inject(home: Path, iins: list[str]) -> dict[str, str]:
-    """Write IINs into every kind of place; returns where each went."""
-    sample = Sample(home)
-    where: dict[str, str] = {}
-
-    swapped = sample.take()  # ИИН ↔ Пол headers swapped: a whole column of IINs under «Пол»
-    book = Book(swapped.path)
-    ws = book.ws("students")
-    a, b = book.col("students", "iin"), book.col("students", "gender")
-    ha, hb = ws.cell(1, a).value, ws.cell(1, b).value
-    ws.cell(1, a).value, ws.cell(1, b).value = hb, ha
-    book.save()
-    where["swapped headers"] = swapped.rel
-
-    typed = sample.take()
-    book = Book(typed.path)
-    book.set("header", 2, "college_name", f"Колледж {iins[0]}")
-    book.set("header", 2, "signer_position", iins[1])
-    rows = book.rows("students")
-    book.set("students", rows[0], "enterprise_bin", iins[2])
-    book.set("students", rows[1], "birth_date", iins[3])
-    book.save()
-    where["college_name, signer_position, enterprise_bin, birth_date"] = typed.rel
-
-    cis = sorted((home / "landing" / "worldskills").rglob("cis_championships_*.xlsx"))[0]
-    book = Book(cis, "worldskills_export")
-    book.set("results", book.rows("results")[0], "skill", f"Welding {iins[4]}")
-    book.save()
-    where["CIS skill"] = str(cis.relative_to(home / "landing"))
-
-    stray = home / "landing" / "nobd" / typed.round_id / f"справка_{iins[5]}.pdf"
-    stray.write_bytes(b"%PDF-1.4 not a submission")
-    where["stray file name"] = str(stray.relative_to(home / "landing"))
-    return where
-
-
-def _raw_iins_in_file(path: Path, iins: set[bytes]) -> set[bytes]:
-    return {m.group(1) for m in _TWELVE_DIGITS.finditer(path.read_bytes())} & iins
-
-
-def _raw_iins_in_duckdb(path: Path, iins: set[str]) -> dict[str, set[str]]:
-    """DuckDB compresses strings, so a byte scan alone could miss one: every text column too."""
-    with duckdb.connect(str(path), read_only=True) as con:
-        return iins_in_text_columns(con, iins)
-
-
-def test_iins_typed_everywhere_end_nowhere_raw(tmp_path_factory: pytest.TempPathFactory) -> None:
-    home = tmp_path_factory.mktemp("privacy") / "home"
-    edustat("demo-data", "--out", str(home), *SAMPLE_ARGS, home=home)
-    injected = _fresh_iins(6)
-    where = _inject(home, injected)
-    result = _edustat(home, "run", "--quiet")
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-
-    sample_iins = set(Sample(home).manifest["iins"])
-    iins = sample_iins | set(injected)
-    as_bytes = {i.encode() for i in iins}
-    scanned, leaks = 0, {}
-    # Everything the pipeline wrote: warehouse (+ WAL), Dagster storage and logs, logs, reports,
-    # yearbook, published (DuckDB, Parquet, docs).
-    for path in sorted(home.rglob("*")):
-        rel = path.relative_to(home)
-        if not path.is_file() or rel.parts[0] == "landing" or path.name == "manifest.json":
-            continue
-        found = _raw_iins_in_file(path, as_bytes)
-        if found:
-            leaks[str(rel)] = found
-        scanned += 1
-        if path.suffix == ".duckdb":
-            leaks.update({f"{rel}:{k}": v for k, v in _raw_iins_in_duckdb(path, iins).items()})
-    print(f"\nscanned {scanned} files; injected {where}")
-    assert scanned > 50 and not leaks, leaks
-
-    # The masked places are findings, and the BINs the system needs are intact.
-    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
-        rules = dict(
-            con.execute(
-                "SELECT rule_id, count(*) FROM dq.findings WHERE rule_id LIKE 'identifiers.iin_%' "
-                "GROUP BY ALL"
-            ).fetchall()
-        )
-        stray = con.execute(
-            "SELECT path, status FROM raw.landing_files WHERE path LIKE '%справка%'"
-        ).fetchall()
-        bins = con.execute(
-            "SELECT count(*) FROM raw.landing_files WHERE source = 'nobd_submission' "
-            f"AND path NOT LIKE '%справка%' AND (college_bin LIKE '%{IIN_MASK}%' "
-            f"OR path LIKE '%{IIN_MASK}%')"
-        ).fetchall()[0][0]
-    assert rules.get("identifiers.iin_outside_iin_column", 0) >= 4, rules
-    assert rules.get("identifiers.iin_in_bin_column", 0) >= 1, rules
-    assert stray and all(IIN_MASK in p and s == "rejected" for p, s in stray), stray
-    assert bins == 0
 
 
 # --- re-keying --------------------------------------------------------------------------------
