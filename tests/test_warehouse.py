@@ -148,8 +148,15 @@ def dbt(*args: str, warehouse: Path, target: Path) -> subprocess.CompletedProces
     return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900, check=False)
 
 
-def test_dbt_build_passes_and_docs_generate(pipeline_home: Path, tmp_path: Path) -> None:
-    # On a copy: tests must not write to the shared warehouse.
+def test_dbt_build_passes_with_its_unit_tests(pipeline_home: Path, tmp_path: Path) -> None:
+    """`dbt build` of the whole project as a developer runs it, on a copy of the session's
+    warehouse (tests must not write to the shared one): every model and data test, and the dbt
+    unit tests (dbt_project/models/**/*unit_tests.yml) that the pipeline's build leaves out. These
+    check the submission status and the indicators on hand-made rows (on time, late, missing,
+    held back, rejected, previous version current, corrected after the due date, extensions;
+    ratios of sums, suppression, declared measures); dbt reads the columns a fixture leaves out
+    from the built warehouse. The docs are generated and checked with the published snapshot
+    (tests/test_publish.py)."""
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copy2(pipeline_home / "warehouse.duckdb", warehouse)
     target = tmp_path / "target"
@@ -160,12 +167,8 @@ def test_dbt_build_passes_and_docs_generate(pipeline_home: Path, tmp_path: Path)
     failed = [r["unique_id"] for r in results if r["status"] not in ("success", "pass")]
     assert failed == []
     assert sum(r["unique_id"].startswith("test.") for r in results) > 50
-
-    docs = dbt("docs", "generate", warehouse=warehouse, target=target)
-    assert docs.returncode == 0, docs.stdout[-6000:]
-    catalog = json.loads((target / "catalog.json").read_text())
-    assert "model.edustat.fct_indicator_values" in catalog["nodes"]
-    assert (target / "index.html").exists()
+    # The unit tests ran (a project that selected none would pass too).
+    assert sum(r["unique_id"].startswith("unit_test.") for r in results) >= 8
 
 
 def test_a_warehouse_from_before_the_rename_keeps_its_findings_history(

@@ -163,7 +163,7 @@ def _build(context: AssetExecutionContext, dbt: DbtCliResource, duckdb: DuckDBRe
     write_dbt_registry(DBT_PROJECT_DIR)
     with _warehouse_env(warehouse):
         # dbt's unit tests check the SQL, not the data: they run in the test suite
-        # (tests/test_dbt_unit.py), not in every build. dbt.log at info level: the debug level
+        # (tests/test_warehouse.py), not in every build. dbt.log at info level: the debug level
         # (every statement, ~4 MB a step) cost ~1 s of each step; the SQL is in target/run.
         invocation = dbt.cli(
             ["build", "--exclude-resource-type", "unit_test", "--log-level-file", "info"],
