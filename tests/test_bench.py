@@ -136,15 +136,17 @@ def test_metrics_targets_and_table() -> None:
     assert m["ingest_vs_floor_round[2024-autumn]"] == 2.0
     assert phase_of("dbt_marts_2") == "dbt" and phase_of("raw__landing_files") == "landing_sweep"
     assert stats([3.0, 1.0, 2.0])["median"] == 2.0 and stats([])["median"] is None
-    by_name = {t.metric: t for t in TARGETS}
+    by_name = {t.name: t for t in TARGETS}
+    assert len(by_name) == len(TARGETS)  # every target has a place of its own in latest.json
     assert by_name["speedup_vs_statistician_loader"].check(5.0) is True
     assert by_name["e2e_seconds"].check(120.0) is False  # strictly below
+    assert by_name["e2e_seconds_17"].check(60.0) is True and by_name["resubmit_seconds"].bound == 15
     result = {
         "scale": "x",
         "runs": 1,
         "metrics": {k: stats([v]) for k, v in m.items()},
         "targets": {
-            t.metric: {"target": "", "text": t.text, "value": 1.0, "status": "MISS", "note": None}
+            t.name: {"target": "", "text": t.text, "value": 1.0, "status": "MISS", "note": None}
             for t in TARGETS
         },
     }
@@ -169,6 +171,7 @@ def test_edustat_bench_tiny(tmp_path: Path) -> None:
             continue
         assert isinstance(result[key], float) and result[key] > 0, key
     assert result["targets"]["rss_growth_4x"]["status"] == "SKIPPED"
+    assert result["targets"]["rss_growth_4x_17"]["status"] == "SKIPPED"
     assert {t["status"] for t in result["targets"].values()} <= {"PASS", "MISS", "SKIPPED"}
     machine = result["machine"]
     assert machine["cores_logical"] >= 1 and machine["ram_gb"] > 0

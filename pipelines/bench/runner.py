@@ -335,7 +335,7 @@ def run_bench(home: Home, opts: BenchOptions, console: Console) -> dict[str, Any
             status = "MISS"  # no number is a miss, never a pass
         else:
             status = "PASS" if ok and valid else "MISS"
-        targets[t.metric] = {
+        targets[t.name] = {
             "target": f"{t.op} {t.bound:g}",
             "text": t.text,
             "value": value,
