@@ -25,7 +25,8 @@ class Typed:
     stray_file: str  # a file named with an IIN
 
 
-def fresh_iins(n: int) -> list[str]:
+def _unseen_iins(n: int) -> list[str]:
+    """Valid IINs of people born in 1961: no student or competitor of the sample."""
     ids = IdFactory()
     out = [ids.iin(date(1961, 2, 3 + i), "MF"[i % 2]) for i in range(n)]
     assert all(is_iin_shaped(i) for i in out)
@@ -33,7 +34,7 @@ def fresh_iins(n: int) -> list[str]:
 
 
 def type_iins(sample: Sample) -> Typed:
-    iins = fresh_iins(6)
+    iins = _unseen_iins(6)
     where: dict[str, str] = {}
 
     swapped = sample.take()  # ИИН ↔ Пол headers swapped: a whole column of IINs under «Пол»
