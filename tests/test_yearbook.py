@@ -3,7 +3,8 @@
 `edustat run` builds release 1a of every academic year with data (the Dagster asset `yearbook`).
 These tests read that release and prove: every cell equals the query that defines it, both
 languages are everywhere, the PDFs hold every table and figure, an unchanged warehouse changes
-nothing, and one corrected submission makes release 2a listing exactly the cells that changed.
+nothing, and one corrected submission makes release 2a listing exactly the cells that changed
+while every mart equals a build from scratch of the same files (the incremental-equals-full test).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from typing import Any
 import duckdb
 import openpyxl
 import pytest
+from conftest import VOLATILE
+from conftest import edustat as run_edustat
 from pypdf import PdfReader
 
 from pipelines.contracts import all_contracts, normalise_label
@@ -480,6 +483,63 @@ def test_other_years_and_unchanged_cells_keep_their_release(
     home, _, _ = resubmitted
     other = home / "yearbook" / "2023-2024"
     assert release_names(other) == ["1a"]
+
+
+# The finding history keeps what earlier runs issued: the times a finding was issued are the build
+# times of the runs that issued it, and a finding the resubmission resolved stays as `corrected`.
+HISTORY = "fct_dq_finding_history"
+ISSUE_TIMES = {"first_issued_at", "last_issued_at"}
+
+
+def marts_differences(built: Path, scratch: Path) -> dict[str, str]:
+    """Mart -> how it differs between two warehouses (rows as multisets, VOLATILE columns and the
+    history's issue times left out; the history compared on its current findings)."""
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{built}' AS built (READ_ONLY)")
+    con.execute(f"ATTACH '{scratch}' AS scratch (READ_ONLY)")
+
+    def columns(db: str) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for table, column in con.execute(
+            "SELECT table_name, column_name FROM duckdb_columns() "
+            "WHERE database_name = ? AND schema_name = 'marts' ORDER BY table_name, column_index",
+            [db],
+        ).fetchall():
+            out.setdefault(table, []).append(column)
+        return out
+
+    mine, theirs = columns("built"), columns("scratch")
+    differences = {t: "missing in one warehouse" for t in mine.keys() ^ theirs.keys()}
+    for table in sorted(mine.keys() & theirs.keys()):
+        if mine[table] != theirs[table]:
+            differences[table] = f"columns {mine[table]} vs {theirs[table]}"
+            continue
+        left_out = VOLATILE | (ISSUE_TIMES if table == HISTORY else set())
+        cols = ", ".join(f'"{c}"' for c in mine[table] if c not in left_out)
+        where = "WHERE is_current" if table == HISTORY else ""
+        a, b = (f"SELECT {cols} FROM {db}.marts.{table} {where}" for db in ("built", "scratch"))
+        extra = con.execute(f"SELECT count(*) FROM ({a} EXCEPT ALL {b})").fetchall()[0][0]
+        missing = con.execute(f"SELECT count(*) FROM ({b} EXCEPT ALL {a})").fetchall()[0][0]
+        if extra or missing:
+            differences[table] = f"{extra} rows only in the first, {missing} only in the second"
+    con.close()
+    return differences
+
+
+def test_the_resubmitted_warehouse_equals_a_build_from_scratch(
+    resubmitted: tuple[Path, str, str], tmp_path: Path
+) -> None:
+    """Every mart after (full build, one resubmission, the pipeline's own rebuild) equals a build
+    from scratch of the same landing files."""
+    home, college_bin, _ = resubmitted
+    shutil.copytree(home / "landing", tmp_path / "landing", symlinks=True)
+    run_edustat("run", "--quiet", home=tmp_path, via="warehouse_only")
+    assert marts_differences(home / "warehouse.duckdb", tmp_path / "warehouse.duckdb") == {}
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        resolved = con.execute(
+            f"SELECT DISTINCT college_bin, state FROM marts.{HISTORY} WHERE NOT is_current"
+        ).fetchall()
+    assert set(resolved) <= {(college_bin, "corrected")}
 
 
 def _same(reported: str, shown: Any) -> bool:
