@@ -116,6 +116,7 @@ def dq_findings(context: AssetExecutionContext, duckdb: DuckDBResource) -> Mater
             "newly_held_back": outcome.newly_held_back,
             "released": outcome.released,
             "rows_validated": outcome.rows_validated,
+            "rows_reused": outcome.rows_reused,
             "timings_s": MetadataValue.json({k: round(v, 3) for k, v in outcome.timings.items()}),
         },
         check_results=checks,

@@ -34,6 +34,8 @@ CHUNK_ROWS = 100 * 2048  # rows validated at once (a multiple of DuckDB's 2,048-
 # Rows per Arrow batch while spilling: DuckDB's larger batches raise the step's peak memory
 # (national students frame: 765 MB at CHUNK_ROWS, 645 MB at this size) at no gain in speed.
 SPILL_BATCH_ROWS = 8 * 2048
+DIGEST = "_row_digest"  # a spilled row's hash, for reuse.py
+Digests = dict[str, tuple[int, int]]  # file id -> (rows, XOR of the rows' hashes)
 
 # Frame name (`<source>.<sheet>`, `<source>.submissions`, `<source>.files`) -> dbt view. Every
 # contract sheet has a row frame, the view `dq_frame_<raw table>`; submission frames are the
@@ -88,22 +90,45 @@ def read_frame(con: duckdb.DuckDBPyConnection, name: str) -> pd.DataFrame:
     return prepare(name, con.sql(sql, params=params or None).to_arrow_table())
 
 
-def spill_frame(con: duckdb.DuckDBPyConnection, name: str, path: Path) -> None:
-    """Write the frame to an Arrow IPC file, batch by batch (one batch held in Python at a time)."""
+def spill_frame(con: duckdb.DuckDBPyConnection, name: str, path: Path) -> Digests:
+    """Write the frame to an Arrow IPC file, batch by batch (one batch held in Python at a time),
+    each row with its DuckDB hash (DIGEST); returns each file's row count and the XOR of its rows'
+    hashes (reuse.py: which files' findings can be reused)."""
     import pyarrow as pa
 
     sql, params = _flagged_sql(con, name)
-    batches = con.sql(sql, params=params or None).to_arrow_reader(SPILL_BATCH_ROWS)
+    digested = f"select frame_row.*, hash(frame_row) as {DIGEST} from ({sql}) as frame_row"
+    batches = con.sql(digested, params=params or None).to_arrow_reader(SPILL_BATCH_ROWS)
     with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, batches.schema) as out:
         for batch in batches:
             out.write_batch(batch)
+    with pa.OSFile(str(path)) as source:
+        spilled = pa.ipc.open_file(source)
+        columns = ["_file_id", DIGEST]
+        keys = pa.RecordBatchReader.from_batches(
+            pa.schema([spilled.schema.field(c) for c in columns]),
+            (spilled.get_batch(i).select(columns) for i in range(spilled.num_record_batches)),
+        )
+        con.register("_spilled_keys", keys)
+        try:
+            rows = con.sql(
+                f"select _file_id, count(*), bit_xor({DIGEST}) from _spilled_keys group by 1"
+            ).fetchall()
+        finally:
+            con.unregister("_spilled_keys")
+    return {str(file_id): (int(n), int(digest)) for file_id, n, digest in rows}
 
 
-def frame_chunks(name: str, path: Path, rows: int | None = None) -> Iterator[pd.DataFrame]:
-    """The spilled frame in chunks of `rows` (CHUNK_ROWS), typed as read_frame types a frame."""
+def frame_chunks(
+    name: str, path: Path, rows: int | None = None, files: set[str] | None = None
+) -> Iterator[pd.DataFrame]:
+    """The spilled frame in chunks of `rows` (CHUNK_ROWS), typed as read_frame types a frame;
+    only the rows of `files` when given."""
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     rows = rows or CHUNK_ROWS
+    wanted = None if files is None else pa.array(sorted(files), pa.string())
     # Read, not memory-mapped: mapped pages would stay resident until the file is closed.
     with pa.OSFile(str(path)) as source:
         spilled = pa.ipc.open_file(source)
@@ -112,7 +137,9 @@ def frame_chunks(name: str, path: Path, rows: int | None = None) -> Iterator[pd.
         pending: list[pa.RecordBatch] = []
         size = 0
         for i in range(spilled.num_record_batches):
-            batch = spilled.get_batch(i)
+            batch = spilled.get_batch(i).drop_columns([DIGEST])
+            if wanted is not None:
+                batch = batch.filter(pc.is_in(batch["_file_id"], value_set=wanted))
             pending.append(batch)
             size += batch.num_rows
             while size >= rows:

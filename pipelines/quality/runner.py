@@ -42,9 +42,10 @@ from typing import TYPE_CHECKING, Any
 from pipelines.contracts import all_contracts, load_contract
 from pipelines.ingest.registry import NOBD, REGISTRY
 from pipelines.leftovers import temp_prefix
-from pipelines.quality import currency
+from pipelines.quality import currency, reuse
 from pipelines.quality.frames import (
     SUBMISSION_FRAMES,
+    Digests,
     frame_chunks,
     frame_name,
     read_frame,
@@ -61,6 +62,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("edustat.quality")
 
 Connect = Callable[[], AbstractContextManager["duckdb.DuckDBPyConnection"]]
+Spilled = tuple[Path, float, Digests]  # the frame's Arrow file, seconds, its files' digests
 
 KEYS = ["_file_id", "_row_number"]
 FINDING_COLUMNS = [
@@ -161,6 +163,7 @@ class RunOutcome:
     released: int  # held back before, loaded now
     newly_held_back: int
     rows_validated: int
+    rows_reused: int  # rows of unchanged files, whose findings were reused (reuse.py)
     timings: dict[str, float]
 
 
@@ -360,13 +363,19 @@ def _validate_frames(
     return parts
 
 
-def _concat(parts: Iterable[pd.DataFrame]) -> pd.DataFrame:
+def _concat(parts: Iterable[pd.DataFrame], extra: Iterable[str] = ()) -> pd.DataFrame:
     import pandas as pd
 
     parts = [p for p in parts if not p.empty]
     if not parts:
-        return pd.DataFrame({c: pd.Series(dtype="object") for c in FINDING_COLUMNS})
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in [*extra, *FINDING_COLUMNS]})
     return pd.concat(parts, ignore_index=True)
+
+
+def _count(findings: pd.DataFrame, outcomes: dict[str, SuiteOutcome]) -> None:
+    """Reused findings count for their suites' checks as if found again."""
+    for (suite, rule), n in findings.groupby(["suite", "rule_id"]).size().items():
+        outcomes[suite].failing_rows[rule] += n
 
 
 # --- the run -------------------------------------------------------------------------------
@@ -389,31 +398,52 @@ def run(connect: Connect, suites_dir: Path = EXPECTATIONS_DIR) -> RunOutcome:
     #    work must not hold the lock), then validated in chunks of rows (frames.py), so memory is
     #    bounded by a chunk. A thread spills them in turn while this one imports GX and validates
     #    what is spilled: DuckDB computes a frame without the GIL, so the queries overlap the
-    #    ~3 s import and the validation instead of preceding them.
+    #    ~3 s import and the validation instead of preceding them. Only the files whose rows
+    #    changed since the last run are validated; the others keep their findings (reuse.py).
     timings["spill_s"] = timings["wait_for_spill_s"] = 0.0
     timings["read_chunks_s"] = timings["validate_s"] = 0.0
+    key = reuse.validation_key()
+    with connect() as con:
+        validated = reuse.load(con, key)
     parts: list[pd.DataFrame] = []
-    rows = 0
+    digests: dict[str, Digests] = {}
+    kept: list[pd.DataFrame] = []  # this run's row- and file-level findings, with their frame
+    rows = reused = 0
     with tempfile.TemporaryDirectory(prefix=temp_prefix("dq")) as tmp:
-        spills: dict[str, Future[tuple[Path, float]]] = {name: Future() for name in first}
+        spills: dict[str, Future[Spilled]] = {name: Future() for name in first}
         spiller = threading.Thread(
             target=_spill_all, args=(connect, Path(tmp), spills), name="dq-spill"
         )
         spiller.start()
         try:
+            # GX is needed whatever changed: the submission frame is validated in every run.
             t1 = clock.perf_counter()
             validator = Validator()
             timings["gx_context_s"] = clock.perf_counter() - t1
             for name, spill in spills.items():
                 t1 = clock.perf_counter()
-                spilled, spent = spill.result()
+                spilled, spent, digests[name] = spill.result()
                 timings["wait_for_spill_s"] += clock.perf_counter() - t1
                 timings["spill_s"] += spent
+                changed = validated.changed(name, digests[name])
+                unchanged = digests[name].keys() - changed
+                if unchanged:
+                    old = validated.reused(name, unchanged)
+                    _count(old, outcomes)
+                    parts.append(old)
+                    kept.append(old.assign(frame=name))
+                    reused += sum(digests[name][f][0] for f in unchanged)
+                if not changed:
+                    spilled.unlink()
+                    continue
+                every = len(changed) == len(digests[name])
                 t1 = clock.perf_counter()
-                for chunk in frame_chunks(name, spilled):
+                for chunk in frame_chunks(name, spilled, files=None if every else changed):
                     t2 = clock.perf_counter()
                     timings["read_chunks_s"] += t2 - t1
-                    parts += _validate_frames(validator, {name: chunk}, first, outcomes, pii)
+                    new = _validate_frames(validator, {name: chunk}, first, outcomes, pii)
+                    parts += new
+                    kept += [part.assign(frame=name) for part in new]
                     t1 = clock.perf_counter()
                     timings["validate_s"] += t1 - t2
                     rows += len(chunk)
@@ -452,6 +482,10 @@ def run(connect: Connect, suites_dir: Path = EXPECTATIONS_DIR) -> RunOutcome:
             rows += sum(len(df) for df in later_frames.values())
             superseded = {f for f, d in decisions.items() if d.status == "superseded"}
             n = _write_findings(con, findings.loc[~findings["file_id"].isin(superseded)])
+            if any(o.errors for o in outcomes.values()):
+                reuse.forget(con)  # a broken rule found nothing: validate everything next time
+            else:
+                reuse.save(con, key, digests, _concat(kept, extra=["frame"]))
             con.execute("commit")
         except BaseException:
             con.execute("rollback")
@@ -465,15 +499,15 @@ def run(connect: Connect, suites_dir: Path = EXPECTATIONS_DIR) -> RunOutcome:
         counts.released,
         counts.newly_held_back,
         rows_validated=rows,
+        rows_reused=reused,
         timings=timings,
     )
 
 
-def _spill_all(
-    connect: Connect, folder: Path, spills: dict[str, Future[tuple[Path, float]]]
-) -> None:
+def _spill_all(connect: Connect, folder: Path, spills: dict[str, Future[Spilled]]) -> None:
     """Spill the frames in turn under one connection (opening the warehouse costs ~0.1 s each
-    time), resolving each frame's future with its file and the seconds it took."""
+    time), resolving each frame's future with its file, the seconds it took and its files'
+    digests."""
     try:
         with connect() as con:
             for name, spill in spills.items():
@@ -481,8 +515,8 @@ def _spill_all(
                     return
                 started = clock.perf_counter()
                 path = folder / f"{name}.arrow"
-                spill_frame(con, name, path)
-                spill.set_result((path, clock.perf_counter() - started))
+                digests = spill_frame(con, name, path)
+                spill.set_result((path, clock.perf_counter() - started, digests))
     except BaseException as error:  # the waiting thread re-raises it
         for spill in spills.values():
             if not spill.done():
