@@ -68,9 +68,9 @@ def check_name(suite: str) -> str:
         for suite in SUITES
     ],
     description=(
-        "Validate every current submission with the GX suites in expectations/, write "
-        "dq.findings (replaced per run), hold back NOBD submissions that cannot be trusted and "
-        "decide which version of each is current."
+        "Validate every current submission with the GX suites in expectations/ (files whose "
+        "rows did not change keep their findings), write dq.findings (replaced per run), hold "
+        "back NOBD submissions that cannot be trusted and decide which version of each is current."
     ),
 )
 def dq_findings(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
