@@ -134,8 +134,9 @@ def test_failed_run_leaves_current_in_place(home: Home, tmp_path: Path) -> None:
     snapshots_before = list_snapshots(h)
     expected = snapshot_counts(h.published / CURRENT / DB_FILE)["fct_indicator_values"]
 
-    # A broken mart: dbt fails the step, Dagster skips everything downstream of it.
-    model = repo / "dbt_project" / "models" / "marts" / "indicators" / "fct_indicator_values.sql"
+    # A broken model in the first dbt step: dbt fails the step, Dagster skips everything
+    # downstream of it (the checks, the marts, the packs, the yearbook and publishing).
+    model = repo / "dbt_project" / "models" / "staging" / "reference" / "stg_ref__regions.sql"
     model.write_text(model.read_text() + "\nTHIS IS NOT SQL\n")
 
     env = {
@@ -174,9 +175,9 @@ def test_failed_run_leaves_current_in_place(home: Home, tmp_path: Path) -> None:
             run.kill()
             run.wait()
     assert run.returncode != 0, f"the run should have failed:\n{out[-3000:]}"
-    assert "fct_indicator_values" in out, out[-3000:]
+    assert "stg_ref__regions" in out, out[-3000:]
     # The summary names the step in the user's words and shows dbt's lines without colour codes.
-    assert "шаг Витрины и показатели (dbt) (dbt_marts):" in out, out[-3000:]
+    assert "шаг Подготовка данных (dbt) (dbt_staging):" in out, out[-3000:]
     assert "\x1b[" not in out, out[-3000:]
     assert answers >= 1
 
