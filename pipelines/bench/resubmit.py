@@ -4,7 +4,8 @@ A college sends a correction: the first NOBD file of the first round, copied as 
 next version (`<bin>_<round>_v<N+1>`, same content). `edustat run` on the home the cold run
 built then ingests it and, since the registry changed, rebuilds and publishes; the measure is
 that run's wall time, and it counts only when `published/current` points at a new snapshot.
-Today this is a full rebuild (issue #17 item 2 will make it incremental).
+The expectations validate only the new file's rows (pipelines/quality/reuse.py); dbt rebuilds
+every model and the publish copies the whole warehouse.
 """
 
 from __future__ import annotations
