@@ -30,6 +30,7 @@ from pypdf import PdfReader
 
 from pipelines.contracts import all_contracts, normalise_label
 from pipelines.indicators import load_registry
+from pipelines.reports.build import build_packs
 from pipelines.settings import Home
 from pipelines.yearbook import build
 from pipelines.yearbook.build import build_yearbook
@@ -540,6 +541,32 @@ def test_the_resubmitted_warehouse_equals_a_build_from_scratch(
             f"SELECT DISTINCT college_bin, state FROM marts.{HISTORY} WHERE NOT is_current"
         ).fetchall()
     assert set(resolved) <= {(college_bin, "corrected")}
+
+
+def test_packs_after_the_resubmission_are_a_fresh_builds_and_untouched_rounds_are_kept(
+    pipeline_home: Path, resubmitted: tuple[Path, str, str], tmp_path: Path
+) -> None:
+    """The packs the run left equal packs rendered afresh from its warehouse, and the packs of
+    the rounds before the resubmission were linked, not rendered: they keep the file times the
+    copy took from the shared home."""
+    home, _, _ = resubmitted
+    shutil.copy2(home / "warehouse.duckdb", tmp_path / "warehouse.duckdb")
+    build_packs(Home(tmp_path))
+
+    def packs(root: Path) -> dict[str, Path]:
+        dq = root / "reports" / "dq"
+        return {str(f.relative_to(dq)): f for f in dq.rglob("report_*")}
+
+    kept, fresh = packs(home), packs(tmp_path)
+    assert kept.keys() == fresh.keys()
+    assert [name for name in kept if kept[name].read_bytes() != fresh[name].read_bytes()] == []
+    shared = packs(pipeline_home)
+    assert shared.keys() == kept.keys()
+    rendered = {
+        name for name in kept if kept[name].stat().st_mtime_ns != shared[name].stat().st_mtime_ns
+    }
+    untouched = [name for name in kept if name.split("/")[0] in ("2023-autumn", "2024-spring")]
+    assert untouched and not rendered & set(untouched)
 
 
 def _same(reported: str, shown: Any) -> bool:

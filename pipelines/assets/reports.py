@@ -1,7 +1,8 @@
 """Dagster asset `dq_report_packs` (group `reports`): the regional and national DQ packs.
 
 Runs after the dbt marts it reads and rebuilds every round's packs on every run, so the packs
-under reports/dq/ always match the warehouse the run just built (pipelines/reports/build.py).
+under reports/dq/ always match the warehouse the run just built (pipelines/reports/build.py); a
+pack whose inputs did not change is linked from the last run's, not rendered again.
 """
 
 # No `from __future__ import annotations`: Dagster reads the annotations at runtime.
@@ -44,6 +45,7 @@ def dq_report_packs(context: AssetExecutionContext, home: HomeResource) -> Mater
             "regional_packs": MetadataValue.int(len(regional)),
             "national_packs": MetadataValue.int(len(summary.packs) - len(regional)),
             "findings_listed": MetadataValue.int(sum(p.findings for p in regional)),
+            "packs_unchanged": MetadataValue.int(summary.reused),
             "seconds_reading": MetadataValue.float(round(summary.seconds_reading, 3)),
             "seconds_writing": MetadataValue.float(round(summary.seconds_writing, 3)),
         }

@@ -3,10 +3,22 @@
 Each pack folder holds `report_kk.xlsx`, `report_ru.xlsx`, `report_kk.html`, `report_ru.html`.
 A folder is written beside its target and swapped in whole, so a reader never sees half a pack
 and a re-run replaces (never merges with) what was there.
+
+A pack is a function of what it shows (the region's or the country's values read from the marts),
+the labels and this code, so a pack whose inputs are the same as last time is not rendered again:
+its files are hard-linked from the pack it replaces, if they are still the files that build wrote.
+A round's digests (inputs, and each file's SHA-256) are kept in `reports/.dq-inputs/<round>.json`,
+removed before the round's folder is swapped and written after, so a build that stops in between
+renders everything next time. After a resubmission only the packs that show something else are
+rendered.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import pickle
 import re
 import shutil
 import time
@@ -14,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from pipelines.digests import add_tree
 from pipelines.i18n import LANGS, message
 from pipelines.publishing.labels import Labels, Words
 from pipelines.reports.html import write_page
@@ -30,7 +43,10 @@ from pipelines.settings import Home
 
 NATIONAL = "national"
 ROUND_DIR = re.compile(r"^\d{4}-(autumn|spring)$")
+INPUTS_DIR = ".dq-inputs"  # beside dq/, whose every folder is a round
 DocMaker = Callable[[Words], Document]
+# The code a pack's bytes depend on besides its inputs: these packages' sources and templates.
+_CODE = (Path(__file__).parent, Path(__file__).parent.parent / "publishing")
 
 
 def dq_root(home: Home) -> Path:
@@ -50,24 +66,102 @@ class BuiltPack:
     findings: int
 
 
+Job = tuple[BuiltPack, DocMaker, object]  # the pack, how to make its document, its inputs
+
+
 @dataclass(frozen=True)
 class BuildSummary:
     packs: list[BuiltPack]
     seconds_reading: float
     seconds_writing: float
+    reused: int = 0  # packs whose inputs had not changed: linked, not rendered
 
     @property
     def rounds(self) -> list[str]:
         return list(dict.fromkeys(p.round_id for p in self.packs))  # calendar order
 
 
-def _write_pack(folder: Path, make_doc: DocMaker, labels: Labels) -> None:
+def _code_digest() -> bytes:
+    digest = hashlib.sha256()
+    for root in _CODE:
+        add_tree(digest, root, root.parent, skip={"__pycache__"})
+    return digest.digest()
+
+
+def _inputs_digest(inputs: object, labels: Labels, code: bytes) -> str:
+    digest = hashlib.sha256(code)
+    digest.update(pickle.dumps((inputs, sorted(labels.names.items())), protocol=5))
+    return digest.hexdigest()
+
+
+def _pack_names() -> list[str]:
+    return [name for lang in LANGS for name in pack_files(lang)]
+
+
+def _file_digests(folder: Path) -> dict[str, str] | None:
+    """SHA-256 of each of the pack's files; None when one is missing."""
+    paths = [folder / name for name in _pack_names()]
+    if not all(p.is_file() for p in paths):
+        return None
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in paths}
+
+
+def _reuse_pack(folder: Path, previous: Path, files: dict[str, str]) -> bool:
+    """Link the previous pack's files into `folder` if they are still the `files` written."""
+    if _file_digests(previous) != files:
+        return False
+    folder.mkdir(parents=True)
+    for name in files:
+        try:
+            os.link(previous / name, folder / name)
+        except OSError:  # a file system without hard links
+            shutil.copy2(previous / name, folder / name)
+    return True
+
+
+def _write_pack(
+    folder: Path, job: Job, labels: Labels, previous: Path, files: dict[str, str] | None
+) -> bool:
+    """Write one pack into `folder`; False when its files were linked from `previous`, made from
+    the same inputs (`files`: what that build wrote, else None)."""
+    if files is not None and _reuse_pack(folder, previous, files):
+        return False
     folder.mkdir(parents=True)
     for lang in LANGS:
-        doc = make_doc(labels.words(lang))
+        doc = job[1](labels.words(lang))
         xlsx_name, html_name = pack_files(lang)
         write_workbook(doc, folder / xlsx_name)
         write_page(doc, folder / html_name)
+    return True
+
+
+class _Digests:
+    """What one round's packs were made from and the files they are (`.dq-inputs/<round>.json`):
+    pack -> {"inputs": digest, "files": {name: SHA-256}}."""
+
+    def __init__(self, home: Home, round_id: str) -> None:
+        self.path = dq_root(home).parent / INPUTS_DIR / f"{round_id}.json"
+        try:
+            self.before: dict[str, dict] = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self.before = {}
+        self.after = dict(self.before)
+
+    def files_if_same(self, pack: str, inputs: str) -> dict[str, str] | None:
+        kept = self.before.get(pack) or {}
+        return kept.get("files") if kept.get("inputs") == inputs else None
+
+    def forget(self) -> None:
+        """Before the packs change: a build that stops now leaves no digest to trust."""
+        self.path.unlink(missing_ok=True)
+
+    def save(self, keep: set[str] | None = None) -> None:
+        """After the swap; `keep`: the packs the round still has (None: all known)."""
+        kept = {k: v for k, v in self.after.items() if keep is None or k in keep}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(kept, indent=1, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, self.path)
 
 
 def _swap_in(staging: Path, target: Path) -> None:
@@ -89,42 +183,58 @@ def _staging_dir(target: Path) -> Path:
     return staging
 
 
-def _jobs(data: RoundPacks, region: str | None) -> list[tuple[BuiltPack, DocMaker]]:
+def _jobs(data: RoundPacks, region: str | None) -> list[Job]:
     round_id = data.national.round.round_id
-    jobs: list[tuple[BuiltPack, DocMaker]] = []
+    jobs: list[Job] = []
     for pack in data.regions:
         code = pack.region.code or ""
         if region in (None, code):
             info = BuiltPack(round_id, code, Path(code), pack.counts.expected, len(pack.findings))
-            jobs.append((info, lambda w, pack=pack: region_document(pack, w)))
+            jobs.append((info, lambda w, pack=pack: region_document(pack, w), pack))
     if region in (None, NATIONAL):
         national = data.national
         findings = sum(len(p.findings) for p in data.regions) + len(national.unassigned_findings)
         info = BuiltPack(round_id, NATIONAL, Path(NATIONAL), national.totals.expected, findings)
-        jobs.append((info, lambda w: national_document(national, w)))
+        jobs.append((info, lambda w: national_document(national, w), national))
     return jobs
 
 
 def _write_round(
-    home: Home, data: RoundPacks, region: str | None, labels: Labels
-) -> list[BuiltPack]:
+    home: Home, data: RoundPacks, region: str | None, labels: Labels, code: bytes
+) -> tuple[list[BuiltPack], int]:
+    """The round's packs (all, or one region's), and how many of them were reused."""
     round_dir = dq_root(home) / data.national.round.round_id
     jobs = _jobs(data, region)
+    digests = _Digests(home, data.national.round.round_id)
+    digests.forget()
+    reused = 0
+
+    def write(folder: Path, job: Job, previous: Path) -> None:
+        nonlocal reused
+        name = job[0].path.name
+        inputs = _inputs_digest(job[2], labels, code)
+        files = digests.files_if_same(name, inputs)
+        reused += not _write_pack(folder, job, labels, previous, files)
+        digests.after[name] = {"inputs": inputs, "files": _file_digests(folder)}
+
     if region is None:
         # The whole round is staged and swapped in one step, which also drops packs of regions
         # that no longer have colleges in the round.
         staging = _staging_dir(round_dir)
-        for info, make_doc in jobs:
-            _write_pack(staging / info.path, make_doc, labels)
+        staging.mkdir(parents=True)
+        for job in jobs:
+            write(staging / job[0].path, job, round_dir / job[0].path)
         _swap_in(staging, round_dir)
+        digests.save(keep={job[0].path.name for job in jobs})
     else:
         round_dir.mkdir(parents=True, exist_ok=True)
-        for info, make_doc in jobs:
-            target = round_dir / info.path
+        for job in jobs:
+            target = round_dir / job[0].path
             work = _staging_dir(target)
-            _write_pack(work, make_doc, labels)
+            write(work, job, target)
             _swap_in(work, target)
-    return [replace(info, path=round_dir / info.path) for info, _ in jobs]
+        digests.save()
+    return [replace(info, path=round_dir / info.path) for info, _, _ in jobs], reused
 
 
 def _check_region(data: RoundPacks, region: str) -> None:
@@ -148,6 +258,7 @@ def _drop_stale_rounds(home: Home, keep: set[str]) -> None:
     for child in root.iterdir():
         if child.is_dir() and ROUND_DIR.match(child.name) and child.name not in keep:
             shutil.rmtree(child)
+            (root.parent / INPUTS_DIR / f"{child.name}.json").unlink(missing_ok=True)
 
 
 def build_packs(home: Home, round_id: str | None = None, region: str | None = None) -> BuildSummary:
@@ -167,8 +278,12 @@ def build_packs(home: Home, round_id: str | None = None, region: str | None = No
             _check_region(data, region)
     dq_root(home).mkdir(parents=True, exist_ok=True)
     packs: list[BuiltPack] = []
+    reused = 0
+    code = _code_digest()
     for data in loaded:
-        packs += _write_round(home, data, region, labels)
+        written, kept = _write_round(home, data, region, labels, code)
+        packs += written
+        reused += kept
     if round_id is None and region is None:
         _drop_stale_rounds(home, set(rounds))
-    return BuildSummary(packs, read_done - started, time.perf_counter() - read_done)
+    return BuildSummary(packs, read_done - started, time.perf_counter() - read_done, reused)
