@@ -93,30 +93,33 @@ def read_frame(con: duckdb.DuckDBPyConnection, name: str) -> pd.DataFrame:
 def spill_frame(con: duckdb.DuckDBPyConnection, name: str, path: Path) -> Digests:
     """Write the frame to an Arrow IPC file, batch by batch (one batch held in Python at a time),
     each row with its DuckDB hash (DIGEST); returns each file's row count and the XOR of its rows'
-    hashes (reuse.py: which files' findings can be reused)."""
+    hashes (reuse.py: which files' findings can be reused), summed up as the batches pass."""
     import pyarrow as pa
 
     sql, params = _flagged_sql(con, name)
     digested = f"select frame_row.*, hash(frame_row) as {DIGEST} from ({sql}) as frame_row"
     batches = con.sql(digested, params=params or None).to_arrow_reader(SPILL_BATCH_ROWS)
+    digests: Digests = {}
     with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, batches.schema) as out:
         for batch in batches:
             out.write_batch(batch)
-    with pa.OSFile(str(path)) as source:
-        spilled = pa.ipc.open_file(source)
-        columns = ["_file_id", DIGEST]
-        keys = pa.RecordBatchReader.from_batches(
-            pa.schema([spilled.schema.field(c) for c in columns]),
-            (spilled.get_batch(i).select(columns) for i in range(spilled.num_record_batches)),
-        )
-        con.register("_spilled_keys", keys)
-        try:
-            rows = con.sql(
-                f"select _file_id, count(*), bit_xor({DIGEST}) from _spilled_keys group by 1"
-            ).fetchall()
-        finally:
-            con.unregister("_spilled_keys")
-    return {str(file_id): (int(n), int(digest)) for file_id, n, digest in rows}
+            _add_digests(digests, batch)
+    return digests
+
+
+def _add_digests(digests: Digests, batch: pa.RecordBatch) -> None:
+    """Fold one batch's rows into their files' (rows, XOR of hashes)."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    files = pc.dictionary_encode(batch["_file_id"])
+    codes = files.indices.to_numpy()
+    xor = np.zeros(len(files.dictionary), dtype=np.uint64)
+    np.bitwise_xor.at(xor, codes, batch[DIGEST].to_numpy())
+    counts = np.bincount(codes, minlength=len(files.dictionary))
+    for file_id, n, x in zip(files.dictionary.to_pylist(), counts, xor, strict=True):
+        rows, digest = digests.get(file_id, (0, 0))
+        digests[file_id] = (rows + int(n), digest ^ int(x))
 
 
 def frame_chunks(

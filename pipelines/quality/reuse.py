@@ -62,11 +62,11 @@ class Validated:
         return {file_id for file_id, d in digests.items() if before.get(file_id) != d}
 
     def reused(self, frame: str, files: set[str]) -> pd.DataFrame:
-        """The findings `frame` gave these files last time (without the `frame` column)."""
+        """The findings `frame` gave these files last time."""
         rows = self.findings.loc[
             (self.findings["frame"] == frame) & self.findings["file_id"].isin(files)
         ]
-        return rows.drop(columns="frame").reset_index(drop=True)
+        return rows.reset_index(drop=True)
 
 
 def load(con: duckdb.DuckDBPyConnection, key: str) -> Validated:

@@ -363,12 +363,12 @@ def _validate_frames(
     return parts
 
 
-def _concat(parts: Iterable[pd.DataFrame], extra: Iterable[str] = ()) -> pd.DataFrame:
+def _concat(parts: Iterable[pd.DataFrame]) -> pd.DataFrame:
     import pandas as pd
 
     parts = [p for p in parts if not p.empty]
     if not parts:
-        return pd.DataFrame({c: pd.Series(dtype="object") for c in [*extra, *FINDING_COLUMNS]})
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in FINDING_COLUMNS})
     return pd.concat(parts, ignore_index=True)
 
 
@@ -405,9 +405,8 @@ def run(connect: Connect, suites_dir: Path = EXPECTATIONS_DIR) -> RunOutcome:
     key = reuse.validation_key()
     with connect() as con:
         validated = reuse.load(con, key)
-    parts: list[pd.DataFrame] = []
+    parts: list[pd.DataFrame] = []  # row- and file-level findings carry their `frame`
     digests: dict[str, Digests] = {}
-    kept: list[pd.DataFrame] = []  # this run's row- and file-level findings, with their frame
     rows = reused = 0
     with tempfile.TemporaryDirectory(prefix=temp_prefix("dq")) as tmp:
         spills: dict[str, Future[Spilled]] = {name: Future() for name in first}
@@ -431,7 +430,6 @@ def run(connect: Connect, suites_dir: Path = EXPECTATIONS_DIR) -> RunOutcome:
                     old = validated.reused(name, unchanged)
                     _count(old, outcomes)
                     parts.append(old)
-                    kept.append(old.assign(frame=name))
                     reused += sum(digests[name][f][0] for f in unchanged)
                 if not changed:
                     spilled.unlink()
@@ -442,8 +440,7 @@ def run(connect: Connect, suites_dir: Path = EXPECTATIONS_DIR) -> RunOutcome:
                     t2 = clock.perf_counter()
                     timings["read_chunks_s"] += t2 - t1
                     new = _validate_frames(validator, {name: chunk}, first, outcomes, pii)
-                    parts += new
-                    kept += [part.assign(frame=name) for part in new]
+                    parts += [part.assign(frame=name) for part in new]
                     t1 = clock.perf_counter()
                     timings["validate_s"] += t1 - t2
                     rows += len(chunk)
@@ -485,7 +482,8 @@ def run(connect: Connect, suites_dir: Path = EXPECTATIONS_DIR) -> RunOutcome:
             if any(o.errors for o in outcomes.values()):
                 reuse.forget(con)  # a broken rule found nothing: validate everything next time
             else:
-                reuse.save(con, key, digests, _concat(kept, extra=["frame"]))
+                framed = findings.reindex(columns=["frame", *FINDING_COLUMNS])
+                reuse.save(con, key, digests, framed.loc[framed["frame"].notna()])
             con.execute("commit")
         except BaseException:
             con.execute("rollback")
