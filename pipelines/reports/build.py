@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import NamedTuple
 
 from pipelines.digests import add_tree
 from pipelines.i18n import LANGS, message
@@ -66,7 +67,10 @@ class BuiltPack:
     findings: int
 
 
-Job = tuple[BuiltPack, DocMaker, object]  # the pack, how to make its document, its inputs
+class Job(NamedTuple):
+    info: BuiltPack
+    make_doc: DocMaker
+    inputs: object  # the values the document shows (RegionPack or NationalPack)
 
 
 @dataclass(frozen=True)
@@ -128,7 +132,7 @@ def _write_pack(
         return False
     folder.mkdir(parents=True)
     for lang in LANGS:
-        doc = job[1](labels.words(lang))
+        doc = job.make_doc(labels.words(lang))
         xlsx_name, html_name = pack_files(lang)
         write_workbook(doc, folder / xlsx_name)
         write_page(doc, folder / html_name)
@@ -190,12 +194,12 @@ def _jobs(data: RoundPacks, region: str | None) -> list[Job]:
         code = pack.region.code or ""
         if region in (None, code):
             info = BuiltPack(round_id, code, Path(code), pack.counts.expected, len(pack.findings))
-            jobs.append((info, lambda w, pack=pack: region_document(pack, w), pack))
+            jobs.append(Job(info, lambda w, pack=pack: region_document(pack, w), pack))
     if region in (None, NATIONAL):
         national = data.national
         findings = sum(len(p.findings) for p in data.regions) + len(national.unassigned_findings)
         info = BuiltPack(round_id, NATIONAL, Path(NATIONAL), national.totals.expected, findings)
-        jobs.append((info, lambda w: national_document(national, w), national))
+        jobs.append(Job(info, lambda w: national_document(national, w), national))
     return jobs
 
 
@@ -211,8 +215,8 @@ def _write_round(
 
     def write(folder: Path, job: Job, previous: Path) -> None:
         nonlocal reused
-        name = job[0].path.name
-        inputs = _inputs_digest(job[2], labels, code)
+        name = job.info.path.name
+        inputs = _inputs_digest(job.inputs, labels, code)
         files = digests.files_if_same(name, inputs)
         reused += not _write_pack(folder, job, labels, previous, files)
         digests.after[name] = {"inputs": inputs, "files": _file_digests(folder)}
@@ -223,18 +227,18 @@ def _write_round(
         staging = _staging_dir(round_dir)
         staging.mkdir(parents=True)
         for job in jobs:
-            write(staging / job[0].path, job, round_dir / job[0].path)
+            write(staging / job.info.path, job, round_dir / job.info.path)
         _swap_in(staging, round_dir)
-        digests.save(keep={job[0].path.name for job in jobs})
+        digests.save(keep={job.info.path.name for job in jobs})
     else:
         round_dir.mkdir(parents=True, exist_ok=True)
         for job in jobs:
-            target = round_dir / job[0].path
+            target = round_dir / job.info.path
             work = _staging_dir(target)
             write(work, job, target)
             _swap_in(work, target)
         digests.save()
-    return [replace(info, path=round_dir / info.path) for info, _, _ in jobs], reused
+    return [replace(job.info, path=round_dir / job.info.path) for job in jobs], reused
 
 
 def _check_region(data: RoundPacks, region: str) -> None:
