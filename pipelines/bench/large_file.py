@@ -129,14 +129,15 @@ def ingest(landing: Path, warehouse: Path) -> dict[str, object]:
     from pipelines.ingest.loader import ingest_partition
     from pipelines.ingest.pseudonym import Pseudonymiser
     from pipelines.ingest.schema import ensure_schema
+    from pipelines.settings import duckdb_memory_limit
 
     for path in (warehouse, warehouse.with_name(warehouse.name + ".wal")):
         path.unlink(missing_ok=True)
 
     @contextlib.contextmanager
     def connect() -> Iterator[duckdb.DuckDBPyConnection]:
-        # The pipeline's own limit (docs/ARCHITECTURE.md: memory_limit 512MB).
-        con = duckdb.connect(str(warehouse), config={"memory_limit": "512MB"})
+        # The pipeline's own cap (the writer lowers it to settings.STREAMING_MEMORY_LIMIT).
+        con = duckdb.connect(str(warehouse), config={"memory_limit": duckdb_memory_limit()})
         try:
             yield con
         finally:
