@@ -76,7 +76,7 @@ def check_name(suite: str) -> str:
 def dq_findings(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
     from pipelines.quality import runner  # lazy: keeps the code location import fast
 
-    outcome = runner.run_apart(duckdb.database, duckdb.connection_config)
+    outcome = runner.run(duckdb.get_connection)
     by_rule: dict[str, int] = {}
     checks = []
     for name in SUITES:

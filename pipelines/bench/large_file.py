@@ -136,7 +136,7 @@ def ingest(landing: Path, warehouse: Path) -> dict[str, object]:
 
     @contextlib.contextmanager
     def connect() -> Iterator[duckdb.DuckDBPyConnection]:
-        # The pipeline's own cap (the writer lowers it to settings.STREAMING_MEMORY_LIMIT).
+        # The pipeline's own cap (the writer lowers it to settings.WRITER_MEMORY_LIMIT).
         con = duckdb.connect(str(warehouse), config={"memory_limit": duckdb_memory_limit()})
         try:
             yield con

@@ -23,7 +23,7 @@ import pyarrow as pa
 from pipelines.identifiers import mask_iins
 from pipelines.ingest.readers import ParsedFile, ParsedSheet
 from pipelines.ingest.schema import ISSUES_TABLE, REGISTRY_TABLE, SCHEMA
-from pipelines.settings import STREAMING_MEMORY_LIMIT
+from pipelines.settings import WRITER_MEMORY_LIMIT
 
 
 @dataclass(frozen=True)
@@ -134,7 +134,7 @@ class FileWriter:
         # was half of the writer's time at national scale; the ingest step took 22 s, now 18 s.
         # The WAL still makes every commit durable (tests/test_crash_recovery.py: kill -9).
         con.execute("SET checkpoint_threshold = '1GB'")
-        con.execute(f"SET memory_limit = '{STREAMING_MEMORY_LIMIT}'")
+        con.execute(f"SET memory_limit = '{WRITER_MEMORY_LIMIT}'")
 
     def write(
         self, versions: Sequence[tuple[Registration, ParsedFile | None]]

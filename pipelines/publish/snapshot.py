@@ -148,7 +148,7 @@ def _copy_database(
         # Under the build's memory cap (the connection's), which bounds the copy by the cap, not by
         # the warehouse: at 4x national (3,200 colleges) a 2GB limit let the copy and the Parquet
         # export reach 2.2 GB of RSS; under 512MB the same publish peaks at 0.6 GB and takes 16 %
-        # longer (1x: 0.9 -> 0.6 GB, 5.4 -> 6.4 s); under today's 256MB, 1x: 0.34 GB, 7.5 s.
+        # longer (1x: 0.9 -> 0.6 GB, 5.4 -> 6.4 s).
         con.execute(f"COPY FROM DATABASE {_q(source_db)} TO {_ATTACH_ALIAS} (SCHEMA)")
         _copy_rows(con, source_db)
         timings["copy_s"] = time.perf_counter() - t0

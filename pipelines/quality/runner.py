@@ -9,9 +9,8 @@ college and offending value.
 
 Order of work (docs/ARCHITECTURE.md "Data-quality output", "Acceptance policy"):
 1. spill every row-level and file-level frame (one query each, in a thread of its own while GX
-   is imported), then validate them chunk by chunk; every NOBD version present under landing/
-   is validated, not only the latest. `edustat run` runs all of it in a process of its own
-   (run_apart);
+   is imported and the frames before it are validated), validate it chunk by chunk; every NOBD
+   version present under landing/ is validated, not only the latest;
 2. in one transaction: hold the versions with a hold finding or with systematic row defects
    (submission.defective_rows, a rule over the findings themselves) and decide which version of
    each college and round is current (currency.py); read the submission frame (its rules compare
@@ -27,14 +26,14 @@ from __future__ import annotations
 
 import json
 import logging
-import multiprocessing
 import tempfile
+import threading
 import time as clock
 import warnings
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -53,7 +52,7 @@ from pipelines.quality.frames import (
     spill_frame,
 )
 from pipelines.quality.rules import RULES
-from pipelines.settings import EXPECTATIONS_DIR, STREAMING_MEMORY_LIMIT, defective_rows_share
+from pipelines.settings import EXPECTATIONS_DIR, defective_rows_share
 
 if TYPE_CHECKING:
     import duckdb
@@ -63,6 +62,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("edustat.quality")
 
 Connect = Callable[[], AbstractContextManager["duckdb.DuckDBPyConnection"]]
+Spilled = tuple[Path, float, Digests]  # the frame's Arrow file, seconds, its files' digests
 
 KEYS = ["_file_id", "_row_number"]
 FINDING_COLUMNS = [
@@ -396,11 +396,11 @@ def run(connect: Connect, suites_dir: Path = EXPECTATIONS_DIR) -> RunOutcome:
 
     # 1. Row- and file-level frames: spilled to Arrow files (the warehouse has one writer; GX
     #    work must not hold the lock), then validated in chunks of rows (frames.py), so memory is
-    #    bounded by a chunk. A thread spills them all while this one imports GX: DuckDB computes
-    #    a frame without the GIL, so the queries overlap the ~3 s import. Validation starts when
-    #    the spill's connection is closed: DuckDB's memory and GX's chunks are never held at
-    #    once. Only the files whose rows changed since the last run are validated; the others
-    #    keep their findings (reuse.py).
+    #    bounded by a chunk. A thread spills them in turn while this one imports GX and validates
+    #    what is spilled: DuckDB computes a frame without the GIL, so the queries overlap the
+    #    ~3 s import and the validation instead of preceding them. Only the files whose rows
+    #    changed since the last run are validated; the others keep their findings (reuse.py).
+    timings["spill_s"] = timings["wait_for_spill_s"] = 0.0
     timings["read_chunks_s"] = timings["validate_s"] = 0.0
     key = reuse.validation_key()
     with connect() as con:
@@ -408,39 +408,48 @@ def run(connect: Connect, suites_dir: Path = EXPECTATIONS_DIR) -> RunOutcome:
     parts: list[pd.DataFrame] = []  # row- and file-level findings carry their `frame`
     digests: dict[str, Digests] = {}
     rows = reused = 0
-    with (
-        tempfile.TemporaryDirectory(prefix=temp_prefix("dq")) as tmp,
-        ThreadPoolExecutor(max_workers=1, thread_name_prefix="dq-spill") as spiller,
-    ):
-        spill = spiller.submit(_spill_all, connect, Path(tmp), list(first))
-        # GX is needed whatever changed: the submission frame is validated in every run.
-        t1 = clock.perf_counter()
-        validator = Validator()
-        timings["gx_context_s"] = clock.perf_counter() - t1
-        t1 = clock.perf_counter()
-        spilled, timings["spill_s"] = spill.result()
-        timings["wait_for_spill_s"] = clock.perf_counter() - t1
-        for name, (path, digests[name]) in spilled.items():
-            changed = validated.changed(name, digests[name])
-            unchanged = digests[name].keys() - changed
-            if unchanged:
-                old = validated.reused(name, unchanged)
-                _count(old, outcomes)
-                parts.append(old)
-                reused += sum(digests[name][f][0] for f in unchanged)
-            if not changed:
-                continue
-            every = len(changed) == len(digests[name])
+    with tempfile.TemporaryDirectory(prefix=temp_prefix("dq")) as tmp:
+        spills: dict[str, Future[Spilled]] = {name: Future() for name in first}
+        spiller = threading.Thread(
+            target=_spill_all, args=(connect, Path(tmp), spills), name="dq-spill"
+        )
+        spiller.start()
+        try:
+            # GX is needed whatever changed: the submission frame is validated in every run.
             t1 = clock.perf_counter()
-            for chunk in frame_chunks(name, path, files=None if every else changed):
-                t2 = clock.perf_counter()
-                timings["read_chunks_s"] += t2 - t1
-                new = _validate_frames(validator, {name: chunk}, first, outcomes, pii)
-                parts += [part.assign(frame=name) for part in new]
+            validator = Validator()
+            timings["gx_context_s"] = clock.perf_counter() - t1
+            for name, spill in spills.items():
                 t1 = clock.perf_counter()
-                timings["validate_s"] += t1 - t2
-                rows += len(chunk)
-            path.unlink()
+                spilled, spent, digests[name] = spill.result()
+                timings["wait_for_spill_s"] += clock.perf_counter() - t1
+                timings["spill_s"] += spent
+                changed = validated.changed(name, digests[name])
+                unchanged = digests[name].keys() - changed
+                if unchanged:
+                    old = validated.reused(name, unchanged)
+                    _count(old, outcomes)
+                    parts.append(old)
+                    reused += sum(digests[name][f][0] for f in unchanged)
+                if not changed:
+                    spilled.unlink()
+                    continue
+                every = len(changed) == len(digests[name])
+                t1 = clock.perf_counter()
+                for chunk in frame_chunks(name, spilled, files=None if every else changed):
+                    t2 = clock.perf_counter()
+                    timings["read_chunks_s"] += t2 - t1
+                    new = _validate_frames(validator, {name: chunk}, first, outcomes, pii)
+                    parts += [part.assign(frame=name) for part in new]
+                    t1 = clock.perf_counter()
+                    timings["validate_s"] += t1 - t2
+                    rows += len(chunk)
+                spilled.unlink()
+        finally:
+            # After a failure, frames not yet spilled are not worth waiting for.
+            for spill in spills.values():
+                spill.cancel()
+            spiller.join()
 
     # 2. Statuses, then the submission-level frame, then dq.findings: one transaction.
     t1 = clock.perf_counter()
@@ -493,47 +502,23 @@ def run(connect: Connect, suites_dir: Path = EXPECTATIONS_DIR) -> RunOutcome:
     )
 
 
-def run_apart(database: str, config: dict[str, Any]) -> RunOutcome:
-    """`run` on the warehouse file `database`, in a process of its own. GX and pandas (~170 MB
-    of imports) and the chunks they validate live and die there, so the later steps of the build
-    (dbt's process, the yearbook, the publish) run beside a parent ~300 MB smaller. The parent
-    holds no connection meanwhile: the child is the file's one writer."""
-    # spawn, not fork: the parent runs Dagster's and DuckDB's threads (pipelines/ingest/workers.py).
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=1, mp_context=context) as child:
-        return child.submit(_run_on_file, database, config).result()
-
-
-def _run_on_file(database: str, config: dict[str, Any]) -> RunOutcome:
-    @contextmanager
-    def connect() -> Iterator[duckdb.DuckDBPyConnection]:
-        import duckdb
-
-        con = duckdb.connect(database, config=config)
-        # DuckDB's bar would draw on the terminal over `edustat run`'s own progress lines.
-        con.execute("set enable_progress_bar = false")
-        try:
-            yield con
-        finally:
-            con.close()
-
-    return run(connect)
-
-
-def _spill_all(
-    connect: Connect, folder: Path, names: list[str]
-) -> tuple[dict[str, tuple[Path, Digests]], float]:
+def _spill_all(connect: Connect, folder: Path, spills: dict[str, Future[Spilled]]) -> None:
     """Spill the frames in turn under one connection (opening the warehouse costs ~0.1 s each
-    time) capped at STREAMING_MEMORY_LIMIT: each frame's file and its files' digests, and the
-    seconds it took."""
-    started = clock.perf_counter()
-    spilled: dict[str, tuple[Path, Digests]] = {}
-    with connect() as con:
-        con.execute(f"SET memory_limit = '{STREAMING_MEMORY_LIMIT}'")
-        for name in names:
-            path = folder / f"{name}.arrow"
-            spilled[name] = (path, spill_frame(con, name, path))
-    return spilled, clock.perf_counter() - started
+    time), resolving each frame's future with its file, the seconds it took and its files'
+    digests."""
+    try:
+        with connect() as con:
+            for name, spill in spills.items():
+                if not spill.set_running_or_notify_cancel():
+                    return
+                started = clock.perf_counter()
+                path = folder / f"{name}.arrow"
+                digests = spill_frame(con, name, path)
+                spill.set_result((path, clock.perf_counter() - started, digests))
+    except BaseException as error:  # the waiting thread re-raises it
+        for spill in spills.values():
+            if not spill.done():
+                spill.set_exception(error)
 
 
 def _holds(findings: pd.DataFrame) -> dict[str, str]:
