@@ -50,9 +50,8 @@ def validation_key() -> str:
 
 @dataclass
 class Validated:
-    """What the last run validated under `key`: digests by frame, and the findings they gave."""
+    """What the last run validated under the same key: digests by frame, and their findings."""
 
-    key: str
     digests: dict[str, Digests]
     findings: pd.DataFrame  # `frame` plus the runner's finding columns
 
@@ -73,7 +72,7 @@ def load(con: duckdb.DuckDBPyConnection, key: str) -> Validated:
     """The last run's digests and findings; none when its key differs or it kept none."""
     import pandas as pd
 
-    empty = Validated(key, {}, pd.DataFrame({"frame": [], "file_id": []}))
+    empty = Validated({}, pd.DataFrame({"frame": [], "file_id": []}))
     present = {
         f"{schema}.{table}"
         for schema, table in con.execute(
@@ -91,7 +90,7 @@ def load(con: duckdb.DuckDBPyConnection, key: str) -> Validated:
         return empty
     for frame, file_id, n, digest in rows:
         digests.setdefault(frame, {})[file_id] = (int(n), int(digest))
-    return Validated(key, digests, con.sql(f"select * from {FINDINGS_TABLE}").df())
+    return Validated(digests, con.sql(f"select * from {FINDINGS_TABLE}").df())
 
 
 def save(

@@ -123,20 +123,17 @@ def _reuse_pack(folder: Path, previous: Path, files: dict[str, str]) -> bool:
     return True
 
 
-def _write_pack(
-    folder: Path, job: Job, labels: Labels, previous: Path, files: dict[str, str] | None
-) -> bool:
-    """Write one pack into `folder`; False when its files were linked from `previous`, made from
-    the same inputs (`files`: what that build wrote, else None)."""
-    if files is not None and _reuse_pack(folder, previous, files):
-        return False
+def _render_pack(folder: Path, job: Job, labels: Labels) -> None:
     folder.mkdir(parents=True)
     for lang in LANGS:
         doc = job.make_doc(labels.words(lang))
         xlsx_name, html_name = pack_files(lang)
         write_workbook(doc, folder / xlsx_name)
         write_page(doc, folder / html_name)
-    return True
+
+
+def _inputs_file(home: Home, round_id: str) -> Path:
+    return dq_root(home).parent / INPUTS_DIR / f"{round_id}.json"
 
 
 class _Digests:
@@ -144,7 +141,7 @@ class _Digests:
     pack -> {"inputs": digest, "files": {name: SHA-256}}."""
 
     def __init__(self, home: Home, round_id: str) -> None:
-        self.path = dq_root(home).parent / INPUTS_DIR / f"{round_id}.json"
+        self.path = _inputs_file(home, round_id)
         try:
             self.before: dict[str, dict] = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -214,12 +211,17 @@ def _write_round(
     reused = 0
 
     def write(folder: Path, job: Job, previous: Path) -> None:
+        """Link the pack from `previous` when made from the same inputs, else render it."""
         nonlocal reused
         name = job.info.path.name
         inputs = _inputs_digest(job.inputs, labels, code)
         files = digests.files_if_same(name, inputs)
-        reused += not _write_pack(folder, job, labels, previous, files)
-        digests.after[name] = {"inputs": inputs, "files": _file_digests(folder)}
+        if files is not None and _reuse_pack(folder, previous, files):
+            reused += 1
+        else:
+            _render_pack(folder, job, labels)
+            files = _file_digests(folder)
+        digests.after[name] = {"inputs": inputs, "files": files}
 
     if region is None:
         # The whole round is staged and swapped in one step, which also drops packs of regions
@@ -262,7 +264,7 @@ def _drop_stale_rounds(home: Home, keep: set[str]) -> None:
     for child in root.iterdir():
         if child.is_dir() and ROUND_DIR.match(child.name) and child.name not in keep:
             shutil.rmtree(child)
-            (root.parent / INPUTS_DIR / f"{child.name}.json").unlink(missing_ok=True)
+            _inputs_file(home, child.name).unlink(missing_ok=True)
 
 
 def build_packs(home: Home, round_id: str | None = None, region: str | None = None) -> BuildSummary:
