@@ -18,14 +18,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import pickle
 import re
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from pipelines.digests import add_tree
 from pipelines.i18n import LANGS, message
@@ -41,6 +40,9 @@ from pipelines.reports.load import (
 from pipelines.reports.tables import Document, national_document, region_document
 from pipelines.reports.xlsx import write_workbook
 from pipelines.settings import Home
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 NATIONAL = "national"
 ROUND_DIR = re.compile(r"^\d{4}-(autumn|spring)$")
@@ -70,7 +72,7 @@ class BuiltPack:
 class Job(NamedTuple):
     info: BuiltPack
     make_doc: DocMaker
-    inputs: object  # the values the document shows (RegionPack or NationalPack)
+    inputs: DataclassInstance  # the values the document shows (RegionPack or NationalPack)
 
 
 @dataclass(frozen=True)
@@ -92,10 +94,17 @@ def _code_digest() -> bytes:
     return digest.digest()
 
 
-def _inputs_digest(inputs: object, labels: Labels, code: bytes) -> str:
-    digest = hashlib.sha256(code)
-    digest.update(pickle.dumps((inputs, sorted(labels.names.items())), protocol=5))
-    return digest.hexdigest()
+def _inputs_digest(inputs: DataclassInstance, labels: Labels, code: bytes) -> str:
+    """The pack's values in a canonical form: JSON with sorted keys, sets sorted, dates and
+    decimals as text. Not pickle: equal values can pickle to different bytes (a string shared
+    by two fields is pickled once and referenced), so an unchanged pack looked changed."""
+
+    def plain(value: object) -> object:
+        return sorted(value) if isinstance(value, set | frozenset) else str(value)
+
+    shown = {"values": asdict(inputs), "labels": sorted(labels.names.items())}
+    text = json.dumps(shown, sort_keys=True, ensure_ascii=False, default=plain)
+    return hashlib.sha256(code + text.encode()).hexdigest()
 
 
 def _pack_names() -> list[str]:
