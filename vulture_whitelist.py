@@ -8,6 +8,10 @@ sensors
 schedules
 _._cli_version
 _._initialize_dbt_core_adapter
+# dbt-duckdb loads its plugin class and calls its hook (pipelines/dbt_warehouse.py, named in
+# dbt_project/profiles.yml).
+Plugin
+_.update_connection_config
 # Dagster's SQLite storage calls the methods pipelines/dagster_storage.py overrides.
 _._connect
 _._event_log_storage

@@ -14,9 +14,8 @@ when it is missing or stale (pipelines/assets/dbt_project.py; otherwise it costs
 dozen files).
 
 Each dbt step writes its target folder (run_results.json, compiled SQL, logs) under
-$EDUSTAT_HOME/dbt/, not into the repo, and keeps dbt's partial-parse file there per warehouse:
-dbt's profile hash includes the DuckDB path, so a partial-parse file from another home would force
-a full parse (a few seconds) in every step.
+$EDUSTAT_HOME/dbt/, not into the repo, and keeps dbt's partial-parse file there; a home's first
+step starts from the one prepared with the manifest.
 
 Asset keys are dagster-dbt's defaults: `<schema>/<model>` (`staging/stg_nobd__students`,
 `marts/fct_indicator_values`; every model folder configures its schema), and `raw/<table>` for the
@@ -134,9 +133,13 @@ def _step_target(context: AssetExecutionContext, runs_dir: Path) -> Path:
     step = f"{context.op_execution_context.op.name}-{context.run.run_id[:8]}-{uuid.uuid4().hex[:6]}"
     target = runs_dir / step
     target.mkdir(parents=True)
-    saved = runs_dir.parent / PARTIAL_PARSE
-    if saved.exists():
-        shutil.copy2(saved, target / PARTIAL_PARSE)
+    # This warehouse's last parse, else the one prepared with the manifest (`make install`): the
+    # profile does not name the home's file (pipelines/dbt_warehouse.py), so it fits every home.
+    prepared = DBT_PROJECT.manifest_path.parent / PARTIAL_PARSE
+    for saved in (runs_dir.parent / PARTIAL_PARSE, prepared):
+        if saved.exists():
+            shutil.copy2(saved, target / PARTIAL_PARSE)
+            break
     return target
 
 
