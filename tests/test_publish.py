@@ -14,6 +14,7 @@ import stat
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from pipelines.publish.snapshot import (
     publish_snapshot,
 )
 from pipelines.settings import REPO_ROOT, Home
+from pipelines.warehouse_storage import STORAGE_VERSION, create_if_missing, in_storage_version
 
 T0 = datetime(2024, 6, 1, 10, 15, 0, tzinfo=UTC)
 
@@ -55,16 +57,36 @@ def make_warehouse(home: Home, rows: int = 100) -> None:
         con.execute("CREATE OR REPLACE VIEW marts.v_national AS FROM marts.fct_indicator_values")
 
 
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Home:
+def _home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, storage: str) -> Home:
     monkeypatch.setenv("EDUSTAT_HOME", str(tmp_path / "home"))
     monkeypatch.delenv(KEEP_ENV, raising=False)
     h = Home.from_env()
+    if storage == STORAGE_VERSION:  # as a run creates it (pipelines/assets/resources.py)
+        h.ensure()
+        create_if_missing(h.warehouse)
     make_warehouse(h)
+    with duckdb.connect(str(h.warehouse)) as con:
+        assert in_storage_version(con) == (storage == STORAGE_VERSION)
     return h
 
 
-def test_layout_pointer_and_read_only_copy(home: Home) -> None:
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Home:
+    return _home(tmp_path, monkeypatch, STORAGE_VERSION)
+
+
+@pytest.fixture(params=[STORAGE_VERSION, "default"], ids=["file-copied", "tables-rewritten"])
+def any_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> Home:
+    """A warehouse in the storage format publishing copies as a file, and one in DuckDB's default
+    format (made before pipelines/warehouse_storage.py, or by dbt by hand), rewritten table by
+    table."""
+    return _home(tmp_path, monkeypatch, request.param)
+
+
+def test_layout_pointer_and_read_only_copy(any_home: Home) -> None:
+    home = any_home
     res = publish_snapshot(home, build_time=T0, run_id="run-1", docs=False)
 
     assert res.name == "20240601T101500Z"
@@ -97,9 +119,11 @@ def test_layout_pointer_and_read_only_copy(home: Home) -> None:
     assert duckdb.sql(f"SELECT count(*) FROM '{pq}'").fetchall() == [(100,)]
 
 
-def test_copy_holds_every_row_of_every_table(home: Home) -> None:
+def test_copy_holds_every_row_of_every_table(any_home: Home) -> None:
     """The rows go in over several connections at once (snapshot._copy_rows): more tables than
-    lanes, of unequal sizes, with keys, NULLs and nested types, come out exactly as they went in."""
+    lanes, of unequal sizes, with keys, NULLs and nested types, come out exactly as they went in
+    (and so does the file when it is copied as it is)."""
+    home = any_home
     with duckdb.connect(str(home.warehouse)) as con:
         con.execute(
             "CREATE TABLE raw.keyed (id INTEGER PRIMARY KEY, born DATE, amount DECIMAL(12, 2), "
@@ -186,31 +210,44 @@ def _raise(*args: object, **kwargs: object) -> None:
     raise InjectedFailure()
 
 
-# Where a publish can die: once the database is copied, once the first Parquet file is written,
-# in the dbt docs (after both), and when the finished snapshot's pointer is swapped.
-STAGES = {
-    "copy": "COPY FROM DATABASE",
-    "parquet": "COPY (SELECT",
-    "docs": "pipelines.publish.docs.generate_docs",
-    "swap": "pipelines.publish.snapshot._swap_current",
+def _then_raise(real: Callable[..., object]) -> Callable[..., object]:
+    def wrapper(*args: object, **kwargs: object) -> object:
+        real(*args, **kwargs)
+        raise InjectedFailure()
+
+    return wrapper
+
+
+# Where a publish can die: once the warehouse is copied (the statement that makes the copy of a
+# file in the storage format copied as it is, or of one rewritten table by table), once the Parquet
+# files are written, in the dbt docs (after both), and when the finished snapshot's pointer is
+# swapped.
+COPY_STATEMENT = {STORAGE_VERSION: "CHECKPOINT", "default": "COPY FROM DATABASE"}
+STAGES = ("copy", "parquet", "docs", "swap")
+PATCHED = {
+    "parquet": ("pipelines.publish.snapshot._export_parquet", _then_raise(snap._export_parquet)),
+    "docs": ("pipelines.publish.docs.generate_docs", _raise),
+    "swap": ("pipelines.publish.snapshot._swap_current", _raise),
 }
 
 
-@pytest.mark.parametrize("stage", list(STAGES))
+@pytest.mark.parametrize("stage", STAGES)
 def test_failure_at_any_stage_leaves_current_untouched(
-    home: Home, monkeypatch: pytest.MonkeyPatch, stage: str
+    any_home: Home, monkeypatch: pytest.MonkeyPatch, stage: str
 ) -> None:
+    home = any_home
     first = publish_snapshot(home, build_time=T0, docs=False)
     before = sorted(p.name for p in home.published.iterdir())
 
     # The warehouse changes, then the next publish dies half-way.
     make_warehouse(home, rows=7)
-    where = STAGES[stage]
     connect = None
-    if where.startswith("pipelines."):
-        monkeypatch.setattr(where, _raise)
+    if stage in PATCHED:
+        monkeypatch.setattr(*PATCHED[stage])
     else:
-        connect = lambda: FailingConnection(home.warehouse, where)  # noqa: E731
+        with duckdb.connect(str(home.warehouse)) as con:
+            statement = COPY_STATEMENT[STORAGE_VERSION if in_storage_version(con) else "default"]
+        connect = lambda: FailingConnection(home.warehouse, statement)  # noqa: E731
     with pytest.raises(InjectedFailure):
         publish_snapshot(
             home, build_time=T0 + timedelta(hours=1), docs=stage == "docs", connect=connect
@@ -218,8 +255,6 @@ def test_failure_at_any_stage_leaves_current_untouched(
 
     assert os.readlink(home.published / CURRENT) == first.name
     assert sorted(p.name for p in home.published.iterdir()) == before  # no partial folder left
-    with duckdb.connect(str(current_dir(home) / DB_FILE), read_only=True) as con:
-        assert con.sql("SELECT count(*) FROM marts.fct_indicator_values").fetchall() == [(100,)]
 
 
 def test_keep_env_must_be_a_number(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -429,7 +464,8 @@ def query_with_duckdb1(
 
 
 @pytest.mark.parametrize("client", DUCKDB1_CLIENTS)
-def test_duckdb1_client_opens_the_copy(home: Home, client: str) -> None:
+def test_duckdb1_client_opens_the_copy(any_home: Home, client: str) -> None:
+    home = any_home
     res = publish_snapshot(home, build_time=T0, docs=False)
     version, rows = query_with_duckdb1(
         res.path / DB_FILE, "SELECT count(*) FROM marts.v_national WHERE value >= 5", client

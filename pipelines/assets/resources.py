@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, InitResourceContext
 from dagster_duckdb import DuckDBResource
 
 from pipelines.settings import Home, duckdb_memory_limit
+from pipelines.warehouse_storage import create_if_missing
 
 
 class HomeResource(ConfigurableResource):
@@ -21,12 +22,20 @@ class HomeResource(ConfigurableResource):
         return Home(Path(self.root))
 
 
+class WarehouseResource(DuckDBResource):
+    """The warehouse; a run that finds none creates it in the format publishing copies as it is
+    (pipelines/warehouse_storage.py) before any step connects."""
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        create_if_missing(Path(self.database))
+
+
 def default_resources(home: Home | None = None) -> dict[str, Any]:
     home = home or Home.from_env()
     return {
         # DuckDBResource opens a fresh connection per get_connection() and retries on a held
         # lock: exactly the short-lived connections the single-writer file needs.
-        "duckdb": DuckDBResource(
+        "duckdb": WarehouseResource(
             database=str(home.warehouse),
             connection_config={"memory_limit": duckdb_memory_limit()},
         ),

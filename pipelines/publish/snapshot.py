@@ -8,7 +8,8 @@ Layout (one folder per successful build, named by the build's UTC start time):
 
     published/
       20240601T101500Z/
-        warehouse.duckdb        # whole warehouse, in a storage format DuckDB 1.1+ clients read
+        warehouse.duckdb        # whole warehouse (a copy of its checkpointed file), in a
+                                #   storage format DuckDB 1.1+ clients read
         parquet/<table>.parquet # every table/view of the public `marts` schema
         docs/                   # dbt docs of this very build: index.html, manifest.json,
                                 #   catalog.json, static_index.html (works from file://)
@@ -40,12 +41,8 @@ import duckdb
 
 from pipelines.run_lock import waiting_lock
 from pipelines.settings import DBT_PROJECT_DIR, Home, cache_dir, duckdb_memory_limit
+from pipelines.warehouse_storage import STORAGE_VERSION, in_storage_version
 
-# A 2.0-format file cannot be opened by any 1.x client (docs/STACK.md trap 3), and BI tools bundle
-# older drivers. Measured on the sample warehouse: a "v1.5.0" copy opens in DuckDB 1.5.6 but not
-# in 1.1.3 ("version number 68, we can only read 64"); a "v1.0.0" copy opens in 1.1.3, 1.5.6 and
-# 2.0 alike (1.0.0 itself fails on a catalog field) for +20 % size (20 vs 17 MB) and +0.4 s.
-STORAGE_VERSION = "v1.0.0"
 DB_FILE = "warehouse.duckdb"
 PUBLIC_SCHEMA = "marts"
 CURRENT = "current"
@@ -130,10 +127,24 @@ def _sql_str(value: str | Path) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def _copy_database(
-    con: duckdb.DuckDBPyConnection, target: Path, timings: dict[str, float]
-) -> tuple[dict[str, int], list[str]]:
-    """Copy the whole warehouse into `target` (STORAGE_VERSION) and export the public marts.
+def _copy_file(con: duckdb.DuckDBPyConnection, target: Path) -> None:
+    """Checkpoint the warehouse and copy its file: it is already in STORAGE_VERSION
+    (pipelines/warehouse_storage.py), and `con` holds the writer lock, so nothing changes it
+    meanwhile. National: 0.3 s, against 4.7 s for rewriting every table (`_copy_database`)."""
+    con.execute("CHECKPOINT")
+    [(path,)] = con.execute(
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchall()
+    wal = Path(f"{path}.wal")
+    if wal.exists() and wal.stat().st_size:
+        # A transaction of this process still open: the file alone is not the warehouse.
+        raise RuntimeError(f"{path} kept a write-ahead log after CHECKPOINT; not published")
+    shutil.copyfile(path, target)
+
+
+def _copy_database(con: duckdb.DuckDBPyConnection, target: Path) -> None:
+    """Rewrite the whole warehouse into `target` in STORAGE_VERSION: for a warehouse in another
+    format (created before pipelines/warehouse_storage.py, or by dbt by hand).
 
     COPY FROM DATABASE (SCHEMA) makes the catalog (tables empty, views as views), then the tables'
     rows go in over `_copy_lanes()` connections at once (`_copy_rows`): one COPY FROM DATABASE
@@ -141,7 +152,6 @@ def _copy_database(
     statement, 9.2–10.9 s in two lanes, peak RSS the same).
     """
     source_db = con.sql("SELECT current_database()").fetchall()[0][0]
-    t0 = time.perf_counter()
     storage = _sql_str(STORAGE_VERSION)
     con.execute(f"ATTACH {_sql_str(target)} AS {_ATTACH_ALIAS} (STORAGE_VERSION {storage})")
     try:
@@ -151,15 +161,20 @@ def _copy_database(
         # longer (1x: 0.9 -> 0.6 GB, 5.4 -> 6.4 s).
         con.execute(f"COPY FROM DATABASE {_q(source_db)} TO {_ATTACH_ALIAS} (SCHEMA)")
         _copy_rows(con, source_db)
-        timings["copy_s"] = time.perf_counter() - t0
-        t1 = time.perf_counter()
-        exported = _export_parquet(con, target.parent / "parquet")
-        timings["parquet_s"] = time.perf_counter() - t1
-        tables = _row_counts(con)
     finally:
         # DETACH checkpoints the copy: no .wal is left beside it, which read-only openers need.
         con.execute(f"DETACH {_ATTACH_ALIAS}")
-    return tables, exported
+
+
+def _describe_copy(db_path: Path, timings: dict[str, float]) -> tuple[dict[str, int], list[str]]:
+    """Row counts of the copy's tables, and Parquet of its public marts (read from the copy itself,
+    so both formats hold the same data), with the copy open read-only under the build's cap."""
+    t0 = time.perf_counter()
+    config = {"memory_limit": duckdb_memory_limit()}
+    with duckdb.connect(str(db_path), read_only=True, config=config) as con:
+        exported = _export_parquet(con, db_path.parent / "parquet")
+        timings["parquet_s"] = time.perf_counter() - t0
+        return _row_counts(con), exported
 
 
 def _row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -167,26 +182,26 @@ def _row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     tables: dict[str, int] = {}
     rels = con.sql(
         "SELECT schema_name, table_name FROM duckdb_tables() "
-        f"WHERE database_name = {_sql_str(_ATTACH_ALIAS)} ORDER BY 1, 2"
+        "WHERE database_name = current_database() ORDER BY 1, 2"
     ).fetchall()
     for schema, table in rels:
-        n = con.sql(f"SELECT count(*) FROM {_ATTACH_ALIAS}.{_q(schema)}.{_q(table)}").fetchall()
+        n = con.sql(f"SELECT count(*) FROM {_q(schema)}.{_q(table)}").fetchall()
         tables[f"{schema}.{table}"] = int(n[0][0])
     return tables
 
 
 def _export_parquet(con: duckdb.DuckDBPyConnection, parquet_dir: Path) -> list[str]:
-    """Parquet of the public marts, read from the copy itself so both formats hold the same data."""
+    """Every table and view of the public schema as Parquet."""
     parquet_dir.mkdir()
     public = con.sql(
         "SELECT table_name FROM information_schema.tables "
-        f"WHERE table_catalog = {_sql_str(_ATTACH_ALIAS)} "
-        f"AND table_schema = {_sql_str(PUBLIC_SCHEMA)} ORDER BY 1"
+        f"WHERE table_catalog = current_database() AND table_schema = {_sql_str(PUBLIC_SCHEMA)} "
+        "ORDER BY 1"
     ).fetchall()
     for (table,) in public:
         out = parquet_dir / f"{table}.parquet"
         con.execute(
-            f"COPY (SELECT * FROM {_ATTACH_ALIAS}.{_q(PUBLIC_SCHEMA)}.{_q(table)}) "
+            f"COPY (SELECT * FROM {_q(PUBLIC_SCHEMA)}.{_q(table)}) "
             f"TO {_sql_str(out)} (FORMAT parquet, COMPRESSION zstd)"
         )
     return [table for (table,) in public]
@@ -310,13 +325,19 @@ def publish_snapshot(
                     str(home.warehouse), config={"memory_limit": duckdb_memory_limit()}
                 )
             )
+            t0 = time.perf_counter()
             with opener() as con:
                 try:
-                    tables, exported = _copy_database(con, db_path, timings)
+                    if in_storage_version(con):
+                        _copy_file(con, db_path)
+                    else:
+                        _copy_database(con, db_path)
                 finally:
                     # dagster-duckdb's get_connection closes only on success; a failed copy must
                     # not leave the warehouse locked by this process for the rest of the run.
                     con.close()
+            timings["copy_s"] = time.perf_counter() - t0
+            tables, exported = _describe_copy(db_path, timings)
 
             if docs:
                 from pipelines.publish.docs import generate_docs
