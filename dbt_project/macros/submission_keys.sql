@@ -33,5 +33,5 @@ select
 from {{ source('raw', 'nobd_' ~ sheet) }} as s
 left join submission_keys as k
     on k._file_id = s._file_id
-{{ code_joins('nobd_submission', sheet, code_columns) }}
+{{ code_joins('nobd_submission', sheet, code_columns, source('raw', 'nobd_' ~ sheet)) }}
 {%- endmacro %}

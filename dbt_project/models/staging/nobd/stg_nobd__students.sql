@@ -18,7 +18,7 @@ select
 from {{ source('raw', 'nobd_students') }} as s
 left join submission_keys as k
     on k._file_id = s._file_id
-{{ code_joins('nobd_submission', 'students', code_columns) }}
+{{ code_joins('nobd_submission', 'students', code_columns, source('raw', 'nobd_students')) }}
 left join {{ ref('stg_ref__specialties') }} as sp
     on sp.specialty_code = {{ clean_code('s.specialty_code') }}
 left join {{ ref('stg_ref__qualifications') }} as q

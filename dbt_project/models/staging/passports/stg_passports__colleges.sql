@@ -14,4 +14,4 @@ select
     {{ code_select(code_columns) }}
 from {{ source('raw', 'passports') }} as s
 {{ region_join('s') }}
-{{ code_joins('college_passport', 'colleges', code_columns) }}
+{{ code_joins('college_passport', 'colleges', code_columns, source('raw', 'passports')) }}

@@ -23,7 +23,7 @@ answers as (
     from {{ source('raw', 'dq_responses') }} as s
     inner join files as f
         on f.file_id = s._file_id
-    {{ code_joins('dq_response', 'findings', code_columns) }}
+    {{ code_joins('dq_response', 'findings', code_columns, source('raw', 'dq_responses')) }}
     where s.response is not null or s.explanation is not null
 ),
 

@@ -9,4 +9,4 @@ select
     {{ code_select(code_columns) }}
 from {{ source('raw', 'worldskills_results') }} as s
 {{ region_join('s') }}
-{{ code_joins('worldskills_export', 'results', code_columns) }}
+{{ code_joins('worldskills_export', 'results', code_columns, source('raw', 'worldskills_results')) }}
