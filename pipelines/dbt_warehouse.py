@@ -1,11 +1,13 @@
-"""dbt-duckdb plugin (dbt_project/profiles.yml, `plugins:`): dbt opens the run's warehouse file.
+"""dbt-duckdb plugin (dbt_project/profiles.yml, `plugins:`): dbt opens the run's warehouse file
+under the step's memory cap.
 
-Why the profile does not name the file itself: dbt reuses its partial-parse file only while the
-profile's connection settings are unchanged, and the warehouse's path differs per home. With the
-path in the profile, every new home's first dbt step parsed the whole project again (3.5-4 s of
-the first run's ~10 s staging step, and of every test that builds a warehouse). The profile
-carries a fixed placeholder and this plugin swaps in the real file just before dbt connects, so
-the partial parse that `make install` prepares (dbt_project/target/) serves every home.
+Why the profile names neither: dbt reuses its partial-parse file only while the profile's
+connection settings are unchanged, and the warehouse's path differs per home, the cap per step
+(pipelines/settings.py: the marts step's is tighter). With the path in the profile, every new
+home's first dbt step parsed the whole project again (3.5-4 s of the first run's ~10 s staging
+step, and of every test that builds a warehouse). The profile carries a fixed placeholder and
+this plugin swaps in the real file and the cap just before dbt connects, so the partial parse
+that `make install` prepares (dbt_project/target/) serves every home and step.
 
 Which file, first match wins:
     EDUSTAT_WAREHOUSE                  set by the Dagster step to its DuckDB resource's file
@@ -22,6 +24,8 @@ from typing import Any
 from dbt.adapters.duckdb.credentials import DuckDBCredentials
 from dbt.adapters.duckdb.plugins import BasePlugin
 
+from pipelines.settings import duckdb_memory_limit
+
 WAREHOUSE_ENV = "EDUSTAT_WAREHOUSE"
 WAREHOUSE_FILE = "warehouse.duckdb"  # the placeholder's name too: dbt derives the database name
 
@@ -35,6 +39,8 @@ def warehouse_path() -> str:
 
 class Plugin(BasePlugin):
     def update_connection_config(self, creds: DuckDBCredentials, config: dict[str, Any]) -> None:
-        # Called before every duckdb.connect of dbt-duckdb (its connect retries included); the
-        # profile's hash, which decides partial parsing, was taken from the placeholder.
+        # Called before every duckdb.connect of dbt-duckdb (its connect retries included), with
+        # the config it connects with; the profile's hash, which decides partial parsing, was
+        # taken from the placeholder. The cap: EDUSTAT_DUCKDB_MEMORY_LIMIT, set by the step.
         creds.path = warehouse_path()
+        config["memory_limit"] = duckdb_memory_limit()

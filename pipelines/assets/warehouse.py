@@ -47,7 +47,12 @@ from packaging import version
 from pipelines.assets.dbt_project import DBT_PROJECT, prepare_if_dev, prepare_manifest
 from pipelines.executables import dbt_executable
 from pipelines.indicators import write_dbt_registry
-from pipelines.settings import DBT_PROJECT_DIR, DUCKDB_MEMORY_LIMIT_ENV, duckdb_memory_limit
+from pipelines.settings import (
+    DBT_PROJECT_DIR,
+    DUCKDB_MEMORY_LIMIT_ENV,
+    duckdb_memory_limit,
+    marts_memory_limit,
+)
 from pipelines.warehouse_migrations import migrate_marts
 
 # dbt selections of the two steps. Tests on the `raw` sources run with staging; tests on the `dq`
@@ -105,11 +110,12 @@ DBT_RESOURCE = WarehouseDbt(
 
 
 @contextmanager
-def _warehouse_env(warehouse: Path) -> Iterator[None]:
-    """Point dbt's profile at the run's warehouse file (the DuckDB resource's), not at a path
-    derived from the shell: dbt runs in dbt_project/, where a relative EDUSTAT_HOME would point
-    elsewhere. DbtCliResource passes os.environ to the dbt process when it starts it."""
-    settings = {"EDUSTAT_WAREHOUSE": str(warehouse), DUCKDB_MEMORY_LIMIT_ENV: duckdb_memory_limit()}
+def _warehouse_env(warehouse: Path, memory_limit: str) -> Iterator[None]:
+    """Point dbt at the run's warehouse file (the DuckDB resource's), not at a path derived from
+    the shell (dbt runs in dbt_project/, where a relative EDUSTAT_HOME would point elsewhere), and
+    at the step's memory cap (pipelines/dbt_warehouse.py reads both). DbtCliResource passes
+    os.environ to the dbt process when it starts it."""
+    settings = {"EDUSTAT_WAREHOUSE": str(warehouse), DUCKDB_MEMORY_LIMIT_ENV: memory_limit}
     previous = {name: os.environ.get(name) for name in settings}
     os.environ.update(settings)
     try:
@@ -151,7 +157,9 @@ def _keep_partial_parse(target: Path, runs_dir: Path) -> None:
         os.replace(tmp, runs_dir.parent / PARTIAL_PARSE)
 
 
-def _build(context: AssetExecutionContext, dbt: DbtCliResource, duckdb: DuckDBResource):
+def _build(
+    context: AssetExecutionContext, dbt: DbtCliResource, duckdb: DuckDBResource, memory_limit: str
+):
     warehouse = Path(duckdb.database).resolve()
     runs_dir = warehouse.parent / "dbt" / "runs"
     target = _step_target(context, runs_dir)
@@ -164,7 +172,7 @@ def _build(context: AssetExecutionContext, dbt: DbtCliResource, duckdb: DuckDBRe
             context.log.info(f"warehouse migration: {change}")
     # The models read the registry as pipelines/indicators.py validated it (macros/indicators.sql).
     write_dbt_registry(DBT_PROJECT_DIR)
-    with _warehouse_env(warehouse):
+    with _warehouse_env(warehouse, memory_limit):
         # dbt's unit tests check the SQL, not the data: they run in the test suite
         # (tests/test_warehouse.py), not in every build. dbt.log at info level: the debug level
         # (every statement, ~4 MB a step) cost ~1 s of each step; the SQL is in target/run.
@@ -187,7 +195,7 @@ def _build(context: AssetExecutionContext, dbt: DbtCliResource, duckdb: DuckDBRe
 )
 def dbt_staging(context: AssetExecutionContext, dbt: DbtCliResource, duckdb: DuckDBResource):
     """Staging models (codes, regions, specialties normalised once) and the raw sources' tests."""
-    yield from _build(context, dbt, duckdb)
+    yield from _build(context, dbt, duckdb, duckdb_memory_limit())
 
 
 @dbt_assets(
@@ -200,7 +208,7 @@ def dbt_staging(context: AssetExecutionContext, dbt: DbtCliResource, duckdb: Duc
 )
 def dbt_marts(context: AssetExecutionContext, dbt: DbtCliResource, duckdb: DuckDBResource):
     """Intermediate models and marts: dims, facts, indicators (after the DQ step)."""
-    yield from _build(context, dbt, duckdb)
+    yield from _build(context, dbt, duckdb, marts_memory_limit())
 
 
 WAREHOUSE_ASSETS = [dbt_staging, dbt_marts]
