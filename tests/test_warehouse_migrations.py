@@ -124,7 +124,7 @@ def test_the_dbt_step_migrates_before_dbt_starts(
     )
     monkeypatch.setattr(warehouse, "write_dbt_registry", lambda _: None)
     resource = DuckDBResource(database=str(db))
-    list(warehouse._build(context, FakeDbt(), resource))  # type: ignore[arg-type]
+    list(warehouse._build(context, FakeDbt(), resource, "512MB"))  # type: ignore[arg-type]
 
     assert "marts.fct_dq_finding_history" in seen["tables"]
     assert not {f"marts.{old}" for old in [*DROPPED, *RENAMED]} & set(seen["tables"])
