@@ -9,32 +9,19 @@ step, and of every test that builds a warehouse). The profile carries a fixed pl
 this plugin swaps in the real file and the cap just before dbt connects, so the partial parse
 that `make install` prepares (dbt_project/target/) serves every home and step.
 
-Which file, first match wins:
-    EDUSTAT_WAREHOUSE                  set by the Dagster step to its DuckDB resource's file
-    $EDUSTAT_HOME/warehouse.duckdb     dbt by hand with an absolute EDUSTAT_HOME
-    ../var/warehouse.duckdb            dbt by hand from dbt_project/ (the repo's default home)
+Which file: EDUSTAT_WAREHOUSE, set by the Dagster step to its DuckDB resource's file; else, for
+dbt by hand, the home's warehouse (`Home.from_env()`: EDUSTAT_HOME, by default the repo's var/).
 """
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
 from dbt.adapters.duckdb.credentials import DuckDBCredentials
 from dbt.adapters.duckdb.plugins import BasePlugin
 
-from pipelines.settings import duckdb_memory_limit
-
-WAREHOUSE_ENV = "EDUSTAT_WAREHOUSE"
-WAREHOUSE_FILE = "warehouse.duckdb"  # the placeholder's name too: dbt derives the database name
-
-
-def warehouse_path() -> str:
-    explicit = os.environ.get(WAREHOUSE_ENV)
-    if explicit:
-        return explicit
-    return str(Path(os.environ.get("EDUSTAT_HOME") or "../var") / WAREHOUSE_FILE)
+from pipelines.settings import WAREHOUSE_ENV, Home, duckdb_memory_limit
 
 
 class Plugin(BasePlugin):
@@ -42,5 +29,5 @@ class Plugin(BasePlugin):
         # Called before every duckdb.connect of dbt-duckdb (its connect retries included), with
         # the config it connects with; the profile's hash, which decides partial parsing, was
         # taken from the placeholder. The cap: EDUSTAT_DUCKDB_MEMORY_LIMIT, set by the step.
-        creds.path = warehouse_path()
+        creds.path = os.environ.get(WAREHOUSE_ENV) or str(Home.from_env().warehouse)
         config["memory_limit"] = duckdb_memory_limit()

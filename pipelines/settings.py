@@ -26,6 +26,9 @@ def cache_dir() -> Path:
 # dbt). DuckDB's own default is 80% of RAM, which it keeps as cache; above the cap it spills to
 # disk instead, so the build's memory does not grow with the size of the country.
 DUCKDB_MEMORY_LIMIT_ENV = "EDUSTAT_DUCKDB_MEMORY_LIMIT"
+# The warehouse file of a dbt step, set by the Dagster step to its DuckDB resource's file
+# (pipelines/assets/warehouse.py) and read by dbt's plugin (pipelines/dbt_warehouse.py).
+WAREHOUSE_ENV = "EDUSTAT_WAREHOUSE"
 DUCKDB_MEMORY_LIMIT = "512MB"
 # The cap of the ingest's writer, which only appends rows: DuckDB fills whatever cap it is given,
 # and the writer runs beside the ingest's two worker processes. National: the run's process

@@ -50,6 +50,7 @@ from pipelines.indicators import write_dbt_registry
 from pipelines.settings import (
     DBT_PROJECT_DIR,
     DUCKDB_MEMORY_LIMIT_ENV,
+    WAREHOUSE_ENV,
     duckdb_memory_limit,
     marts_memory_limit,
 )
@@ -115,7 +116,7 @@ def _warehouse_env(warehouse: Path, memory_limit: str) -> Iterator[None]:
     the shell (dbt runs in dbt_project/, where a relative EDUSTAT_HOME would point elsewhere), and
     at the step's memory cap (pipelines/dbt_warehouse.py reads both). DbtCliResource passes
     os.environ to the dbt process when it starts it."""
-    settings = {"EDUSTAT_WAREHOUSE": str(warehouse), DUCKDB_MEMORY_LIMIT_ENV: memory_limit}
+    settings = {WAREHOUSE_ENV: str(warehouse), DUCKDB_MEMORY_LIMIT_ENV: memory_limit}
     previous = {name: os.environ.get(name) for name in settings}
     os.environ.update(settings)
     try:
