@@ -159,3 +159,13 @@ def test_every_public_mart_column_is_described_in_three_languages(pipeline_home:
         ):
             missing.append(f"{table}.{column}")
     assert not missing, f"undocumented mart columns: {missing}"
+
+
+def test_a_half_rounds_up_as_excel_shows_it() -> None:
+    """77 of 80 is 96.25 %: Excel's «0.0%» shows 96.3%, so HTML and PDF must print 96,3 (Python's
+    own rounding gave 96,2)."""
+    from pipelines.publishing.numbers import percent
+
+    assert text(0.9625, "rate", "ru") == excel_text(0.9625, excel_format("rate"), "ru") == "96,3"
+    assert percent(77, 80) == "96,3"
+    assert text(-2.5, "int", "ru") == f"{MINUS}3"
