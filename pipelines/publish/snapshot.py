@@ -168,9 +168,14 @@ def _copy_database(con: duckdb.DuckDBPyConnection, target: Path) -> None:
 
 def _describe_copy(db_path: Path, timings: dict[str, float]) -> tuple[dict[str, int], list[str]]:
     """Row counts of the copy's tables, and Parquet of its public marts (read from the copy itself,
-    so both formats hold the same data), with the copy open read-only under the build's cap."""
+    so both formats hold the same data), with the copy open read-only under the build's cap.
+
+    One DuckDB thread: each exporting thread buffers its own row groups, and by then the run's
+    process carries the expectations step's imports. Measured on the copy of a national build:
+    RSS +417 -> +160 MB, 1.2 s either way; at 4x +486 -> +296 MB, 4.2 -> 5.1 s. The files are
+    byte for byte the same."""
     t0 = time.perf_counter()
-    config = {"memory_limit": duckdb_memory_limit()}
+    config = {"memory_limit": duckdb_memory_limit(), "threads": 1}
     with duckdb.connect(str(db_path), read_only=True, config=config) as con:
         exported = _export_parquet(con, db_path.parent / "parquet")
         timings["parquet_s"] = time.perf_counter() - t0
