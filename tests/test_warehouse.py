@@ -154,7 +154,8 @@ def test_dbt_build_passes_with_its_unit_tests(pipeline_home: Path, tmp_path: Pat
     unit tests (dbt_project/models/**/*unit_tests.yml) that the pipeline's build leaves out. These
     check the submission status and the indicators on hand-made rows (on time, late, missing,
     held back, rejected, previous version current, corrected after the due date, extensions;
-    ratios of sums, suppression, declared measures); dbt reads the columns a fixture leaves out
+    ratios of sums, suppression, declared measures) and the students frame's cross-row columns
+    (repeats in a file, colleges per IIN and round); dbt reads the columns a fixture leaves out
     from the built warehouse. The docs are generated and checked with the published snapshot
     (tests/test_publish.py)."""
     warehouse = tmp_path / "warehouse.duckdb"
@@ -168,7 +169,7 @@ def test_dbt_build_passes_with_its_unit_tests(pipeline_home: Path, tmp_path: Pat
     assert failed == []
     assert sum(r["unique_id"].startswith("test.") for r in results) > 50
     # The unit tests ran (a project that selected none would pass too).
-    assert sum(r["unique_id"].startswith("unit_test.") for r in results) >= 8
+    assert sum(r["unique_id"].startswith("unit_test.") for r in results) >= 9
 
 
 def test_a_warehouse_from_before_the_rename_keeps_its_findings_history(
