@@ -44,13 +44,10 @@ WRITER_MEMORY_LIMIT = "128MB"
 MARTS_MEMORY_LIMIT = "256MB"
 
 
-def duckdb_memory_limit() -> str:
-    return os.environ.get(DUCKDB_MEMORY_LIMIT_ENV) or DUCKDB_MEMORY_LIMIT
-
-
-def marts_memory_limit() -> str:
-    """The dbt marts step's cap: MARTS_MEMORY_LIMIT unless the operator set a cap for all."""
-    return os.environ.get(DUCKDB_MEMORY_LIMIT_ENV) or MARTS_MEMORY_LIMIT
+def duckdb_memory_limit(default: str = DUCKDB_MEMORY_LIMIT) -> str:
+    """A connection's cap: the operator's EDUSTAT_DUCKDB_MEMORY_LIMIT for all, else `default`
+    (DUCKDB_MEMORY_LIMIT, or a step's own such as MARTS_MEMORY_LIMIT)."""
+    return os.environ.get(DUCKDB_MEMORY_LIMIT_ENV) or default
 
 
 # Level of the runs' console log (pipelines/definitions.py); `edustat ui --verbose` sets DEBUG.

@@ -50,9 +50,9 @@ from pipelines.indicators import write_dbt_registry
 from pipelines.settings import (
     DBT_PROJECT_DIR,
     DUCKDB_MEMORY_LIMIT_ENV,
+    MARTS_MEMORY_LIMIT,
     WAREHOUSE_ENV,
     duckdb_memory_limit,
-    marts_memory_limit,
 )
 from pipelines.warehouse_migrations import migrate_marts
 
@@ -209,7 +209,7 @@ def dbt_staging(context: AssetExecutionContext, dbt: DbtCliResource, duckdb: Duc
 )
 def dbt_marts(context: AssetExecutionContext, dbt: DbtCliResource, duckdb: DuckDBResource):
     """Intermediate models and marts: dims, facts, indicators (after the DQ step)."""
-    yield from _build(context, dbt, duckdb, marts_memory_limit())
+    yield from _build(context, dbt, duckdb, duckdb_memory_limit(MARTS_MEMORY_LIMIT))
 
 
 WAREHOUSE_ASSETS = [dbt_staging, dbt_marts]
