@@ -47,6 +47,17 @@ def test_events_of_many_runs_are_stored_with_a_bounded_set_of_engines(tmp_path: 
     storage.dispose()
 
 
+def test_event_log_commits_sync_at_checkpoints_in_wal_mode(tmp_path: Path) -> None:
+    storage = PooledSqliteEventLogStorage(str(tmp_path))
+    storage.store_event(_entry("run0", "stored"))
+    with storage._connect("run0") as conn:
+        mode = conn.exec_driver_sql("PRAGMA journal_mode").scalar()
+        sync = conn.exec_driver_sql("PRAGMA synchronous").scalar()
+    assert (mode, sync) == ("wal", 1)  # 1 = NORMAL (FULL, SQLite's default, is 2)
+    assert [e.user_message for e in storage.get_logs_for_run("run0")] == ["stored"]
+    storage.dispose()
+
+
 def test_prepared_home_uses_the_pooled_storage_in_its_own_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
