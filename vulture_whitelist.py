@@ -3,12 +3,9 @@
 # vulture's whitelist format: only parsed, never imported (`_` stands for any object).
 
 # Dagster: pipelines/definitions.py collects each asset module's `sensors` and `schedules`, and
-# runs a resource's setup (pipelines/assets/resources.py);
-# dagster-dbt's DbtCliResource calls the methods pipelines/assets/warehouse.py overrides.
+# runs a resource's setup (pipelines/assets/resources.py).
 sensors
 schedules
-_._cli_version
-_._initialize_dbt_core_adapter
 _.setup_for_execution
 # dbt-duckdb loads its plugin class and calls its hook (pipelines/dbt_warehouse.py, named in
 # dbt_project/profiles.yml).

@@ -177,7 +177,13 @@ def test_failed_run_leaves_current_in_place(home: Home, tmp_path: Path) -> None:
     assert run.returncode != 0, f"the run should have failed:\n{out[-3000:]}"
     assert "stg_ref__regions" in out, out[-3000:]
     # The summary names the step in the user's words and shows dbt's lines without colour codes.
-    assert "шаг Подготовка данных (dbt) (dbt_staging):" in out, out[-3000:]
+    # dbt's failed node and the database's cause, in the step's line (dbt runs in the run's
+    # process: pipelines/dbt_runner.py).
+    step_line = (
+        "шаг Подготовка данных (dbt) (dbt_staging): model stg_ref__regions "
+        "(models/staging/reference/stg_ref__regions.sql): Parser Error: syntax error"
+    )
+    assert step_line in out, out[-3000:]
     assert "\x1b[" not in out, out[-3000:]
     assert answers >= 1
 

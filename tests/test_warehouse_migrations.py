@@ -111,11 +111,10 @@ def test_the_dbt_step_migrates_before_dbt_starts(
     _old_warehouse(db)
     seen: dict[str, Any] = {}
 
-    class FakeDbt:
-        def cli(self, args: list[str], **_: Any) -> SimpleNamespace:
-            # What dbt would find when it starts (and caches the schema's relations).
-            seen["tables"] = _tables(db)
-            return SimpleNamespace(stream=lambda: iter(()))
+    def fake_dbt(project_dir: Path, target: Path, args: list[str]) -> Any:
+        # What dbt would find when it starts (and caches the schema's relations).
+        seen["tables"] = _tables(db)
+        return iter(())
 
     context = SimpleNamespace(
         op_execution_context=SimpleNamespace(op=SimpleNamespace(name="dbt_marts")),
@@ -123,8 +122,11 @@ def test_the_dbt_step_migrates_before_dbt_starts(
         log=SimpleNamespace(info=lambda msg: seen.setdefault("log", []).append(msg)),
     )
     monkeypatch.setattr(warehouse, "write_dbt_registry", lambda _: None)
+    monkeypatch.setattr(warehouse, "_selection", lambda *_: [])
+    monkeypatch.setattr(warehouse.dbt_runner, "stream", fake_dbt)
     resource = DuckDBResource(database=str(db))
-    list(warehouse._build(context, FakeDbt(), resource, "512MB"))  # type: ignore[arg-type]
+    steps = ("tag:marts", "")
+    list(warehouse._build(context, resource, steps, "512MB"))  # type: ignore[arg-type]
 
     assert "marts.fct_dq_finding_history" in seen["tables"]
     assert not {f"marts.{old}" for old in [*DROPPED, *RENAMED]} & set(seen["tables"])

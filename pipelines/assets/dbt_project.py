@@ -28,7 +28,7 @@ _PARSED_FILES = ("dbt_project.yml", "profiles.yml", "packages.yml", "dependencie
 _PARSED_DIRS = ("models", "macros", "tests", "seeds", "snapshots", "analyses")
 
 
-def _newest_input_mtime(project_dir: Path) -> float:
+def newest_input_mtime(project_dir: Path) -> float:
     newest = 0.0
     for name in _PARSED_FILES:
         path = project_dir / name
@@ -47,7 +47,7 @@ def _newest_input_mtime(project_dir: Path) -> float:
 
 def manifest_is_stale(project: DbtProject = DBT_PROJECT) -> bool:
     manifest = project.manifest_path
-    return not manifest.exists() or manifest.stat().st_mtime < _newest_input_mtime(
+    return not manifest.exists() or manifest.stat().st_mtime < newest_input_mtime(
         project.project_dir
     )
 

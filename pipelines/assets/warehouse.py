@@ -24,28 +24,22 @@ Python asset (`dq_findings` the step vs `marts/fct_dq_findings` the mart).
 """
 
 # No `from __future__ import annotations`: Dagster reads the annotations at runtime.
-import importlib.metadata
 import os
 import shutil
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext
-from dagster_dbt import (
-    DagsterDbtTranslator,
-    DagsterDbtTranslatorSettings,
-    DbtCliResource,
-    dbt_assets,
-)
+from dagster import AssetExecutionContext, Failure
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_assets
+from dagster_dbt.asset_utils import get_subset_selection_for_context
+from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 from dagster_duckdb import DuckDBResource
-from packaging import version
 
+from pipelines import dbt_runner
 from pipelines.assets.dbt_project import DBT_PROJECT, prepare_if_dev, prepare_manifest
-from pipelines.executables import dbt_executable
 from pipelines.indicators import write_dbt_registry
 from pipelines.settings import (
     DBT_PROJECT_DIR,
@@ -88,34 +82,11 @@ prepare_if_dev()  # `edustat ui` (dagster dev): parsed on every load
 MANIFEST = prepare_manifest(DBT_PROJECT)
 
 
-class WarehouseDbt(DbtCliResource):
-    """DbtCliResource that takes dbt-core's version from the installed package: the stock one
-    starts `dbt --version` (about 2 s) in every run to learn it."""
-
-    @cached_property
-    def _cli_version(self) -> version.Version:
-        return version.parse(importlib.metadata.version("dbt-core"))
-
-    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:  # type: ignore[override]
-        """No in-process dbt adapter: the stock resource loads the profile and dbt's DuckDB
-        adapter in the run's process (about 1.5 s a step) only to fetch row counts and column
-        metadata, which these assets do not ask for (they only `stream()`)."""
-        return None
-
-
-DBT_RESOURCE = WarehouseDbt(
-    project_dir=DBT_PROJECT,
-    profiles_dir=str(DBT_PROJECT_DIR),
-    dbt_executable=dbt_executable(),
-)
-
-
 @contextmanager
 def _warehouse_env(warehouse: Path, memory_limit: str) -> Iterator[None]:
     """Point dbt at the run's warehouse file (the DuckDB resource's), not at a path derived from
-    the shell (dbt runs in dbt_project/, where a relative EDUSTAT_HOME would point elsewhere), and
-    at the step's memory cap (pipelines/dbt_warehouse.py reads both). DbtCliResource passes
-    os.environ to the dbt process when it starts it."""
+    the shell (a relative EDUSTAT_HOME would point elsewhere from dbt_project/), and at the step's
+    memory cap: pipelines/dbt_warehouse.py reads both when dbt connects."""
     settings = {WAREHOUSE_ENV: str(warehouse), DUCKDB_MEMORY_LIMIT_ENV: memory_limit}
     previous = {name: os.environ.get(name) for name in settings}
     os.environ.update(settings)
@@ -158,8 +129,26 @@ def _keep_partial_parse(target: Path, runs_dir: Path) -> None:
         os.replace(tmp, runs_dir.parent / PARTIAL_PARSE)
 
 
+def _selection(context: AssetExecutionContext, select: str, exclude: str) -> list[str]:
+    """dbt's selection for this step: the decorator's, or the nodes of the assets and checks Dagster
+    selected when it runs a subset (dagster-dbt's own choice, as its CLI resource makes it)."""
+    args, indirect = get_subset_selection_for_context(
+        context=context,
+        manifest=MANIFEST,
+        select=select,
+        exclude=exclude,
+        selector=None,
+        dagster_dbt_translator=TRANSLATOR,
+        current_dbt_indirect_selection_env=None,
+    )
+    return [*args, "--indirect-selection", indirect] if indirect else args
+
+
 def _build(
-    context: AssetExecutionContext, dbt: DbtCliResource, duckdb: DuckDBResource, memory_limit: str
+    context: AssetExecutionContext,
+    duckdb: DuckDBResource,
+    selection: tuple[str, str],
+    memory_limit: str,
 ):
     warehouse = Path(duckdb.database).resolve()
     runs_dir = warehouse.parent / "dbt" / "runs"
@@ -173,16 +162,28 @@ def _build(
             context.log.info(f"warehouse migration: {change}")
     # The models read the registry as pipelines/indicators.py validated it (macros/indicators.sql).
     write_dbt_registry(DBT_PROJECT_DIR)
+    # dbt's unit tests check the SQL, not the data: they run in the test suite
+    # (tests/test_warehouse.py), not in every build. dbt.log at info level: the debug level
+    # (every statement, ~4 MB a step) cost ~1 s of each step; the SQL is in target/run.
+    args = [
+        "build",
+        *_selection(context, *selection),
+        "--exclude-resource-type", "unit_test",
+        "--log-level-file", "info",
+    ]  # fmt: skip
     with _warehouse_env(warehouse, memory_limit):
-        # dbt's unit tests check the SQL, not the data: they run in the test suite
-        # (tests/test_warehouse.py), not in every build. dbt.log at info level: the debug level
-        # (every statement, ~4 MB a step) cost ~1 s of each step; the SQL is in target/run.
-        invocation = dbt.cli(
-            ["build", "--exclude-resource-type", "unit_test", "--log-level-file", "info"],
-            context=context,
-            target_path=target,
-        )
-    yield from invocation.stream()
+        try:
+            for raw_event in dbt_runner.stream(DBT_PROJECT_DIR, target, args):
+                event = DbtCoreCliEventMessage(raw_event=raw_event, event_history_metadata={})
+                yield from event.to_default_asset_events(
+                    manifest=MANIFEST,
+                    dagster_dbt_translator=TRANSLATOR,
+                    context=context,
+                    target_path=target,
+                    project=DBT_PROJECT,
+                )
+        except dbt_runner.DbtFailed as failed:
+            raise Failure(description=str(failed)) from None
     _keep_partial_parse(target, runs_dir)
 
 
@@ -194,9 +195,9 @@ def _build(
     project=DBT_PROJECT,
     dagster_dbt_translator=TRANSLATOR,
 )
-def dbt_staging(context: AssetExecutionContext, dbt: DbtCliResource, duckdb: DuckDBResource):
+def dbt_staging(context: AssetExecutionContext, duckdb: DuckDBResource):
     """Staging models (codes, regions, specialties normalised once) and the raw sources' tests."""
-    yield from _build(context, dbt, duckdb, duckdb_memory_limit())
+    yield from _build(context, duckdb, (STAGING_SELECT, STAGING_EXCLUDE), duckdb_memory_limit())
 
 
 @dbt_assets(
@@ -207,13 +208,14 @@ def dbt_staging(context: AssetExecutionContext, dbt: DbtCliResource, duckdb: Duc
     project=DBT_PROJECT,
     dagster_dbt_translator=TRANSLATOR,
 )
-def dbt_marts(context: AssetExecutionContext, dbt: DbtCliResource, duckdb: DuckDBResource):
+def dbt_marts(context: AssetExecutionContext, duckdb: DuckDBResource):
     """Intermediate models and marts: dims, facts, indicators (after the DQ step)."""
-    yield from _build(context, dbt, duckdb, duckdb_memory_limit(MARTS_MEMORY_LIMIT))
+    yield from _build(
+        context, duckdb, (MARTS_SELECT, MARTS_EXCLUDE), duckdb_memory_limit(MARTS_MEMORY_LIMIT)
+    )
 
 
 WAREHOUSE_ASSETS = [dbt_staging, dbt_marts]
 
 # What pipelines/definitions.py collects from every asset module.
 assets = WAREHOUSE_ASSETS
-resources = {"dbt": DBT_RESOURCE}

@@ -166,7 +166,13 @@ def underlying_message(error: SerializableErrorInfo | None) -> str:
     while error.cause is not None:
         error = error.cause
     lines = error.message.strip().splitlines()
-    return lines[0] if lines else (error.cls_name or "failed")
+    if not lines:
+        return error.cls_name or "failed"
+    # A step's own Failure (e.g. dbt's failed nodes) is the message itself, not a crash.
+    prefix = f"{error.cls_name}: "
+    if error.cls_name == "Failure" and prefix in lines[0]:
+        return lines[0].split(prefix, 1)[1]
+    return lines[0]
 
 
 def _errors(result: ExecuteInProcessResult) -> list[str]:
