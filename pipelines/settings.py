@@ -38,9 +38,10 @@ WRITER_MEMORY_LIMIT = "128MB"
 
 # dbt's marts step runs after the data-quality step, when the run's process carries ~700 MB (GX,
 # pandas, the definitions), so it gets a tighter cap than the staging step. At 4x national the
-# marts step's dbt process (when dbt still ran as one; pipelines/dbt_runner.py) peaked at 666 MB under 512MB, 483-514 MB under 320MB and 449 MB under
-# 256MB (the run's peak, 1,455 -> 1,269 MB at 320MB, sampled every 0.1 s); at national scale
-# 450 -> 436 MB, in the same time (9.4-10.6 s standalone at 256MB, 9.9-11.2 s at 320MB).
+# marts step's dbt process (when dbt still ran as one; pipelines/dbt_runner.py) peaked at 666 MB
+# under 512MB, 483-514 MB under 320MB and 449 MB under 256MB (the run's peak, 1,455 -> 1,269 MB
+# at 320MB, sampled every 0.1 s); at national scale 450 -> 436 MB, in the same time (9.4-10.6 s
+# standalone at 256MB, 9.9-11.2 s at 320MB).
 MARTS_MEMORY_LIMIT = "256MB"
 
 
