@@ -33,7 +33,6 @@ if TYPE_CHECKING:  # dbt's runner is imported by the first dbt step (0.4 s), not
 
 # dbt's events for a finished node (dagster-dbt's DbtCoreCliEventMessage.is_result_event).
 RESULT_EVENTS = frozenset({"LogSeedResult", "LogModelResult", "LogSnapshotResult", "LogTestResult"})
-_FAILED = frozenset({"error", "fail", "runtime error"})  # dbt's NodeStatus values
 _DONE = object()
 
 # The parsed project of this process, by project folder and the newest mtime of what dbt parses.
@@ -84,12 +83,15 @@ def parsed_manifest(project_dir: Path, target: Path) -> Manifest:
 
 
 def _errors(result: dbtRunnerResult) -> list[str]:
+    from dbt.artifacts.schemas.results import NodeStatus
+
     if result.exception is not None:
         return [f"dbt: {result.exception}"]
+    failed = {NodeStatus.Error, NodeStatus.Fail, NodeStatus.RuntimeErr}
     return [
         f"{r.node.resource_type} {r.node.name} ({r.node.original_file_path}): {_cause(r.message)}"
         for r in getattr(result.result, "results", [])
-        if str(r.status) in _FAILED
+        if r.status in failed
     ] or ["dbt finished without success"]
 
 
