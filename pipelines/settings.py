@@ -44,6 +44,14 @@ WRITER_MEMORY_LIMIT = "128MB"
 # standalone at 256MB, 9.9-11.2 s at 320MB).
 MARTS_MEMORY_LIMIT = "256MB"
 
+# The data-quality step's connections (pipelines/assets/quality.py): a thread copies the frames
+# out of DuckDB while GX is imported and validates, so DuckDB's share adds to GX's. Whole national
+# validations on copies of one warehouse, the step alone: peak 826 MB under 512MB, 730 under
+# 256MB, 680 under 128MB, in 8.7-10.1 s (the copying, 2.9 -> 4.0 s, still hides behind GX's
+# import). Whole cold national runs: the step's phase 1,135-1,145 -> 1,000-1,021 MB, its time
+# 8.7-9.4 s either way; a resubmission's step 5.0-5.3 -> 5.2-5.6 s.
+DQ_MEMORY_LIMIT = "128MB"
+
 
 def duckdb_memory_limit(default: str = DUCKDB_MEMORY_LIMIT) -> str:
     """A connection's cap: the operator's EDUSTAT_DUCKDB_MEMORY_LIMIT for all, else `default`

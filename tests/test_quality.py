@@ -249,3 +249,30 @@ def test_rerun_is_idempotent(own_copy: Path) -> None:
     assert outcome.rows_validated == submissions[0][0] and outcome.rows_reused > 0
     assert outcome.newly_held_back == 0 and outcome.released == 0
     assert all(not s.errors for s in outcome.suites.values())
+
+
+@pytest.mark.parametrize("operator_cap", [None, "300MB"])
+def test_the_step_connects_under_its_own_memory_cap(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, operator_cap: str | None
+) -> None:
+    """The DQ step's connections get settings.DQ_MEMORY_LIMIT, not the resource's cap, unless the
+    operator set one cap for all."""
+    from dagster_duckdb import DuckDBResource
+
+    from pipelines.assets.quality import _capped_connection
+    from pipelines.settings import DQ_MEMORY_LIMIT, DUCKDB_MEMORY_LIMIT_ENV
+
+    if operator_cap:
+        monkeypatch.setenv(DUCKDB_MEMORY_LIMIT_ENV, operator_cap)
+    else:
+        monkeypatch.delenv(DUCKDB_MEMORY_LIMIT_ENV, raising=False)
+    resource = DuckDBResource(
+        database=str(tmp_path / "warehouse.duckdb"), connection_config={"memory_limit": "512MB"}
+    )
+    query = "select current_setting('memory_limit')"
+    with _capped_connection(resource) as con:
+        capped = con.execute(query).fetchone()
+    with duckdb.connect(config={"memory_limit": operator_cap or DQ_MEMORY_LIMIT}) as con:
+        assert capped == con.execute(query).fetchone()
+    with resource.get_connection() as con:  # the cap is the step's, not the warehouse's
+        assert con.execute(query).fetchone() != capped

@@ -14,6 +14,11 @@ with severity ERROR and, the checks being blocking, the run fails and the marts 
 """
 
 # No `from __future__ import annotations`: Dagster reads annotations at runtime.
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import partial
+from typing import TYPE_CHECKING
+
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
@@ -32,7 +37,10 @@ from pipelines.quality.frames import (
     SCHEMA,
     SUBMISSION_FRAMES,
 )
-from pipelines.settings import EXPECTATIONS_DIR
+from pipelines.settings import DQ_MEMORY_LIMIT, EXPECTATIONS_DIR, duckdb_memory_limit
+
+if TYPE_CHECKING:
+    import duckdb as duckdb_lib
 
 DQ_FINDINGS = AssetKey(["dq_findings"])
 # What the step reads: the dq_prep views (built by dbt_staging from the staging models) and the
@@ -51,6 +59,14 @@ SUITES = sorted(p.stem for p in EXPECTATIONS_DIR.glob("*.json"))
 def check_name(suite: str) -> str:
     """Dagster names allow [A-Za-z0-9_]: `nobd_submission.domain` -> `nobd_submission__domain`."""
     return suite.replace(".", "__")
+
+
+@contextmanager
+def _capped_connection(duckdb: DuckDBResource) -> Iterator["duckdb_lib.DuckDBPyConnection"]:
+    """A warehouse connection under the step's own memory cap (settings.DQ_MEMORY_LIMIT)."""
+    with duckdb.get_connection() as con:
+        con.execute(f"SET memory_limit = '{duckdb_memory_limit(DQ_MEMORY_LIMIT)}'")
+        yield con
 
 
 @asset(
@@ -76,7 +92,7 @@ def check_name(suite: str) -> str:
 def dq_findings(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
     from pipelines.quality import runner  # lazy: keeps the code location import fast
 
-    outcome = runner.run(duckdb.get_connection)
+    outcome = runner.run(partial(_capped_connection, duckdb))
     by_rule: dict[str, int] = {}
     checks = []
     for name in SUITES:
