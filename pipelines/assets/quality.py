@@ -17,7 +17,6 @@ with severity ERROR and, the checks being blocking, the run fails and the marts 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
-from typing import TYPE_CHECKING
 
 from dagster import (
     AssetCheckResult,
@@ -30,6 +29,7 @@ from dagster import (
     asset,
 )
 from dagster_duckdb import DuckDBResource
+from duckdb import DuckDBPyConnection
 
 from pipelines.quality.frames import (
     FILES_VIEW,
@@ -38,9 +38,6 @@ from pipelines.quality.frames import (
     SUBMISSION_FRAMES,
 )
 from pipelines.settings import DQ_MEMORY_LIMIT, EXPECTATIONS_DIR, duckdb_memory_limit
-
-if TYPE_CHECKING:
-    import duckdb as duckdb_lib
 
 DQ_FINDINGS = AssetKey(["dq_findings"])
 # What the step reads: the dq_prep views (built by dbt_staging from the staging models) and the
@@ -62,7 +59,7 @@ def check_name(suite: str) -> str:
 
 
 @contextmanager
-def _capped_connection(duckdb: DuckDBResource) -> Iterator["duckdb_lib.DuckDBPyConnection"]:
+def _capped_connection(duckdb: DuckDBResource) -> Iterator[DuckDBPyConnection]:
     """A warehouse connection under the step's own memory cap (settings.DQ_MEMORY_LIMIT)."""
     with duckdb.get_connection() as con:
         con.execute(f"SET memory_limit = '{duckdb_memory_limit(DQ_MEMORY_LIMIT)}'")
