@@ -130,8 +130,9 @@ def test_frame_flags_name_the_columns_and_bins_that_held_an_iin() -> None:
 def test_registry_masks_file_names_but_never_digests() -> None:
     import duckdb
 
+    from pipelines.ingest.registration import Registration
     from pipelines.ingest.schema import ensure_schema
-    from pipelines.ingest.writer import FileWriter, Registration
+    from pipelines.ingest.writer import FileWriter
 
     digest = f"ab{IIN}cd" + "0" * 48  # a hex digest may hold 12 digits that look like an IIN
     reg = Registration(

@@ -15,8 +15,8 @@ from pipelines.ingest.cells import CHUNK_BYTES, Rejected
 from pipelines.ingest.discovery import LandingFile
 from pipelines.ingest.pseudonym import Pseudonymiser
 from pipelines.ingest.readers import ParsedFile, parse, parse_many
+from pipelines.ingest.registration import Registration, add_lineage
 from pipelines.ingest.registry import NOBD
-from pipelines.ingest.writer import Registration, add_lineage
 
 log = logging.getLogger("edustat.ingest")
 

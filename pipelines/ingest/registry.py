@@ -19,8 +19,8 @@ from datetime import datetime
 import duckdb
 import polars as pl
 
+from pipelines.ingest.registration import utc_now
 from pipelines.ingest.schema import REGISTRY_TABLE, SCHEMA
-from pipelines.ingest.writer import utc_now
 
 REGISTRY = f"{SCHEMA}.{REGISTRY_TABLE}"
 NOBD = "nobd_submission"

@@ -15,9 +15,10 @@ from pipelines.contracts import all_contracts
 from pipelines.ingest.cells import Rejected
 from pipelines.ingest.discovery import LandingFile, all_files, file_id, fingerprint, owner
 from pipelines.ingest.loader import Connect
+from pipelines.ingest.registration import Registration
 from pipelines.ingest.registry import REGISTRY, refresh_currency
 from pipelines.ingest.schema import ensure_schema
-from pipelines.ingest.writer import FileWriter, Registration
+from pipelines.ingest.writer import FileWriter
 
 
 @dataclass(frozen=True)

@@ -13,88 +13,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import duckdb
 import polars as pl
 import pyarrow as pa
 
-from pipelines.identifiers import mask_iins
 from pipelines.ingest.readers import ParsedFile, ParsedSheet
+from pipelines.ingest.registration import Registration, lineage, masked_field, utc_now
 from pipelines.ingest.schema import ISSUES_TABLE, REGISTRY_TABLE, SCHEMA
 from pipelines.settings import WRITER_MEMORY_LIMIT
-
-
-@dataclass(frozen=True)
-class Registration:
-    """The registry row of one file version (docs/ARCHITECTURE.md, raw.landing_files)."""
-
-    file_id: str
-    path: str
-    source: str | None
-    partition_key: str | None
-    sha256: str
-    size_bytes: int
-    status: str
-    reason: str | None = None
-    reason_rule: str | None = None
-    reason_kk: str | None = None
-    reason_ru: str | None = None
-    reason_sheet: str | None = None
-    reason_field: str | None = None
-    college_bin: str | None = None
-    name_round_id: str | None = None
-    header_college_bin: str | None = None
-    header_round_id: str | None = None
-    signed_at: datetime | None = None
-    version: int | None = None
-    is_present: bool = True
-
-
-# Registry fields written by people (a file name, what the header says) and the reasons quoting
-# them: any IIN in them is masked. Never the digests and ids: a hex digest can hold 12 digits in
-# a row that look like an IIN, and it must stay the file's digest.
-_FREE_TEXT = frozenset(
-    {"path", "reason", "reason_kk", "reason_ru", "college_bin", "name_round_id",
-     "header_college_bin", "header_round_id"}
-)  # fmt: skip
-
-
-def _masked(field: str, value: object) -> object:
-    return mask_iins(value) if field in _FREE_TEXT and isinstance(value, str) else value
-
-
-def utc_now() -> datetime:
-    """Naive UTC, the convention of every TIMESTAMP the ingest writes."""
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
-def _lineage(reg: Registration, sheet: str) -> tuple[tuple[str, str | None], ...]:
-    """The lineage columns of a sheet's rows but `_loaded_at` (set at commit), with values."""
-    return (
-        ("_file_id", reg.file_id),
-        ("_file_path", mask_iins(reg.path)),
-        ("_file_sha256", reg.sha256),
-        ("_sheet", sheet),
-        ("_partition", reg.partition_key),
-    )
-
-
-def add_lineage(parsed: ParsedFile, reg: Registration) -> None:
-    """Append the lineage columns (all but `_loaded_at`, set at commit) to every sheet frame.
-
-    Runs in the reader's worker thread, in place, with direct column operations: the single
-    writer thread then only converts and inserts. Spilled rows get theirs as they are inserted.
-    """
-    for ps in parsed.sheets:
-        n = ps.frame.height
-        values = _lineage(reg, ps.sheet.name)
-        ps.frame.hstack(
-            [pl.Series(name, [v], dtype=pl.String).new_from_index(0, n) for name, v in values],
-            in_place=True,
-        )
-
 
 # Arrow as polars holds it (string views): no copy of every string into Arrow's large_string
 # layout, which was a quarter of the writer's time, and DuckDB scans views directly.
@@ -165,7 +93,10 @@ class FileWriter:
                 )
             per_file.append(rows)
         registry = pl.DataFrame(
-            [{k: _masked(k, getattr(reg, k)) for k in _REGISTRY_SCHEMA} for reg, _ in versions],
+            [
+                {k: masked_field(k, getattr(reg, k)) for k in _REGISTRY_SCHEMA}
+                for reg, _ in versions
+            ],
             schema=_REGISTRY_SCHEMA,
             orient="row",
         ).to_arrow(compat_level=_ARROW)
@@ -220,10 +151,10 @@ def _insert_spilled(
 ) -> None:
     """A sheet's spilled chunks, straight from Parquet: DuckDB streams them within its memory
     limit, and the lineage columns are constants of the query."""
-    lineage = _lineage(reg, ps.sheet.name)
-    columns = ", ".join(f"?::VARCHAR AS {name}" for name, _ in lineage)
+    values = lineage(reg, ps.sheet.name)
+    columns = ", ".join(f"?::VARCHAR AS {name}" for name, _ in values)
     con.execute(
         f"INSERT INTO {SCHEMA}.{ps.sheet.raw_table} BY NAME "
         f"SELECT *, {columns}, ? AS _loaded_at FROM read_parquet(?)",
-        [*(value for _, value in lineage), loaded_at, list(ps.spilled)],
+        [*(value for _, value in values), loaded_at, list(ps.spilled)],
     )

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from pipelines.ingest.registration import utc_now
 from pipelines.ingest.registry import REGISTRY
-from pipelines.ingest.writer import utc_now
 from pipelines.quality.rules import RULES
 
 if TYPE_CHECKING:
