@@ -1,6 +1,6 @@
 """The registry row of a file version and the lineage columns of its rows: built where the file is
 parsed (a worker process, pipelines/ingest/prepare.py), written by the writer (writer.py). Kept
-apart from the writer so that the workers import neither DuckDB's writer nor pyarrow.
+apart from the writer so that the workers do not import it, and with it pyarrow.
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ _FREE_TEXT = frozenset(
 
 
 def masked_field(field: str, value: object) -> object:
+    """A registry field as written: IINs masked in the free-text ones."""
     return mask_iins(value) if field in _FREE_TEXT and isinstance(value, str) else value
 
 
