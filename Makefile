@@ -48,12 +48,12 @@ $(UV_STAMP):
 # Everything from the lock (exact set: sync removes extras), then the package itself, editable,
 # without touching dependencies (so it installs even before pipelines.cli exists). Bytecode is
 # compiled at install: otherwise the first `edustat run` pays ~17 s compiling dagster and dbt.
-# The dbt manifest is prepared here once (dagster-dbt; later edits re-prepare it on the next
-# load, pipelines/assets/dbt_project.py).
+# The dbt manifest is prepared here, for this dbt (later edits re-prepare it on the next load,
+# pipelines/assets/dbt_project.py).
 $(STAMP): requirements.lock pyproject.toml $(UV_STAMP)
 	$(UV) pip sync --compile-bytecode --python $(VENV)/bin/python requirements.lock
 	$(UV) pip install --python $(VENV)/bin/python --no-deps -e .
-	$(VENV)/bin/dagster-dbt project prepare-and-package --file pipelines/assets/dbt_project.py
+	$(VENV)/bin/python -c 'from pipelines.assets.dbt_project import DBT_PROJECT, prepare; prepare(DBT_PROJECT)'
 	rm -f $(DEV_STAMP)
 	touch $@
 

@@ -518,7 +518,11 @@ def test_dagster_wiring() -> None:
     assert not (staging.keys & marts.keys)
 
 
-def test_manifest_is_reparsed_when_a_model_changes(tmp_path: Path) -> None:
+def test_manifest_is_reparsed_when_a_model_changes_and_swapped_in_whole(tmp_path: Path) -> None:
+    """A stale manifest is prepared again, and a reader meanwhile (a run importing the assets
+    while `edustat ui` re-prepares) sees the old manifest or the new one, never part of one."""
+    import threading
+
     from dagster_dbt import DbtProject
 
     from pipelines.assets.dbt_project import manifest_is_stale, prepare_manifest
@@ -530,6 +534,34 @@ def test_manifest_is_reparsed_when_a_model_changes(tmp_path: Path) -> None:
     manifest_path = prepare_manifest(project)
     assert not manifest_is_stale(project)
     model = copy / "models" / "marts" / "core" / "dim_region.sql"
+    model.write_text(model.read_text() + "\n-- changed\n", encoding="utf-8")
     stamp = manifest_path.stat().st_mtime + 5
     os.utime(model, (stamp, stamp))
     assert manifest_is_stale(project)
+
+    before = manifest_path.stat().st_ino
+    reads: list[str] = []
+    broken: list[Exception] = []
+    done = threading.Event()
+
+    def read_until_done() -> None:
+        while not done.is_set():
+            try:
+                reads.append(json.loads(manifest_path.read_bytes())["nodes"][model_id]["raw_code"])
+            except ValueError as e:  # half a file
+                broken.append(e)
+
+    model_id = "model.edustat.dim_region"
+    reader = threading.Thread(target=read_until_done)
+    reader.start()
+    try:
+        prepare_manifest(project)
+    finally:
+        done.set()
+        reader.join()
+    assert not manifest_is_stale(project)
+    assert reads and not broken, broken[:1]
+    assert "-- changed" in json.loads(manifest_path.read_bytes())["nodes"][model_id]["raw_code"]
+    # A new file moved into place, not the old one rewritten (the reader's window is small).
+    assert manifest_path.stat().st_ino != before
+    assert not list(manifest_path.parent.glob(".parse-*"))  # the parse's own folder is gone

@@ -1,17 +1,17 @@
 """The dbt project as dagster-dbt knows it (`DBT_PROJECT`), and its manifest.
 
 dagster-dbt builds the dbt assets from target/manifest.json when pipelines/assets/warehouse.py is
-imported, and the manifest is not committed. dagster-dbt prepares it (`dbt parse`, under its own
-guard against concurrent updates): under `dagster dev` (`edustat ui`) on every load of the code
-location (`prepare_if_dev`), and anywhere else (`edustat run`, tests, the bench) when a file dbt
-parses is newer than the manifest (`prepare_manifest`). `make install` prepares it once too:
-
-    dagster-dbt project prepare-and-package --file pipelines/assets/dbt_project.py
+imported, and the manifest is not committed. `make install` prepares it (`prepare`), and it is
+prepared again when a file dbt parses is newer than it (`prepare_manifest`): on that import, by
+`edustat run`, the tests, the bench and, under `dagster dev` (`edustat ui`), a load of the code
+location after an edit.
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
+import tempfile
 from pathlib import Path
 
 from dagster_dbt import DbtProject
@@ -19,7 +19,7 @@ from dagster_dbt import DbtProject
 from pipelines.executables import dbt_executable
 from pipelines.settings import DBT_PROJECT_DIR
 
-DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+PARTIAL_PARSE = "partial_parse.msgpack"
 
 # What `dbt parse` reads; a change to any of these makes the manifest stale. indicators.yml is
 # not among them: the models read its validated copy when they are compiled for a run
@@ -45,33 +45,44 @@ def newest_input_mtime(project_dir: Path) -> float:
     return newest
 
 
-def manifest_is_stale(project: DbtProject = DBT_PROJECT) -> bool:
+def manifest_is_stale(project: DbtProject) -> bool:
     manifest = project.manifest_path
     return not manifest.exists() or manifest.stat().st_mtime < newest_input_mtime(
         project.project_dir
     )
 
 
-def _venv_dbt_on_path() -> None:
-    """dagster-dbt's preparer starts `dbt` from PATH: make it the venv's own (docs/STACK.md trap
-    7), also when the venv is not activated (`.venv/bin/edustat ui`)."""
-    venv_bin = str(Path(dbt_executable()).parent)
-    path = os.environ.get("PATH", "")
-    if venv_bin not in path.split(os.pathsep):
-        os.environ["PATH"] = os.pathsep.join([venv_bin, path]) if path else venv_bin
+def prepare(project: DbtProject) -> None:
+    """`dbt parse` into a folder of its own, then the partial-parse file and the manifest moved
+    into target/ whole (os.replace), the manifest last.
+
+    dagster-dbt's preparer lets dbt write target/manifest.json in place, and under `dagster dev`
+    on every load of the code location: a run that imported the assets meanwhile read half a
+    manifest and failed (JSONDecodeError). Here a reader sees the old manifest or the new one,
+    and two preparers at once each swap in a whole copy of the same parse. The project has no
+    dbt packages, so there is no `dbt deps`."""
+    target = project.manifest_path.parent
+    target.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target, prefix=".parse-") as aside:
+        subprocess.run(
+            [
+                dbt_executable(), "parse", "--quiet",
+                "--project-dir", str(project.project_dir),
+                "--profiles-dir", str(project.profiles_dir),
+                "--target-path", aside,
+                "--log-path", aside,
+            ],
+            check=True,
+        )  # fmt: skip
+        for name in (PARTIAL_PARSE, project.manifest_path.name):
+            os.replace(Path(aside) / name, target / name)
+
+
+DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
 
 def prepare_manifest(project: DbtProject = DBT_PROJECT) -> Path:
-    """The project's manifest, prepared by dagster-dbt first when it is missing or stale."""
+    """The project's manifest, prepared first when it is missing or stale."""
     if manifest_is_stale(project):
-        _venv_dbt_on_path()
-        project.preparer.prepare(project)
+        prepare(project)
     return project.manifest_path
-
-
-def prepare_if_dev(project: DbtProject = DBT_PROJECT) -> None:
-    """`DbtProject.prepare_if_dev` with the venv's dbt: under `dagster dev` (`edustat ui`) the
-    manifest is parsed again on every load of the code location."""
-    if project.preparer and project.preparer.using_dagster_dev():
-        _venv_dbt_on_path()
-    project.prepare_if_dev()

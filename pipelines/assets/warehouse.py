@@ -9,9 +9,9 @@ runs between them (docs/ARCHITECTURE.md, "Flow"):
   `dq.findings` and `dq_registry.landing_files` map to the asset key `dq_findings`, so Dagster
   runs them after the DQ step.
 
-dagster-dbt reads target/manifest.json when this module is imported; dagster-dbt prepares it
-when it is missing or stale (pipelines/assets/dbt_project.py; otherwise it costs a stat of a few
-dozen files).
+dagster-dbt reads target/manifest.json when this module is imported; it is prepared first when
+it is missing or stale (pipelines/assets/dbt_project.py; otherwise it costs a stat of a few dozen
+files), also under `edustat ui` (dagster dev), which loads the code location again after an edit.
 
 Each dbt step writes its target folder (run_results.json, compiled SQL, logs) under
 $EDUSTAT_HOME/dbt/, not into the repo, and keeps dbt's partial-parse file there; a home's first
@@ -39,7 +39,7 @@ from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 from dagster_duckdb import DuckDBResource
 
 from pipelines import dbt_runner
-from pipelines.assets.dbt_project import DBT_PROJECT, prepare_if_dev, prepare_manifest
+from pipelines.assets.dbt_project import DBT_PROJECT, PARTIAL_PARSE, prepare_manifest
 from pipelines.indicators import write_dbt_registry
 from pipelines.settings import (
     DBT_PROJECT_DIR,
@@ -58,7 +58,6 @@ STAGING_EXCLUDE = "tag:after_dq"  # singular tests over the marts (dbt_project.y
 MARTS_SELECT = "tag:intermediate tag:marts source:dq"
 MARTS_EXCLUDE = "tag:dq_prep"
 
-PARTIAL_PARSE = "partial_parse.msgpack"
 KEEP_STEP_TARGETS = 10  # dbt target folders kept under $EDUSTAT_HOME/dbt/runs/ for debugging
 
 
@@ -78,7 +77,6 @@ class WarehouseTranslator(DagsterDbtTranslator):
 # dbt op around checks of partitioned assets.
 TRANSLATOR = WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
-prepare_if_dev()  # `edustat ui` (dagster dev): parsed on every load
 MANIFEST = prepare_manifest(DBT_PROJECT)
 
 
