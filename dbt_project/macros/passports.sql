@@ -10,22 +10,30 @@
   code. No row wins by its position.
 #}
 
+{# The passport's facts about the college: its contract columns after the identity ones (name,
+   region, settlement type, ownership), in contract order, each kept as written. The register, the
+   passport's GX frame (dq_frame_passports) and marts.fct_college_year carry them all. #}
+{% macro passport_fact_columns() -%}
+    {{ return([
+        'opened_on', 'closed_on', 'capacity', 'ramps', 'light_signals', 'call_button',
+        'accessible_toilet', 'competence_centre', 'competence_sector', 'patron_enterprises',
+        'memoranda', 'programmes_developed', 'targeted_order_students', 'material_assistance_kzt',
+        'demo_exam_claimed', 'ws_assessment_claimed',
+    ]) }}
+{%- endmacro %}
+
 {# Contract columns of the passport (sources/contracts/college_passport.yml, in its order) as
    (field, column compared as written). college_bin is the key and not listed. #}
 {% macro passport_compared_columns() -%}
-    {{ return([
+    {%- set identity = [
         ('name_kk', 'name_kk'), ('name_ru', 'name_ru'), ('region', 'region_raw'),
         ('settlement_type', 'settlement_type_raw'), ('ownership', 'ownership_raw'),
-        ('opened_on', 'opened_on'), ('closed_on', 'closed_on'), ('capacity', 'capacity'),
-        ('ramps', 'ramps'), ('light_signals', 'light_signals'), ('call_button', 'call_button'),
-        ('accessible_toilet', 'accessible_toilet'), ('competence_centre', 'competence_centre'),
-        ('competence_sector', 'competence_sector'), ('patron_enterprises', 'patron_enterprises'),
-        ('memoranda', 'memoranda'), ('programmes_developed', 'programmes_developed'),
-        ('targeted_order_students', 'targeted_order_students'),
-        ('material_assistance_kzt', 'material_assistance_kzt'),
-        ('demo_exam_claimed', 'demo_exam_claimed'),
-        ('ws_assessment_claimed', 'ws_assessment_claimed'),
-    ]) }}
+    ] -%}
+    {%- set facts = [] -%}
+    {%- for column in passport_fact_columns() -%}
+        {%- do facts.append((column, column)) -%}
+    {%- endfor -%}
+    {{ return(identity + facts) }}
 {%- endmacro %}
 
 {# Canonical codes kept when every row of the college agrees on them. #}

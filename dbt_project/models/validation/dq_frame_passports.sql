@@ -39,22 +39,9 @@ select
     p.passport_conflict_field as _field,
     coalesce(p.settlement_type, nullif(trim(p.settlement_type_raw), '')) as settlement_type,
     coalesce(p.ownership, nullif(trim(p.ownership_raw), '')) as ownership,
-    p.opened_on,
-    p.closed_on,
-    p.capacity,
-    p.ramps,
-    p.light_signals,
-    p.call_button,
-    p.accessible_toilet,
-    p.competence_centre,
-    p.competence_sector,
-    p.patron_enterprises,
-    p.memoranda,
-    p.programmes_developed,
-    p.targeted_order_students,
-    p.material_assistance_kzt,
-    p.demo_exam_claimed,
-    p.ws_assessment_claimed,
+    {%- for column in passport_fact_columns() %}
+    p.{{ column }},
+    {%- endfor %}
     case
         when y.year is not null then exists (
             select 1 from demo_exams as d
