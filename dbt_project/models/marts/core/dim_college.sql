@@ -30,7 +30,5 @@ select
     barrier_free_all,
     competence_centre,
     competence_sector,
-    _file_id as file_id,
-    _file_path as file_path,
-    _row_number as row_number
+    {{ lineage_columns() }}
 from {{ ref('int_passports__register') }}

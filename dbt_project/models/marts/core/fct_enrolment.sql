@@ -19,9 +19,7 @@ select
     s.sen,
     s.status,
     'NOBD' as source,
-    s._file_id as file_id,
-    s._file_path as file_path,
-    s._row_number as row_number
+    {{ lineage_columns('s') }}
 from {{ ref('stg_nobd__students') }} as s
 {{ accepted_submission_joins('s') }}
 where {{ not_quarantined('s') }}

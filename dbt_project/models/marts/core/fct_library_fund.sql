@@ -10,9 +10,7 @@ select
     l.titles_total,
     l.titles_kk,
     'NOBD' as source,
-    l._file_id as file_id,
-    l._file_path as file_path,
-    l._row_number as row_number
+    {{ lineage_columns('l') }}
 from {{ ref('stg_nobd__library') }} as l
 {{ accepted_submission_joins('l') }}
 where {{ not_quarantined('l') }}

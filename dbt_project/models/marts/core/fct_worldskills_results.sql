@@ -22,9 +22,7 @@ select
     w.advanced,
     w.passed,
     'CIS' as source,
-    w._file_id as file_id,
-    w._file_path as file_path,
-    w._row_number as row_number
+    {{ lineage_columns('w') }}
 from {{ ref('int_worldskills__accepted_results') }} as w
 left join {{ ref('int_passports__register') }} as p
     on p.college_bin = w.college_bin

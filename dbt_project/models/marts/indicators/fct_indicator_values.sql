@@ -34,27 +34,13 @@ college as (
     from college_values
 ),
 
+-- A level's missing columns (region_code, college_bin above it) are NULL: union by name.
 levels as (
-    select
-        indicator_id, grain, period, 'national' as level,
-        null::varchar as region_code, null::varchar as college_bin,
-        numerator, denominator, target, target_year,
-        expected_colleges, contributing_colleges, coverage_threshold
-    from national
-    union all
-    select
-        indicator_id, grain, period, 'region' as level,
-        region_code, null::varchar as college_bin,
-        numerator, denominator, target, target_year,
-        expected_colleges, contributing_colleges, coverage_threshold
-    from region
-    union all
-    select
-        indicator_id, grain, period, 'college' as level,
-        region_code, college_bin,
-        numerator, denominator, target, target_year,
-        expected_colleges, contributing_colleges, coverage_threshold
-    from college
+    select *, 'national' as level from national
+    union all by name
+    select *, 'region' as level from region
+    union all by name
+    select *, 'college' as level from college
 ),
 
 outcome as (
