@@ -8,10 +8,12 @@ returned dicts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 from functools import cache
 from pathlib import Path
+from typing import TypeVar
 
 import polars as pl
 
@@ -69,6 +71,8 @@ def _cast(col: str, dtype: pl.DataType) -> pl.Expr:
 
 # --- typed views used by Python code (generator, truth, tests) -------------------------------
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True)
 class Region:
@@ -118,21 +122,19 @@ class Extension:
     extra_days: int
 
 
+def _records(
+    cls: type[T], rows: pl.DataFrame, renamed: dict[str, str] | None = None
+) -> Iterator[T]:
+    """`rows` as instances of the dataclass `cls`, a field from the column of its name (or the
+    column `renamed` gives it); the columns are typed already (`_TYPES`)."""
+    columns = {f.name: (renamed or {}).get(f.name, f.name) for f in fields(cls)}
+    for r in rows.iter_rows(named=True):
+        yield cls(**{name: r[column] for name, column in columns.items()})
+
+
 @cache
 def regions() -> dict[str, Region]:
-    return {
-        r["region_code"]: Region(
-            code=r["region_code"],
-            name_kk=r["name_kk"],
-            name_ru=r["name_ru"],
-            name_en=r["name_en"],
-            kind=r["kind"],
-            parent_code=r["parent_code"],
-            valid_from=r["valid_from"],
-            valid_to=r["valid_to"],
-        )
-        for r in load("regions").iter_rows(named=True)
-    }
+    return {r.code: r for r in _records(Region, load("regions"), {"code": "region_code"})}
 
 
 def region_on(code: str, day: date) -> str:
@@ -190,18 +192,7 @@ def passport_region(spelling: object, previous: str | None) -> str | None:
 
 @cache
 def calendar() -> dict[str, Round]:
-    return {
-        r["round_id"]: Round(
-            round_id=r["round_id"],
-            academic_year=r["academic_year"],
-            season=r["season"],
-            reference_date=r["reference_date"],
-            window_opens=r["window_opens"],
-            due_date=r["due_date"],
-            grace_days=int(r["grace_days"]),
-        )
-        for r in load("calendar").sort("reference_date").iter_rows(named=True)
-    }
+    return {r.round_id: r for r in _records(Round, load("calendar").sort("reference_date"))}
 
 
 def rounds_of_years(first_year: int, last_year: int) -> list[Round]:
@@ -219,16 +210,7 @@ def previous_round(round_id: str) -> Round | None:
 
 @cache
 def extensions() -> tuple[Extension, ...]:
-    return tuple(
-        Extension(
-            round_id=r["round_id"],
-            scope=r["scope"],
-            region_code=r["region_code"],
-            college_bin=r["college_bin"],
-            extra_days=int(r["extra_days"]),
-        )
-        for r in load("extensions").iter_rows(named=True)
-    )
+    return tuple(_records(Extension, load("extensions")))
 
 
 def extension_days(round_id: str, region_code: str | None, college_bin: str | None) -> int:
