@@ -345,59 +345,57 @@ def _check_sums(ts: TableSpec, rows: list[Row], cells: dict[tuple[str, str], Cel
                 )
 
 
-def _by_region_figure(
-    spec: BookSpec, table: Table, number: int, y: YearContext, ts: TableSpec
+def _indicator_figure(
+    spec: BookSpec,
+    ts: TableSpec,
+    number: int,
+    kind: str,
+    wording: Text,
+    points: list[tuple[Text, float | None, float | None]],
 ) -> Figure:
+    """A chart of one indicator, in percent: its value and its target at each point (a region, a
+    year). `kind` names the chart (by_region, trend)."""
     assert ts.indicator is not None
     names = {"name_kk": ts.indicator.name.kk, "name_ru": ts.indicator.name.ru}
-    values = tuple((r.label, table.cell(r.key, "value_pct").value) for r in table.rows)
-    targets = tuple((r.label, table.cell(r.key, "target_pct").value) for r in table.rows)
-    chart = spec.chart_by_region
-    has_target = any(t is not None for _, t in targets)
-    wording = chart.title if has_target else (chart.title_no_target or chart.title)
-    title = Text(*(wording[lang].format(**names) for lang in LANGS))
     return Figure(
-        id=f"{table.id}_by_region",
+        id=f"{ts.id}_{kind}",
         number=number,
-        section=table.section,
-        kind="indicator_by_region",
-        title=title,
+        section=ts.section,
+        kind=f"indicator_{kind}",
+        title=Text(*(wording[lang].format(**names) for lang in LANGS)),
         unit=Text("%", "%"),
-        value=Series(spec.labels["value"], values),  # type: ignore[arg-type]
-        target=Series(spec.labels["target"], targets),  # type: ignore[arg-type]
-        table_id=table.id,
+        value=Series(spec.labels["value"], tuple((label, v) for label, v, _ in points)),
+        target=Series(spec.labels["target"], tuple((label, t) for label, _, t in points)),
+        table_id=ts.id,
     )
+
+
+def _by_region_figure(spec: BookSpec, table: Table, number: int, ts: TableSpec) -> Figure:
+    points = [
+        (r.label, table.cell(r.key, "value_pct").value, table.cell(r.key, "target_pct").value)
+        for r in table.rows
+    ]
+    chart = spec.chart_by_region
+    has_target = any(t is not None for _, _, t in points)
+    wording = chart.title if has_target else (chart.title_no_target or chart.title)
+    return _indicator_figure(spec, ts, number, "by_region", wording, points)
 
 
 def _trend_figure(
     spec: BookSpec, con: duckdb.DuckDBPyConnection, number: int, y: YearContext, ts: TableSpec
 ) -> Figure:
     assert ts.indicator is not None and spec.chart_trend.sql is not None
-    names = {"name_kk": ts.indicator.name.kk, "name_ru": ts.indicator.name.ru}
-    title = Text(*(spec.chart_trend.title[lang].format(**names) for lang in LANGS))
     data = _rows(con, spec.chart_trend.sql, y.params | {"indicator_id": ts.indicator.id})
-    labels = [Text(str(r["academic_year"]), str(r["academic_year"])) for r in data]
 
     def num(v: Any) -> float | None:
         return None if v is None else float(v)
 
-    return Figure(
-        id=f"{ts.id}_trend",
-        number=number,
-        section=ts.section,
-        kind="indicator_trend",
-        title=title,
-        unit=Text("%", "%"),
-        value=Series(
-            spec.labels["value"],
-            tuple((lab, num(r["value_pct"])) for lab, r in zip(labels, data, strict=True)),
-        ),
-        target=Series(
-            spec.labels["target"],
-            tuple((lab, num(r["target_pct"])) for lab, r in zip(labels, data, strict=True)),
-        ),
-        table_id=ts.id,
-    )
+    years = [Text(str(r["academic_year"]), str(r["academic_year"])) for r in data]
+    points = [
+        (year, num(r["value_pct"]), num(r["target_pct"]))
+        for year, r in zip(years, data, strict=True)
+    ]
+    return _indicator_figure(spec, ts, number, "trend", spec.chart_trend.title, points)
 
 
 def extract_book(spec: BookSpec, con: duckdb.DuckDBPyConnection, academic_year: str) -> Book:
@@ -412,7 +410,7 @@ def extract_book(spec: BookSpec, con: duckdb.DuckDBPyConnection, academic_year: 
         table = extract_table(ts, table_no, spec, con, y, row_lists[ts.rows], coverage)
         tables.append(table)
         if ts.indicator is not None:
-            figures.append(_by_region_figure(spec, table, len(figures) + 1, y, ts))
+            figures.append(_by_region_figure(spec, table, len(figures) + 1, ts))
             figures.append(_trend_figure(spec, con, len(figures) + 1, y, ts))
     return Book(
         academic_year=academic_year,
